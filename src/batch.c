@@ -1,0 +1,114 @@
+#include "config.h"
+
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sanitize.h"
+#include "xutil.h"
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct batch_row *x = a, *y = b;
+
+	if (x->total_ms != y->total_ms)
+		return x->total_ms < y->total_ms ? 1 : -1;
+	if (x->queryid != y->queryid)
+		return x->queryid < y->queryid ? -1 : 1;
+	return x->toplevel - y->toplevel;
+}
+
+/* A millisecond figure in 9 columns: three decimals while they fit. */
+static void
+fmt_ms(char *buf, size_t size, double ms)
+{
+	if (ms < 10000)
+		snprintf(buf, size, "%9.3f", ms);
+	else if (ms < 1e8)
+		snprintf(buf, size, "%9.0f", ms);
+	else
+		snprintf(buf, size, "%9.2e", ms);
+}
+
+void
+batch_sort(struct batch_table *t)
+{
+	if (t->n_rows > 1)
+		qsort(t->rows, (size_t)t->n_rows, sizeof *t->rows, row_cmp);
+}
+
+void
+batch_print_table(FILE *out, struct batch_table *t)
+{
+	double total = 0;
+	int i, n;
+	char mean[32], max[32];
+	const size_t fixed = 20 + 9 + 7 + 10 + 10 + 10 + 10 + 10 + 9 + 2;
+
+	for (i = 0; i < t->n_rows; i++)
+		total += t->rows[i].total_ms;
+	batch_sort(t);
+	fprintf(out, "%20s %8s %6s %9s %9s %9s %9s %9s %8s  %s\n", "QUERYID", "CALLS/S", "TIME%",
+		"MEAN_MS", "MAX_MS", "ROWS/CALL", "SHR_READ", "SHR_HIT", "TEMP_WR", "QUERY");
+	n = t->top > 0 && t->top < t->n_rows ? (int)t->top : t->n_rows;
+	for (i = 0; i < n; i++) {
+		const struct batch_row *r = &t->rows[i];
+		size_t qwidth = 0;
+		char *q;
+
+		if (t->width > 0)
+			qwidth = t->width > fixed + 10 ? t->width - fixed : 10;
+		q = r->query ? sanitize_line(r->query, qwidth, t->utf8)
+			     : xstrdup("(text not read yet)");
+		fmt_ms(mean, sizeof mean, r->calls > 0 ? r->total_ms / (double)r->calls : 0);
+		fmt_ms(max, sizeof max, r->max_ms);
+		fprintf(out, "%20lld %8.1f %5.1f%% %s %s %9.1f %9lld %9lld %8lld  %s%s\n",
+			(long long)r->queryid, t->seconds > 0 ? (double)r->calls / t->seconds : 0,
+			total > 0 ? 100.0 * r->total_ms / total : 0, mean, max,
+			r->calls > 0 ? (double)r->rows / (double)r->calls : 0,
+			(long long)r->shared_blks_read, (long long)r->shared_blks_hit,
+			(long long)r->temp_blks_written, r->toplevel ? "" : "(nested) ", q);
+		free(q);
+	}
+	if (n < t->n_rows)
+		fprintf(out, "... and %d more statements\n", t->n_rows - n);
+}
+
+double
+batch_tps(const struct delta_set *d)
+{
+	int64_t x = 0;
+	int i;
+
+	if (d->interval_s <= 0 || d->n_databases == 0)
+		return -1;
+	for (i = 0; i < d->n_databases; i++)
+		x += d->databases[i].xact_commit + d->databases[i].xact_rollback;
+	return (double)x / d->interval_s;
+}
+
+double
+batch_hit_ratio(const struct delta_set *d)
+{
+	int64_t hit = 0, read = 0;
+	int i;
+
+	for (i = 0; i < d->n_databases; i++) {
+		hit += d->databases[i].blks_hit;
+		read += d->databases[i].blks_read;
+	}
+	return hit + read > 0 ? (double)hit / (double)(hit + read) : -1;
+}
+
+void
+batch_time(double ts, char *buf, size_t size)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "%.0f", ts);
+}

@@ -1,0 +1,914 @@
+#include "config.h"
+
+#include "collect.h"
+
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect-sql.h"
+#include "xutil.h"
+
+#define CONNECT_TIMEOUT_S 15.0
+#define RETRY_MAX_S 30.0
+#define TEXTS_PER_SAMPLE 500
+#define EVENT_QUEUE 8
+
+enum cstate {
+	C_OFF,        /* not connected, no retry planned */
+	C_WAIT_RETRY, /* not connected; retry at retry_at */
+	C_CONNECTING,
+	C_DETECT,  /* reading what the server is */
+	C_COLUMNS, /* reading pg_stat_statements' columns */
+	C_PROBE,   /* can pg_stat_statements be read? */
+	C_IDLE,    /* connected, no query running */
+	C_SAMPLE,  /* a sample step is running */
+};
+
+enum step { S_CLOCK, S_STMTS, S_TEXTS, S_ACTIVITY, S_DATABASE, S_CHECKPOINT, S_SETTINGS, S_DONE };
+
+struct event {
+	enum collect_event ev;
+	char msg[600];
+};
+
+struct collector {
+	struct pg *pg;
+	char *host, *port, *user, *dbname, *password;
+	int timeout_ms;
+
+	enum cstate state;
+	enum step step;
+	int ever_connected;
+	double query_started; /* monotonic */
+	double retry_at;
+	double retry_delay;
+
+	struct server_info srv;
+	char *sql_stmts, *sql_texts, *sql_clock, *sql_activity;
+	int pgss_usable;   /* the probe succeeded */
+	int need_columns;  /* read the columns again before the next statements step */
+	int warned_hidden; /* said once that texts are hidden */
+	int announced;     /* COLLECT_CONNECTED was said for this connection */
+	int want_sample;   /* a sample was asked for while detecting again */
+	char last_pgss_error[256];
+
+	struct snapshot *snap; /* being read */
+	struct snapshot *ready;
+	int64_t *missing; /* query ids whose texts are being fetched */
+	int n_missing;
+
+	int64_t *known; /* sorted query ids with stored texts */
+	int n_known, alloc_known;
+
+	struct event events[EVENT_QUEUE];
+	int ev_head, ev_len;
+	struct event current;
+	int needs_password;
+};
+
+static void
+push(struct collector *c, enum collect_event ev, const char *fmt, ...) PGT_PRINTF(3, 4);
+
+static void
+push(struct collector *c, enum collect_event ev, const char *fmt, ...)
+{
+	struct event *e;
+	va_list ap;
+
+	if (c->ev_len == EVENT_QUEUE) { /* drop the oldest */
+		c->ev_head = (c->ev_head + 1) % EVENT_QUEUE;
+		c->ev_len--;
+	}
+	e = &c->events[(c->ev_head + c->ev_len) % EVENT_QUEUE];
+	c->ev_len++;
+	e->ev = ev;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct collector *
+collect_new(const struct conn_opts *o, int statement_timeout_ms)
+{
+	struct collector *c = xcalloc(1, sizeof *c);
+
+	c->pg = pg_new();
+	c->host = dup_or_null(o->host);
+	c->port = dup_or_null(o->port);
+	c->user = dup_or_null(o->user);
+	c->dbname = dup_or_null(o->dbname);
+	c->password = dup_or_null(o->password);
+	c->timeout_ms = statement_timeout_ms > 0 ? statement_timeout_ms : 5000;
+	c->retry_delay = 1.0;
+	return c;
+}
+
+static void
+clear_password(struct collector *c)
+{
+	if (c->password != NULL) {
+		memset(c->password, 0, strlen(c->password));
+		free(c->password);
+		c->password = NULL;
+	}
+}
+
+static void
+drop_sample(struct collector *c)
+{
+	if (c->snap != NULL) {
+		snapshot_free(c->snap);
+		free(c->snap);
+		c->snap = NULL;
+	}
+	free(c->missing);
+	c->missing = NULL;
+	c->n_missing = 0;
+}
+
+void
+collect_free(struct collector *c)
+{
+	if (c == NULL)
+		return;
+	pg_free(c->pg);
+	drop_sample(c);
+	if (c->ready != NULL) {
+		snapshot_free(c->ready);
+		free(c->ready);
+	}
+	free(c->host);
+	free(c->port);
+	free(c->user);
+	free(c->dbname);
+	clear_password(c);
+	free(c->sql_stmts);
+	free(c->sql_texts);
+	free(c->sql_clock);
+	free(c->sql_activity);
+	free(c->known);
+	free(c);
+}
+
+void
+collect_set_password(struct collector *c, const char *password)
+{
+	clear_password(c);
+	c->password = dup_or_null(password);
+}
+
+const char *
+collect_connect_hint(const char *m, int needs_password)
+{
+	if (needs_password || strstr(m, "no password supplied"))
+		return "give a password: -W to be asked for it, ~/.pgpass or PGPASSWORD";
+	if (strstr(m, "password authentication failed") || strstr(m, "authentication failed"))
+		return "check the user name (-U) and the password (-W, ~/.pgpass or PGPASSWORD)";
+	if (strstr(m, "could not translate host name") || strstr(m, "Name or service not known"))
+		return "check the host name (-h)";
+	if (strstr(m, "database") && strstr(m, "does not exist"))
+		return "check the database name (-d)";
+	if (strstr(m, "role") && strstr(m, "does not exist"))
+		return "check the user name (-U)";
+	if (strstr(m, "SSL") || strstr(m, "ssl"))
+		return "check sslmode: the server and the connection disagree about TLS";
+	if (strstr(m, "Connection refused") || strstr(m, "No such file or directory"))
+		return "is the server running and accepting connections on that host and port? "
+		       "(-h, -p)";
+	if (strstr(m, "timeout") || strstr(m, "timed out"))
+		return "the server did not answer: check the host, the port and the network";
+	return "check the connection options (-h, -p, -U, -d) and the server's pg_hba.conf";
+}
+
+static void
+go_offline(struct collector *c, double now, const char *why)
+{
+	int first = !c->ever_connected;
+
+	pg_disconnect(c->pg);
+	drop_sample(c);
+	if (first) {
+		c->state = C_OFF;
+		return;
+	}
+	c->state = C_WAIT_RETRY;
+	c->retry_at = now + c->retry_delay;
+	push(c, COLLECT_LOST, "connection lost: %s; reconnecting in %.0f s", why, c->retry_delay);
+	c->retry_delay = c->retry_delay * 2 > RETRY_MAX_S ? RETRY_MAX_S : c->retry_delay * 2;
+}
+
+void
+collect_start(struct collector *c, double now)
+{
+	struct conn_opts o = {c->host, c->port, c->user, c->dbname, c->password};
+
+	drop_sample(c);
+	c->needs_password = 0;
+	c->announced = 0;
+	c->want_sample = 0;
+	if (pg_connect_start(c->pg, &o) < 0) {
+		c->needs_password = pg_needs_password(c->pg);
+		if (!c->ever_connected) {
+			c->state = C_OFF;
+			push(c, COLLECT_FAILED, "cannot connect: %s (%s)", pg_error(c->pg),
+			     collect_connect_hint(pg_error(c->pg), c->needs_password));
+		} else {
+			go_offline(c, now, pg_error(c->pg));
+		}
+		return;
+	}
+	c->state = C_CONNECTING;
+	c->query_started = now;
+}
+
+int
+collect_fd(const struct collector *c)
+{
+	return pg_socket(c->pg);
+}
+
+short
+collect_poll_events(const struct collector *c)
+{
+	return pg_poll_events(c->pg);
+}
+
+double
+collect_deadline(const struct collector *c)
+{
+	switch (c->state) {
+	case C_WAIT_RETRY:
+		return c->retry_at;
+	case C_CONNECTING:
+		return c->query_started + CONNECT_TIMEOUT_S;
+	case C_DETECT:
+	case C_COLUMNS:
+	case C_PROBE:
+	case C_SAMPLE:
+		/* the server's statement_timeout should end it first; this is for the network */
+		return c->query_started + c->timeout_ms / 1000.0 + 10.0;
+	default:
+		return 0;
+	}
+}
+
+static int
+send(struct collector *c, double now, const char *sql, int nparams, const char *const *params)
+{
+	if (pg_send(c->pg, sql, nparams, params) < 0) {
+		go_offline(c, now, pg_error(c->pg));
+		return -1;
+	}
+	c->query_started = now;
+	return 0;
+}
+
+static void
+send_detect(struct collector *c, double now)
+{
+	char sql[1600];
+
+	/*
+	 * Our own session: a statement timeout, and a search_path that no user object can
+	 * shadow. The system identifier needs EXECUTE on pg_control_system(), which a
+	 * site may revoke: CASE keeps the call from running then.
+	 */
+	snprintf(sql, sizeof sql,
+		 "SELECT pg_catalog.set_config('statement_timeout', '%d', false),"
+		 " pg_catalog.set_config('search_path', 'pg_catalog', false),"
+		 " pg_catalog.current_setting('server_version_num'),"
+		 " pg_catalog.current_setting('server_version'),"
+		 " CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()',"
+		 " 'EXECUTE') THEN (SELECT system_identifier::text FROM"
+		 " pg_catalog.pg_control_system()) END,"
+		 " pg_catalog.current_database(), current_user,"
+		 " extract(epoch from pg_catalog.pg_postmaster_start_time()),"
+		 " (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user),"
+		 " pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE'),"
+		 " e.extversion, n.nspname"
+		 " FROM (SELECT 1) AS one"
+		 " LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'pg_stat_statements'"
+		 " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace",
+		 c->timeout_ms);
+	if (send(c, now, sql, 0, NULL) == 0)
+		c->state = C_DETECT;
+}
+
+static void
+send_columns(struct collector *c, double now)
+{
+	const char *params[1] = {c->srv.pgss_schema};
+
+	if (send(c, now,
+		 "SELECT a.attname, (SELECT count(*) FROM pg_catalog.pg_class k"
+		 " JOIN pg_catalog.pg_namespace kn ON kn.oid = k.relnamespace"
+		 " WHERE k.relname = 'pg_stat_statements_info' AND kn.nspname = $1)"
+		 " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class r ON r.oid = a.attrelid"
+		 " JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
+		 " WHERE r.relname = 'pg_stat_statements' AND n.nspname = $1"
+		 " AND a.attnum > 0 AND NOT a.attisdropped",
+		 1, params) == 0)
+		c->state = C_COLUMNS;
+}
+
+static void
+copy_cell(char *dst, size_t size, const struct pg_rows *r, int col)
+{
+	const char *s = pg_rows_get(r, 0, col);
+
+	strlcpy_(dst, s ? s : "", size);
+}
+
+static const char *
+target(const struct collector *c)
+{
+	return c->srv.dbname[0] ? c->srv.dbname : "?";
+}
+
+/* After detection: can the collector work with this server? */
+static int
+detect_done(struct collector *c, double now, struct pg_rows *r)
+{
+	const char *s;
+
+	if (r == NULL || r->nrows != 1 || r->ncols != 12) {
+		push(c, COLLECT_FAILED, "unexpected answer while detecting the server");
+		return -1;
+	}
+	memset(&c->srv, 0, sizeof c->srv);
+	s = pg_rows_get(r, 0, 2);
+	c->srv.version_num = s ? atoi(s) : 0;
+	copy_cell(c->srv.version, sizeof c->srv.version, r, 3);
+	copy_cell(c->srv.sysid, sizeof c->srv.sysid, r, 4);
+	copy_cell(c->srv.dbname, sizeof c->srv.dbname, r, 5);
+	copy_cell(c->srv.user, sizeof c->srv.user, r, 6);
+	s = pg_rows_get(r, 0, 7);
+	c->srv.postmaster_start = s ? strtod(s, NULL) : 0;
+	s = pg_rows_get(r, 0, 8);
+	c->srv.superuser = s && s[0] == 't';
+	s = pg_rows_get(r, 0, 9);
+	c->srv.read_all_stats = c->srv.superuser || (s && s[0] == 't');
+	copy_cell(c->srv.pgss_version, sizeof c->srv.pgss_version, r, 10);
+	copy_cell(c->srv.pgss_schema, sizeof c->srv.pgss_schema, r, 11);
+	strlcpy_(c->srv.host, pg_host(c->pg), sizeof c->srv.host);
+	strlcpy_(c->srv.port, pg_port(c->pg), sizeof c->srv.port);
+	if (c->srv.sysid[0])
+		snprintf(c->srv.key, sizeof c->srv.key, "%s:%s", c->srv.sysid, c->srv.port);
+	else
+		snprintf(c->srv.key, sizeof c->srv.key, "%s:%s", c->srv.host, c->srv.port);
+
+	if (c->srv.version_num < 120000) {
+		push(c, COLLECT_FAILED,
+		     "PostgreSQL %s is not supported: pgmltop needs PostgreSQL 12 or later",
+		     c->srv.version);
+		return -1;
+	}
+	free(c->sql_activity);
+	c->sql_activity = collect_sql_activity(c->srv.version_num);
+	if (c->srv.pgss_version[0] == '\0') {
+		char msg[400];
+
+		snprintf(msg, sizeof msg,
+			 "pg_stat_statements is not installed in database \"%s\": run CREATE "
+			 "EXTENSION pg_stat_statements; in it (the library must also be in "
+			 "shared_preload_libraries)",
+			 target(c));
+		if (!c->ever_connected) {
+			push(c, COLLECT_FAILED, "%s", msg);
+			return -1;
+		}
+		c->pgss_usable = 0;
+		free(c->sql_clock);
+		c->sql_clock = NULL;
+		if (strcmp(c->last_pgss_error, msg) != 0) {
+			strlcpy_(c->last_pgss_error, msg, sizeof c->last_pgss_error);
+			push(c, COLLECT_WARNING, "%s", msg);
+		}
+		c->need_columns = 1;
+		return 0;
+	}
+	send_columns(c, now);
+	return 1;
+}
+
+static int
+columns_done(struct collector *c, double now, struct pg_rows *r)
+{
+	const char **cols;
+	int i, info = 0;
+	char *probe;
+
+	cols = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *cols);
+	for (i = 0; i < r->nrows; i++) {
+		cols[i] = pg_rows_get(r, i, 0) ? pg_rows_get(r, i, 0) : "";
+		if (pg_rows_get(r, i, 1) && atoi(pg_rows_get(r, i, 1)) > 0)
+			info = 1;
+	}
+	free(c->sql_stmts);
+	c->sql_stmts = collect_sql_statements(c->srv.pgss_schema, cols, r->nrows, &c->srv.have);
+	free(cols);
+	if (info)
+		c->srv.have |= STMT_HAVE_INFO;
+	free(c->sql_texts);
+	c->sql_texts = collect_sql_texts(c->srv.pgss_schema);
+	free(c->sql_clock);
+	c->sql_clock = collect_sql_clock(c->srv.pgss_schema, info);
+	c->need_columns = 0;
+	/* the extension's functions fail when the library is not preloaded: try once */
+	probe = xasprintf("%s LIMIT 1", c->sql_stmts);
+	if (send(c, now, probe, 0, NULL) == 0)
+		c->state = C_PROBE;
+	free(probe);
+	return 0;
+}
+
+static const char *
+pgss_error_text(struct collector *c, char *buf, size_t size)
+{
+	const char *e = pg_error(c->pg);
+
+	if (strstr(e, "shared_preload_libraries"))
+		snprintf(buf, size,
+			 "pg_stat_statements is installed in database \"%s\" but its library is "
+			 "not loaded: add pg_stat_statements to shared_preload_libraries in "
+			 "postgresql.conf and restart the server",
+			 target(c));
+	else if (strcmp(pg_sqlstate(c->pg), "42501") == 0)
+		snprintf(buf, size,
+			 "permission denied reading pg_stat_statements: GRANT pg_read_all_stats "
+			 "(or pg_monitor) TO %s (%s)",
+			 c->srv.user, e);
+	else if (strcmp(pg_sqlstate(c->pg), "57014") == 0)
+		snprintf(buf, size,
+			 "reading pg_stat_statements took longer than the statement timeout "
+			 "(%d ms): %s",
+			 c->timeout_ms, e);
+	else
+		snprintf(buf, size, "cannot read pg_stat_statements: %s", e);
+	return buf;
+}
+
+static void begin_sample(struct collector *c, double now);
+
+static void
+connected(struct collector *c, double now)
+{
+	c->state = C_IDLE;
+	c->ever_connected = 1;
+	c->retry_delay = 1.0;
+	clear_password(c);
+	if (c->want_sample)
+		begin_sample(c, now);
+	if (c->announced)
+		return;
+	c->announced = 1;
+	push(c, COLLECT_CONNECTED, "connected to %s:%s (PostgreSQL %s), database %s",
+	     c->srv.host, c->srv.port, c->srv.version, c->srv.dbname);
+	if (!c->srv.read_all_stats && !c->warned_hidden) {
+		c->warned_hidden = 1;
+		push(c, COLLECT_WARNING,
+		     "role %s cannot see the statements of other roles (their texts and query "
+		     "ids are hidden): GRANT pg_read_all_stats (or pg_monitor) TO %s",
+		     c->srv.user, c->srv.user);
+	}
+}
+
+static void
+probe_done(struct collector *c, double now, enum pg_event ev)
+{
+	char buf[512];
+
+	if (ev == PG_EV_ERROR) {
+		pgss_error_text(c, buf, sizeof buf);
+		if (!c->ever_connected) {
+			push(c, COLLECT_FAILED, "%s", buf);
+			pg_disconnect(c->pg);
+			c->state = C_OFF;
+			return;
+		}
+		c->pgss_usable = 0;
+		c->need_columns = 1;
+		if (strcmp(c->last_pgss_error, buf) != 0) {
+			strlcpy_(c->last_pgss_error, buf, sizeof c->last_pgss_error);
+			push(c, COLLECT_WARNING, "%s", buf);
+		}
+	} else {
+		if (c->pgss_usable == 0 && c->last_pgss_error[0] && c->ever_connected)
+			push(c, COLLECT_WARNING, "pg_stat_statements can be read again");
+		c->pgss_usable = 1;
+		c->last_pgss_error[0] = '\0';
+	}
+	if (c->state == C_PROBE)
+		connected(c, now);
+}
+
+/* ---- samples ---- */
+
+static int
+known(const struct collector *c, int64_t id)
+{
+	int lo = 0, hi = c->n_known - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (c->known[mid] == id)
+			return 1;
+		if (c->known[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+collect_texts_known(struct collector *c, const int64_t *ids, int n)
+{
+	int i, w;
+
+	if (n <= 0)
+		return;
+	if (c->n_known + n > c->alloc_known) {
+		c->alloc_known = (c->n_known + n) * 2;
+		c->known = xreallocarray(c->known, (size_t)c->alloc_known, sizeof *c->known);
+	}
+	memcpy(c->known + c->n_known, ids, (size_t)n * sizeof *ids);
+	c->n_known += n;
+	qsort(c->known, (size_t)c->n_known, sizeof *c->known, cmp_i64);
+	for (i = 1, w = 1; i < c->n_known; i++)
+		if (c->known[i] != c->known[w - 1])
+			c->known[w++] = c->known[i];
+	c->n_known = w;
+}
+
+/* The query ids of this sample whose texts are not stored yet, as an int8[] literal. */
+static char *
+missing_ids(struct collector *c)
+{
+	struct strbuf sb = {0};
+	int i;
+
+	free(c->missing);
+	c->missing = xcalloc((size_t)(c->snap->n_stmts + 1), sizeof *c->missing);
+	c->n_missing = 0;
+	for (i = 0; i < c->snap->n_stmts && c->n_missing < TEXTS_PER_SAMPLE; i++) {
+		int64_t id = c->snap->stmts[i].queryid;
+
+		if (!known(c, id))
+			c->missing[c->n_missing++] = id;
+	}
+	if (c->n_missing == 0)
+		return NULL;
+	qsort(c->missing, (size_t)c->n_missing, sizeof *c->missing, cmp_i64);
+	sb_addc(&sb, '{');
+	for (i = 0; i < c->n_missing; i++) {
+		if (i > 0 && c->missing[i] == c->missing[i - 1])
+			continue;
+		sb_addf(&sb, "%s%lld", sb.len > 1 ? "," : "", (long long)c->missing[i]);
+	}
+	sb_addc(&sb, '}');
+	return sb_detach(&sb);
+}
+
+/* Send the query of the current step, skipping steps that have nothing to do. */
+static void
+send_step(struct collector *c, double now)
+{
+	for (;;) {
+		switch (c->step) {
+		case S_CLOCK:
+			if (c->sql_clock == NULL) {
+				/* pg_stat_statements not usable: the clock without it */
+				char *sql = collect_sql_clock("", 0);
+				int rc = send(c, now, sql, 0, NULL);
+
+				free(sql);
+				if (rc == 0)
+					return;
+				return;
+			}
+			send(c, now, c->sql_clock, 0, NULL);
+			return;
+		case S_STMTS:
+			if (!c->pgss_usable || c->sql_stmts == NULL) {
+				c->step = S_ACTIVITY;
+				continue;
+			}
+			send(c, now, c->sql_stmts, 0, NULL);
+			return;
+		case S_TEXTS: {
+			char *ids = missing_ids(c);
+			const char *params[1];
+
+			if (ids == NULL) {
+				c->step = S_ACTIVITY;
+				continue;
+			}
+			params[0] = ids;
+			send(c, now, c->sql_texts, 1, params);
+			free(ids);
+			return;
+		}
+		case S_ACTIVITY:
+			send(c, now, c->sql_activity, 0, NULL);
+			return;
+		case S_DATABASE:
+			send(c, now, collect_sql_database(), 0, NULL);
+			return;
+		case S_CHECKPOINT:
+			send(c, now, collect_sql_checkpoint(c->srv.version_num), 0, NULL);
+			return;
+		case S_SETTINGS:
+			send(c, now, collect_sql_settings(), 0, NULL);
+			return;
+		case S_DONE:
+			c->snap->have = c->srv.have;
+			c->ready = c->snap;
+			c->snap = NULL;
+			free(c->missing);
+			c->missing = NULL;
+			c->state = C_IDLE;
+			push(c, COLLECT_SAMPLE, "sample");
+			return;
+		}
+	}
+}
+
+static void
+begin_sample(struct collector *c, double now)
+{
+	c->want_sample = 0;
+	drop_sample(c);
+	c->snap = xcalloc(1, sizeof *c->snap);
+	c->state = C_SAMPLE;
+	c->step = S_CLOCK;
+	send_step(c, now);
+}
+
+int
+collect_sample(struct collector *c, double now)
+{
+	if (c->state != C_IDLE || c->ready != NULL)
+		return -1;
+	if (c->need_columns) {
+		/* pg_stat_statements failed before: look at it again, then sample */
+		c->want_sample = 1;
+		if (c->srv.pgss_version[0] == '\0')
+			send_detect(c, now);
+		else
+			send_columns(c, now);
+		return 0;
+	}
+	begin_sample(c, now);
+	return 0;
+}
+
+/* A step's result: parse it into the snapshot; a failed step is said and skipped. */
+static void
+step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
+{
+	struct pgt_err err = {{0}};
+	int rc = 0;
+	char buf[512];
+
+	if (ev == PG_EV_ERROR) {
+		switch (c->step) {
+		case S_CLOCK:
+			push(c, COLLECT_SKIPPED, "sample skipped: %s", pg_error(c->pg));
+			drop_sample(c);
+			c->state = C_IDLE;
+			if (c->sql_clock && c->srv.have & STMT_HAVE_INFO)
+				c->need_columns = 1; /* the extension may have changed */
+			return;
+		case S_STMTS:
+		case S_TEXTS:
+			pgss_error_text(c, buf, sizeof buf);
+			c->snap->pgss_ok = 0;
+			strlcpy_(c->snap->pgss_error, buf, sizeof c->snap->pgss_error);
+			if (strcmp(c->last_pgss_error, buf) != 0) {
+				strlcpy_(c->last_pgss_error, buf, sizeof c->last_pgss_error);
+				push(c, COLLECT_WARNING, "%s", buf);
+			}
+			if (strcmp(pg_sqlstate(c->pg), "57014") != 0) {
+				c->pgss_usable = 0;
+				c->need_columns = 1;
+				/* the next sample reads the clock without pg_stat_statements_info */
+				free(c->sql_clock);
+				c->sql_clock = NULL;
+				c->srv.pgss_version[0] = '\0';
+			}
+			c->step = S_ACTIVITY;
+			break;
+		default:
+			push(c, COLLECT_WARNING, "%s",
+			     pg_error(c->pg)[0] ? pg_error(c->pg) : "a query failed");
+			c->step++;
+			break;
+		}
+		send_step(c, now);
+		return;
+	}
+	switch (c->step) {
+	case S_CLOCK:
+		rc = collect_parse_clock(r, c->snap, &err);
+		break;
+	case S_STMTS:
+		rc = collect_parse_statements(r, c->snap, &err);
+		if (c->last_pgss_error[0] && rc == 0) {
+			c->last_pgss_error[0] = '\0';
+			push(c, COLLECT_WARNING, "pg_stat_statements can be read again");
+		}
+		break;
+	case S_TEXTS:
+		rc = collect_parse_texts(r, c->snap, &err);
+		break;
+	case S_ACTIVITY:
+		rc = collect_parse_activity(r, c->snap, &err);
+		break;
+	case S_DATABASE:
+		rc = collect_parse_database(r, c->snap, &err);
+		break;
+	case S_CHECKPOINT:
+		rc = collect_parse_checkpoint(r, c->snap, &err);
+		break;
+	case S_SETTINGS:
+		rc = collect_parse_settings(r, c->snap, &err);
+		break;
+	case S_DONE:
+		break;
+	}
+	if (rc < 0) {
+		push(c, COLLECT_SKIPPED, "sample skipped: %s", err.msg);
+		drop_sample(c);
+		c->state = C_IDLE;
+		return;
+	}
+	c->step++;
+	send_step(c, now);
+}
+
+void
+collect_process(struct collector *c, short revents, double now)
+{
+	enum pg_event ev;
+	struct pg_rows *r;
+	double dl;
+
+	if (c->state == C_WAIT_RETRY) {
+		if (now >= c->retry_at)
+			collect_start(c, now);
+		return;
+	}
+	if (c->state == C_OFF || c->state == C_IDLE) {
+		if (c->state == C_IDLE && (revents & (POLLIN | POLLHUP | POLLERR)) && pg_process(c->pg) == PG_EV_LOST)
+			go_offline(c, now, pg_error(c->pg));
+		return;
+	}
+	dl = collect_deadline(c);
+	for (;;) {
+		ev = pg_process(c->pg);
+		if (ev == PG_EV_NONE)
+			break;
+		if (ev == PG_EV_LOST) {
+			c->needs_password = pg_needs_password(c->pg);
+			if (!c->ever_connected) {
+				push(c, COLLECT_FAILED, "cannot connect: %s (%s)", pg_error(c->pg),
+				     collect_connect_hint(pg_error(c->pg), c->needs_password));
+				c->state = C_OFF;
+				pg_disconnect(c->pg);
+				drop_sample(c);
+			} else {
+				go_offline(c, now, pg_error(c->pg));
+			}
+			return;
+		}
+		r = ev == PG_EV_RESULT ? pg_take_rows(c->pg) : NULL;
+		switch (c->state) {
+		case C_CONNECTING:
+			send_detect(c, now);
+			break;
+		case C_DETECT:
+			if (ev == PG_EV_ERROR) {
+				if (!c->ever_connected) {
+					push(c, COLLECT_FAILED, "cannot detect the server: %s",
+					     pg_error(c->pg));
+					pg_disconnect(c->pg);
+					c->state = C_OFF;
+				} else {
+					go_offline(c, now, pg_error(c->pg));
+				}
+			} else {
+				int d = detect_done(c, now, r);
+
+				if (d < 0) {
+					pg_disconnect(c->pg);
+					c->state = C_OFF;
+				} else if (d == 0) {
+					if (c->state == C_DETECT)
+						connected(c, now);
+				}
+			}
+			break;
+		case C_COLUMNS:
+			if (ev == PG_EV_ERROR)
+				go_offline(c, now, pg_error(c->pg));
+			else
+				columns_done(c, now, r);
+			break;
+		case C_PROBE:
+			probe_done(c, now, ev);
+			break;
+		case C_SAMPLE:
+			step_done(c, now, ev, r);
+			break;
+		default:
+			break;
+		}
+		pg_rows_free(r);
+		if (c->state == C_OFF || c->state == C_WAIT_RETRY || c->state == C_IDLE)
+			break;
+	}
+	if (dl > 0 && now > dl && (c->state == C_CONNECTING || c->state == C_DETECT ||
+				   c->state == C_COLUMNS || c->state == C_PROBE ||
+				   c->state == C_SAMPLE)) {
+		if (!c->ever_connected) {
+			push(c, COLLECT_FAILED, "cannot connect: no answer from the server in %.0f s "
+						"(%s)",
+			     dl - c->query_started,
+			     collect_connect_hint("timeout", 0));
+			pg_disconnect(c->pg);
+			drop_sample(c);
+			c->state = C_OFF;
+		} else {
+			go_offline(c, now, "no answer from the server");
+		}
+	}
+}
+
+int
+collect_connected(const struct collector *c)
+{
+	return c->state == C_IDLE || c->state == C_SAMPLE;
+}
+
+int
+collect_sampling(const struct collector *c)
+{
+	return c->state == C_SAMPLE || (c->state != C_IDLE && c->state != C_OFF &&
+					c->state != C_WAIT_RETRY && c->ever_connected);
+}
+
+enum collect_event
+collect_next(struct collector *c, const char **msg)
+{
+	if (c->ev_len == 0) {
+		if (msg)
+			*msg = "";
+		return COLLECT_NONE;
+	}
+	c->current = c->events[c->ev_head];
+	c->ev_head = (c->ev_head + 1) % EVENT_QUEUE;
+	c->ev_len--;
+	if (msg)
+		*msg = c->current.msg;
+	return c->current.ev;
+}
+
+struct snapshot *
+collect_take(struct collector *c)
+{
+	struct snapshot *s = c->ready;
+
+	c->ready = NULL;
+	return s;
+}
+
+int
+collect_needs_password(const struct collector *c)
+{
+	return c->needs_password;
+}
+
+const struct server_info *
+collect_server(const struct collector *c)
+{
+	return &c->srv;
+}

@@ -1,0 +1,275 @@
+#include "config.h"
+
+#include "options.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_COLLECT = 256,
+	OPT_OFFLINE,
+	OPT_REPORT,
+	OPT_DAYS,
+	OPT_NO_COLOR,
+	OPT_NO_HISTORY,
+	OPT_TOP,
+	OPT_KEEP_RAW,
+	OPT_KEEP_HOURLY,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{"host", required_argument, NULL, 'h'},
+	{"port", required_argument, NULL, 'p'},
+	{"username", required_argument, NULL, 'U'},
+	{"dbname", required_argument, NULL, 'd'},
+	{"no-password", no_argument, NULL, 'w'},
+	{"password", no_argument, NULL, 'W'},
+	{"interval", required_argument, NULL, 's'},
+	{"history", required_argument, NULL, 'H'},
+	{"batch", no_argument, NULL, 'b'},
+	{"iterations", required_argument, NULL, 'n'},
+	{"collect", no_argument, NULL, OPT_COLLECT},
+	{"offline", no_argument, NULL, OPT_OFFLINE},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"output", required_argument, NULL, 'o'},
+	{"days", required_argument, NULL, OPT_DAYS},
+	{"top", required_argument, NULL, OPT_TOP},
+	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
+	{"keep-raw", required_argument, NULL, OPT_KEEP_RAW},
+	{"keep-hourly", required_argument, NULL, OPT_KEEP_HOURLY},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+void
+options_help(FILE *out)
+{
+	fputs("pgmltop shows what is slow in a PostgreSQL server, now and in its history.\n"
+	      "\n"
+	      "Usage:\n"
+	      "  pgmltop [OPTION]... [DBNAME [USERNAME]]\n"
+	      "\n"
+	      "Connection options (as psql; PG* variables, ~/.pgpass and service files work):\n"
+	      "  -h, --host=HOST          database server host or socket directory\n"
+	      "  -p, --port=PORT          database server port\n"
+	      "  -U, --username=USER      database user name\n"
+	      "  -d, --dbname=DBNAME      database name, a conninfo string or a URI\n"
+	      "  -w, --no-password        never prompt for a password\n"
+	      "  -W, --password           prompt for a password before connecting\n"
+	      "\n"
+	      "Operation:\n"
+	      "  -s, --interval=SECONDS   sampling and refresh interval (default 2;\n"
+	      "                           60 with --collect)\n"
+	      "  -n, --iterations=N       stop after N samples\n"
+	      "  -b, --batch              no screen: print a table each interval, as top -b\n"
+	      "      --top=N              statements per table in --batch and --offline\n"
+	      "                           (default 20; 0 for all)\n"
+	      "      --collect            only sample into the history (for a service)\n"
+	      "      --offline            no server: show the history of the --days window\n"
+	      "      --report=FORMAT      write a report from the history, then exit\n"
+	      "                           (FORMAT: json)\n"
+	      "  -o, --output=FILE        where --report writes (default: standard output)\n"
+	      "      --days=N             the analysis and report window (default 7)\n"
+	      "\n"
+	      "History:\n"
+	      "  -H, --history=FILE       history file (default:\n"
+	      "                           $XDG_DATA_HOME/pgmltop/history.db)\n"
+	      "      --no-history         do not store samples\n"
+	      "      --keep-raw=DAYS      keep per-interval rows this long (default 2)\n"
+	      "      --keep-hourly=DAYS   keep hourly rows this long (default 90)\n"
+	      "\n"
+	      "Other:\n"
+	      "      --no-color           no colours (NO_COLOR is honoured too)\n"
+	      "  -V, --version            print the version, then exit\n"
+	      "  -?, --help               print this help, then exit\n"
+	      "\n"
+	      "Exit status: 0 success, 1 runtime failure (cannot connect, history unusable),\n"
+	      "2 usage error.\n",
+	      out);
+}
+
+static int
+set_mode(struct options *o, enum run_mode m, const char *name, struct pgt_err *err)
+{
+	static const char *const names[] = {"", "--batch", "--collect", "--offline", "--report"};
+
+	if (o->mode != MODE_SCREEN && o->mode != m) {
+		pgt_err_set(err, "%s and %s cannot be used together", names[o->mode], name);
+		return -1;
+	}
+	o->mode = m;
+	return 0;
+}
+
+int
+options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
+{
+	int c, interval_set = 0;
+	double d;
+
+	memset(o, 0, sizeof *o);
+	o->mode = MODE_SCREEN;
+	o->days = DEFAULT_DAYS;
+	o->top = DEFAULT_TOP;
+	o->keep_raw_days = DEFAULT_KEEP_RAW_DAYS;
+	o->keep_hourly_days = DEFAULT_KEEP_HOURLY_DAYS;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h:p:U:d:wWs:H:bn:o:V?", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			o->conn.host = optarg;
+			break;
+		case 'p':
+			o->conn.port = optarg;
+			break;
+		case 'U':
+			o->conn.user = optarg;
+			break;
+		case 'd':
+			o->conn.dbname = optarg;
+			break;
+		case 'w':
+			o->prompt = PROMPT_NEVER;
+			break;
+		case 'W':
+			o->prompt = PROMPT_ALWAYS;
+			break;
+		case 's':
+			if (parse_double(optarg, 0.1, 86400, &d) < 0) {
+				pgt_err_set(err,
+					    "invalid interval '%s': give seconds from 0.1 to 86400",
+					    optarg);
+				return -1;
+			}
+			o->interval = d;
+			interval_set = 1;
+			break;
+		case 'H':
+			if (optarg[0] == '\0') {
+				pgt_err_set(err, "the history file name is empty");
+				return -1;
+			}
+			o->history = optarg;
+			break;
+		case 'b':
+			if (set_mode(o, MODE_BATCH, "--batch", err) < 0)
+				return -1;
+			break;
+		case 'n':
+			if (parse_long(optarg, 1, 1000000000L, &o->iterations) < 0) {
+				pgt_err_set(err, "invalid number of iterations '%s': give a whole "
+						 "number of 1 or more",
+					    optarg);
+				return -1;
+			}
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'V':
+			printf("pgmltop %s\n", PACKAGE_VERSION);
+			return 1;
+		case OPT_COLLECT:
+			if (set_mode(o, MODE_COLLECT, "--collect", err) < 0)
+				return -1;
+			break;
+		case OPT_OFFLINE:
+			if (set_mode(o, MODE_OFFLINE, "--offline", err) < 0)
+				return -1;
+			break;
+		case OPT_REPORT:
+			if (set_mode(o, MODE_REPORT, "--report", err) < 0)
+				return -1;
+			if (strcmp(optarg, "json") != 0) {
+				pgt_err_set(err, "unknown report format '%s': this version writes json",
+					    optarg);
+				return -1;
+			}
+			o->report_format = optarg;
+			break;
+		case OPT_DAYS:
+			if (parse_long(optarg, 1, 3650, &o->days) < 0) {
+				pgt_err_set(err, "invalid number of days '%s': give 1 to 3650",
+					    optarg);
+				return -1;
+			}
+			break;
+		case OPT_TOP:
+			if (parse_long(optarg, 0, 1000000, &o->top) < 0) {
+				pgt_err_set(err, "invalid --top '%s': give 0 (all) or more", optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_HISTORY:
+			o->no_history = 1;
+			break;
+		case OPT_KEEP_RAW:
+		case OPT_KEEP_HOURLY:
+			if (parse_double(optarg, 0.01, 36500, &d) < 0) {
+				pgt_err_set(err, "invalid number of days '%s' for %s: give 0.01 to "
+						 "36500",
+					    optarg,
+					    c == OPT_KEEP_RAW ? "--keep-raw" : "--keep-hourly");
+				return -1;
+			}
+			if (c == OPT_KEEP_RAW)
+				o->keep_raw_days = d;
+			else
+				o->keep_hourly_days = d;
+			break;
+		case OPT_NO_COLOR:
+			o->no_color = 1;
+			break;
+		case ':':
+			pgt_err_set(err, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		case OPT_HELP:
+			options_help(stdout);
+			return 1;
+		case '?':
+			if (strcmp(argv[optind - 1], "-?") == 0) {
+				options_help(stdout);
+				return 1;
+			}
+			if (optopt != 0)
+				pgt_err_set(err, "invalid option -- '%c'", optopt);
+			else
+				pgt_err_set(err, "unrecognized option '%s'", argv[optind - 1]);
+			return -1;
+		default:
+			pgt_err_set(err, "invalid option");
+			return -1;
+		}
+	}
+	if (optind < argc && o->conn.dbname == NULL)
+		o->conn.dbname = argv[optind++];
+	else if (optind < argc && o->conn.dbname != NULL && o->conn.user == NULL) {
+		/* -d given: a lone argument is the user, as psql takes it */
+		o->conn.user = argv[optind++];
+	}
+	if (optind < argc && o->conn.user == NULL)
+		o->conn.user = argv[optind++];
+	if (optind < argc) {
+		pgt_err_set(err, "too many arguments, starting with '%s'", argv[optind]);
+		return -1;
+	}
+	if (!interval_set)
+		o->interval = o->mode == MODE_COLLECT ? DEFAULT_COLLECT_INTERVAL : DEFAULT_INTERVAL;
+	if (o->output != NULL && o->mode != MODE_REPORT) {
+		pgt_err_set(err, "--output is for --report");
+		return -1;
+	}
+	if (o->no_history && (o->mode == MODE_COLLECT || o->mode == MODE_OFFLINE ||
+			      o->mode == MODE_REPORT)) {
+		pgt_err_set(err, "--no-history cannot be used with --collect, --offline or --report");
+		return -1;
+	}
+	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
+		o->no_color = 1;
+	return 0;
+}

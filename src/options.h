@@ -1,0 +1,51 @@
+/* The command line: psql-style connection options, top-style operation. */
+#ifndef PGMLTOP_OPTIONS_H
+#define PGMLTOP_OPTIONS_H
+
+#include <stdio.h>
+
+#include "pg.h"
+#include "xutil.h"
+
+enum run_mode {
+	MODE_SCREEN, /* the interactive screen */
+	MODE_BATCH,  /* -b: a plain-text table each interval */
+	MODE_COLLECT,
+	MODE_OFFLINE,
+	MODE_REPORT,
+};
+
+enum { PROMPT_AUTO, PROMPT_NEVER, PROMPT_ALWAYS };
+
+#define DEFAULT_INTERVAL 2.0
+#define DEFAULT_COLLECT_INTERVAL 60.0
+#define DEFAULT_DAYS 7
+#define DEFAULT_TOP 20
+#define DEFAULT_KEEP_RAW_DAYS 2.0
+#define DEFAULT_KEEP_HOURLY_DAYS 90.0
+
+struct options {
+	enum run_mode mode;
+	struct conn_opts conn; /* strings borrowed from argv */
+	int prompt;            /* PROMPT_* */
+	double interval;       /* seconds */
+	long iterations;       /* 0: until stopped */
+	const char *history;   /* NULL: the default file */
+	int no_history;
+	const char *report_format;
+	const char *output;
+	long days;
+	long top; /* rows per interval in batch mode, 0: all */
+	int no_color;
+	double keep_raw_days;
+	double keep_hourly_days;
+};
+
+/*
+ * Fill o from argv. Returns 0 to run, 1 when --help or --version was printed (exit 0),
+ * -1 on a usage error (message in err, exit 2).
+ */
+int options_parse(int argc, char **argv, struct options *o, struct pgt_err *err);
+void options_help(FILE *out);
+
+#endif

@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include "paths.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *
+paths_default_history(struct pgt_err *err)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/pgmltop/history.db", xdg);
+	if (home == NULL || home[0] == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (home == NULL || home[0] == '\0') {
+		pgt_err_set(err, "cannot find a home directory for the history file: set "
+				 "XDG_DATA_HOME or give a file with -H");
+		return NULL;
+	}
+	return xasprintf("%s/.local/share/pgmltop/history.db", home);
+}
+
+int
+paths_make_parent(const char *path, struct pgt_err *err)
+{
+	char *dir = xstrdup(path);
+	char *p;
+
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir) {
+		free(dir);
+		return 0;
+	}
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+				pgt_err_set(err, "cannot make the directory %s: %s", dir,
+					    strerror(errno));
+				free(dir);
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(dir);
+	return 0;
+}
+
+const char *
+paths_datadir(void)
+{
+	const char *d = getenv("PGMLTOP_DATADIR");
+
+	return d != NULL && d[0] != '\0' ? d : PKGDATADIR;
+}

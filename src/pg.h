@@ -1,0 +1,73 @@
+/*
+ * One asynchronous libpq connection. Results are copied into struct pg_rows, so no
+ * PGresult leaves this file. Nothing here blocks: the caller polls pg_socket() for
+ * pg_poll_events() and calls pg_process() when it is ready.
+ */
+#ifndef PGMLTOP_PG_H
+#define PGMLTOP_PG_H
+
+#include "xutil.h"
+
+/* How to connect, as psql takes it. NULL fields are left to libpq (PG* variables). */
+struct conn_opts {
+	const char *host;
+	const char *port;
+	const char *user;
+	const char *dbname; /* may be a conninfo string or a URI */
+	const char *password; /* only when prompted for; never stored */
+};
+
+/* A copied result: cells are NUL-terminated strings, NULL for SQL NULL. */
+struct pg_rows {
+	int nrows;
+	int ncols;
+	char **cells; /* nrows * ncols */
+	char *arena;
+};
+
+const char *pg_rows_get(const struct pg_rows *r, int row, int col);
+void pg_rows_free(struct pg_rows *r);
+
+enum pg_event {
+	PG_EV_NONE,      /* nothing finished yet */
+	PG_EV_CONNECTED, /* the connection is ready for queries */
+	PG_EV_RESULT,    /* the query finished; take its rows */
+	PG_EV_ERROR,     /* the query failed; the connection is still usable */
+	PG_EV_LOST,      /* the connection failed or was lost */
+};
+
+struct pg;
+
+struct pg *pg_new(void);
+void pg_free(struct pg *pg);
+
+/* Start connecting; returns -1 with a message when libpq refuses at once. */
+int pg_connect_start(struct pg *pg, const struct conn_opts *opts);
+void pg_disconnect(struct pg *pg);
+int pg_connected(const struct pg *pg);
+int pg_busy(const struct pg *pg);
+
+/* The socket to poll (-1 when there is none) and the events to poll it for. */
+int pg_socket(const struct pg *pg);
+short pg_poll_events(const struct pg *pg);
+
+/* Move the connection or the running query forward. */
+enum pg_event pg_process(struct pg *pg);
+
+/* Send a query with text parameters; -1 when it could not be sent (see pg_error). */
+int pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params);
+
+/* After PG_EV_RESULT: the rows, which the caller frees with pg_rows_free. */
+struct pg_rows *pg_take_rows(struct pg *pg);
+
+/* After PG_EV_ERROR or PG_EV_LOST: libpq's message (one line) and the SQLSTATE. */
+const char *pg_error(const struct pg *pg);
+const char *pg_sqlstate(const struct pg *pg);
+/* After a failed connection: did the server ask for a password we did not have? */
+int pg_needs_password(const struct pg *pg);
+
+/* The server the connection reached (never with a password). */
+const char *pg_host(const struct pg *pg);
+const char *pg_port(const struct pg *pg);
+
+#endif

@@ -1,0 +1,158 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+void
+json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', out);
+	while (*p) {
+		unsigned c = *p;
+		size_t n = 0, i;
+		uint32_t cp = 0;
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', out);
+			fputc((int)c, out);
+			p++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			switch (c) {
+			case '\n':
+				fputs("\\n", out);
+				break;
+			case '\t':
+				fputs("\\t", out);
+				break;
+			case '\r':
+				fputs("\\r", out);
+				break;
+			default:
+				fprintf(out, "\\u%04x", c);
+			}
+			p++;
+			continue;
+		}
+		if (c < 0x80) {
+			fputc((int)c, out);
+			p++;
+			continue;
+		}
+		/* UTF-8: copy a valid sequence, replace anything else with U+FFFD */
+		if ((c & 0xe0) == 0xc0) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 4;
+			cp = c & 0x07;
+		}
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				n = 0;
+				break;
+			}
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (n == 0 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		    (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			fputs("\\ufffd", out);
+			p++;
+			continue;
+		}
+		if (cp == 0x2028 || cp == 0x2029)
+			fprintf(out, "\\u%04x", (unsigned)cp);
+		else
+			fwrite(p, 1, n, out);
+		p += n;
+	}
+	fputc('"', out);
+}
+
+static void
+json_time(FILE *out, double ts)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "\"%s\"", buf);
+}
+
+static void
+json_number(FILE *out, double v)
+{
+	if (!isfinite(v))
+		fputs("null", out);
+	else
+		fprintf(out, "%.3f", v);
+}
+
+int
+report_write_json(const struct report *r, FILE *out)
+{
+	int i;
+
+	fprintf(out, "{\n  \"pgmltop_version\": \"%s\",\n  \"generated_at\": ", PACKAGE_VERSION);
+	json_time(out, r->generated_at);
+	fputs(",\n  \"window\": {\"from\": ", out);
+	json_time(out, r->from);
+	fputs(", \"to\": ", out);
+	json_time(out, r->to);
+	fprintf(out, ", \"samples\": %d},\n  \"server\": ", r->n_samples);
+	if (r->has_server) {
+		fputs("{\"id\": ", out);
+		json_string(out, r->server.key);
+		fputs(", \"version\": ", out);
+		json_string(out, r->server.version);
+		fputs(", \"host\": ", out);
+		json_string(out, r->server.host);
+		fputs(", \"port\": ", out);
+		json_string(out, r->server.port);
+		fputs("}", out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\n  \"statements\": [", out);
+	for (i = 0; i < r->n_stmts; i++) {
+		const struct stmt_total *s = &r->stmts[i];
+
+		fprintf(out, "%s\n    {\"queryid\": \"%lld\", \"query\": ", i ? "," : "",
+			(long long)s->queryid);
+		if (s->query)
+			json_string(out, s->query);
+		else
+			fputs("null", out);
+		fprintf(out, ", \"toplevel\": %s, \"calls\": %lld, \"total_ms\": ",
+			s->toplevel ? "true" : "false", (long long)s->calls);
+		json_number(out, s->total_ms);
+		fputs(", \"mean_ms\": ", out);
+		json_number(out, s->calls > 0 ? s->total_ms / (double)s->calls : 0);
+		fputs(", \"max_ms\": ", out);
+		json_number(out, s->max_ms);
+		fprintf(out,
+			", \"rows\": %lld, \"shared_blks_hit\": %lld, \"shared_blks_read\": %lld,"
+			" \"temp_blks_written\": %lld}",
+			(long long)s->rows, (long long)s->shared_blks_hit,
+			(long long)s->shared_blks_read, (long long)s->temp_blks_written);
+	}
+	fputs(r->n_stmts ? "\n  ],\n" : "],\n", out);
+	fputs("  \"patterns\": [],\n  \"recommendations\": [],\n  \"parameters\": [],\n"
+	      "  \"forecasts\": []\n}\n",
+	      out);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,25 @@
+/* Text from the server is data from outside: make it safe before it is stored or shown. */
+#ifndef PGMLTOP_SANITIZE_H
+#define PGMLTOP_SANITIZE_H
+
+#include <stddef.h>
+
+/*
+ * Replace the literal after PASSWORD (CREATE/ALTER ROLE ... PASSWORD '...') and
+ * password=... inside strings with '***'. Returns a new string.
+ */
+char *sanitize_redact(const char *query);
+
+/*
+ * One display line: whitespace runs (newlines, tabs) become one space, other control
+ * bytes are shown as \xNN, invalid UTF-8 as \xNN, and the result is cut to at most
+ * max_cols display columns (0: no limit) with "..." at the end. Wide characters count
+ * as two columns. When utf8 is 0, every non-ASCII byte is shown as \xNN. Returns a
+ * new string.
+ */
+char *sanitize_line(const char *s, size_t max_cols, int utf8);
+
+/* Display width of a string that sanitize_line made. */
+size_t sanitize_width(const char *s, int utf8);
+
+#endif

@@ -1,0 +1,58 @@
+#include "config.h"
+
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+snapshot_free(struct snapshot *snap)
+{
+	int i;
+
+	if (snap == NULL)
+		return;
+	for (i = 0; i < snap->n_activity; i++) {
+		struct activity_row *a = &snap->activity[i];
+
+		free(a->datname);
+		free(a->usename);
+		free(a->application_name);
+		free(a->client_addr);
+		free(a->backend_type);
+		free(a->state);
+		free(a->wait_event_type);
+		free(a->wait_event);
+		free(a->query);
+	}
+	for (i = 0; i < snap->n_databases; i++)
+		free(snap->databases[i].datname);
+	for (i = 0; i < snap->n_settings; i++) {
+		free(snap->settings[i].name);
+		free(snap->settings[i].setting);
+		free(snap->settings[i].unit);
+		free(snap->settings[i].source);
+	}
+	for (i = 0; i < snap->n_texts; i++)
+		free(snap->texts[i].query);
+	free(snap->stmts);
+	free(snap->activity);
+	free(snap->databases);
+	free(snap->settings);
+	free(snap->texts);
+	memset(snap, 0, sizeof *snap);
+}
+
+void
+delta_set_free(struct delta_set *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n_databases; i++)
+		free(d->databases[i].datname);
+	free(d->stmts);
+	free(d->databases);
+	memset(d, 0, sizeof *d);
+}

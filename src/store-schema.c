@@ -1,0 +1,100 @@
+#include "config.h"
+
+#include "store-schema.h"
+
+/*
+ * Each entry takes the schema from version i to i + 1. Never edit an entry that has
+ * shipped: add the next one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE servers ("
+	" id INTEGER PRIMARY KEY,"
+	" key TEXT NOT NULL UNIQUE,"
+	" sysid TEXT, host TEXT, port TEXT, version TEXT, version_num INTEGER,"
+	" first_seen REAL NOT NULL, last_seen REAL NOT NULL);"
+	"CREATE TABLE leases ("
+	" server_id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL,"
+	" ts REAL NOT NULL);"
+	"CREATE TABLE samples ("
+	" id INTEGER PRIMARY KEY,"
+	" server_id INTEGER NOT NULL,"
+	" ts REAL NOT NULL,"
+	" interval_s REAL NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" have INTEGER NOT NULL,"
+	" n_statements INTEGER, n_hidden INTEGER, dealloc INTEGER, entry_resets INTEGER,"
+	" sess_active INTEGER, sess_idle INTEGER, sess_idle_in_xact INTEGER,"
+	" sess_waiting INTEGER, sess_total INTEGER);"
+	"CREATE INDEX samples_server_ts ON samples (server_id, ts);"
+	"CREATE TABLE queries ("
+	" server_id INTEGER NOT NULL, queryid INTEGER NOT NULL, query TEXT NOT NULL,"
+	" first_seen REAL NOT NULL, PRIMARY KEY (server_id, queryid)) WITHOUT ROWID;"
+	"CREATE TABLE stmt_deltas ("
+	" sample_id INTEGER NOT NULL, dbid INTEGER NOT NULL, userid INTEGER NOT NULL,"
+	" queryid INTEGER NOT NULL, toplevel INTEGER NOT NULL,"
+	" calls INTEGER NOT NULL, total_ms REAL NOT NULL, rows INTEGER NOT NULL,"
+	" plans INTEGER, plan_ms REAL, min_ms REAL, max_ms REAL, stddev_ms REAL,"
+	" shared_blks_hit INTEGER, shared_blks_read INTEGER, shared_blks_dirtied INTEGER,"
+	" shared_blks_written INTEGER, local_blks_hit INTEGER, local_blks_read INTEGER,"
+	" temp_blks_read INTEGER, temp_blks_written INTEGER, blk_read_ms REAL,"
+	" blk_write_ms REAL, wal_records INTEGER, wal_fpi INTEGER, wal_bytes REAL,"
+	" PRIMARY KEY (sample_id, dbid, userid, queryid, toplevel)) WITHOUT ROWID;"
+	"CREATE TABLE activity ("
+	" sample_id INTEGER NOT NULL, pid INTEGER NOT NULL, datname TEXT, usename TEXT,"
+	" application_name TEXT, client_addr TEXT, backend_type TEXT, state TEXT,"
+	" wait_event_type TEXT, wait_event TEXT, backend_start REAL, xact_start REAL,"
+	" query_start REAL, state_change REAL, query_id INTEGER, query TEXT);"
+	"CREATE INDEX activity_sample ON activity (sample_id);"
+	"CREATE TABLE database_deltas ("
+	" sample_id INTEGER NOT NULL, datid INTEGER NOT NULL, datname TEXT,"
+	" numbackends INTEGER, xact_commit INTEGER, xact_rollback INTEGER, blks_read INTEGER,"
+	" blks_hit INTEGER, tup_returned INTEGER, tup_fetched INTEGER, tup_inserted INTEGER,"
+	" tup_updated INTEGER, tup_deleted INTEGER, temp_files INTEGER, temp_bytes INTEGER,"
+	" deadlocks INTEGER, blk_read_ms REAL, blk_write_ms REAL,"
+	" PRIMARY KEY (sample_id, datid)) WITHOUT ROWID;"
+	"CREATE TABLE checkpoint_deltas ("
+	" sample_id INTEGER PRIMARY KEY, timed INTEGER, requested INTEGER,"
+	" buffers_written INTEGER, write_ms REAL, sync_ms REAL);"
+	"CREATE TABLE settings ("
+	" server_id INTEGER NOT NULL, name TEXT NOT NULL, ts REAL NOT NULL, setting TEXT,"
+	" unit TEXT, source TEXT, pending_restart INTEGER,"
+	" PRIMARY KEY (server_id, name, ts)) WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY, server_id INTEGER NOT NULL, ts REAL NOT NULL,"
+	" kind TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX events_server_ts ON events (server_id, ts);"
+	"CREATE TABLE stmt_hourly ("
+	" server_id INTEGER NOT NULL, hour INTEGER NOT NULL, dbid INTEGER NOT NULL,"
+	" userid INTEGER NOT NULL, queryid INTEGER NOT NULL, toplevel INTEGER NOT NULL,"
+	" samples INTEGER NOT NULL, calls INTEGER NOT NULL, total_ms REAL NOT NULL,"
+	" rows INTEGER NOT NULL, plans INTEGER, plan_ms REAL, max_ms REAL,"
+	" shared_blks_hit INTEGER, shared_blks_read INTEGER, shared_blks_dirtied INTEGER,"
+	" shared_blks_written INTEGER, local_blks_hit INTEGER, local_blks_read INTEGER,"
+	" temp_blks_read INTEGER, temp_blks_written INTEGER, blk_read_ms REAL,"
+	" blk_write_ms REAL, wal_records INTEGER, wal_fpi INTEGER, wal_bytes REAL,"
+	" PRIMARY KEY (server_id, hour, dbid, userid, queryid, toplevel)) WITHOUT ROWID;"
+	"CREATE TABLE database_hourly ("
+	" server_id INTEGER NOT NULL, hour INTEGER NOT NULL, datid INTEGER NOT NULL,"
+	" datname TEXT, samples INTEGER NOT NULL, xact_commit INTEGER, xact_rollback INTEGER,"
+	" blks_read INTEGER, blks_hit INTEGER, tup_returned INTEGER, tup_fetched INTEGER,"
+	" tup_inserted INTEGER, tup_updated INTEGER, tup_deleted INTEGER, temp_files INTEGER,"
+	" temp_bytes INTEGER, deadlocks INTEGER, blk_read_ms REAL, blk_write_ms REAL,"
+	" PRIMARY KEY (server_id, hour, datid)) WITHOUT ROWID;"
+	"CREATE TABLE rollup_state ("
+	" server_id INTEGER PRIMARY KEY, hour INTEGER NOT NULL);",
+};
+
+int
+store_schema_count(void)
+{
+	return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *
+store_schema_step(int from_version)
+{
+	if (from_version < 0 || from_version >= store_schema_count())
+		return 0;
+	return migrations[from_version];
+}

@@ -1,0 +1,1238 @@
+#include "config.h"
+
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "paths.h"
+#include "store-schema.h"
+
+enum {
+	Q_SAMPLE,
+	Q_STMT,
+	Q_TEXT,
+	Q_ACTIVITY,
+	Q_DB,
+	Q_CKPT,
+	Q_SETTING,
+	Q_EVENT,
+	Q_RENEW,
+	Q_SEEN,
+	Q_GET_TEXT,
+	Q_COUNT
+};
+
+static const char *const sql_text[Q_COUNT] = {
+	[Q_SAMPLE] = "INSERT INTO samples (server_id, ts, interval_s, flags, have, n_statements,"
+		     " n_hidden, dealloc, entry_resets, sess_active, sess_idle, sess_idle_in_xact,"
+		     " sess_waiting, sess_total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_STMT] = "INSERT INTO stmt_deltas (sample_id, dbid, userid, queryid, toplevel, calls,"
+		   " total_ms, rows, plans, plan_ms, min_ms, max_ms, stddev_ms, shared_blks_hit,"
+		   " shared_blks_read, shared_blks_dirtied, shared_blks_written, local_blks_hit,"
+		   " local_blks_read, temp_blks_read, temp_blks_written, blk_read_ms,"
+		   " blk_write_ms, wal_records, wal_fpi, wal_bytes)"
+		   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_TEXT] = "INSERT OR IGNORE INTO queries (server_id, queryid, query, first_seen)"
+		   " VALUES (?,?,?,?)",
+	[Q_ACTIVITY] = "INSERT INTO activity (sample_id, pid, datname, usename, application_name,"
+		       " client_addr, backend_type, state, wait_event_type, wait_event,"
+		       " backend_start, xact_start, query_start, state_change, query_id, query)"
+		       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_DB] = "INSERT INTO database_deltas (sample_id, datid, datname, numbackends,"
+		 " xact_commit, xact_rollback, blks_read, blks_hit, tup_returned, tup_fetched,"
+		 " tup_inserted, tup_updated, tup_deleted, temp_files, temp_bytes, deadlocks,"
+		 " blk_read_ms, blk_write_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_CKPT] = "INSERT INTO checkpoint_deltas (sample_id, timed, requested, buffers_written,"
+		   " write_ms, sync_ms) VALUES (?,?,?,?,?,?)",
+	[Q_SETTING] = "INSERT OR REPLACE INTO settings (server_id, name, ts, setting, unit, source,"
+		      " pending_restart) VALUES (?,?,?,?,?,?,?)",
+	[Q_EVENT] = "INSERT INTO events (server_id, ts, kind, detail) VALUES (?,?,?,?)",
+	[Q_RENEW] = "UPDATE leases SET ts = ? WHERE server_id = ? AND pid = ? AND host = ?",
+	[Q_SEEN] = "UPDATE servers SET last_seen = ? WHERE id = ?",
+	[Q_GET_TEXT] = "SELECT query FROM queries WHERE server_id = ? AND queryid = ?",
+};
+
+struct setting_seen {
+	char *name;
+	char *value; /* setting, source and pending_restart, joined */
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	sqlite3_stmt *q[Q_COUNT];
+	char hostname[256];
+
+	int64_t settings_server; /* whose settings are in 'seen' (0: none loaded) */
+	struct setting_seen *seen;
+	int n_seen;
+};
+
+/* ---- errors ---- */
+
+static void
+db_error(struct store *st, struct pgt_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db) & 0xff;
+	const char *msg = sqlite3_errmsg(st->db);
+
+	switch (code) {
+	case SQLITE_FULL:
+		pgt_err_set(err, "cannot %s: the disk is full (%s): free some space", what,
+			    st->path);
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		pgt_err_set(err, "cannot %s: the history file %s is locked by another process",
+			    what, st->path);
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		pgt_err_set(err, "cannot %s: %s is read-only (%s)", what, st->path, msg);
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		pgt_err_set(err,
+			    "cannot %s: %s is damaged (%s): move it aside and start a new "
+			    "history",
+			    what, st->path, msg);
+		break;
+	default:
+		pgt_err_set(err, "cannot %s in %s: %s", what, st->path, msg);
+		break;
+	}
+}
+
+static int
+exec(struct store *st, const char *sql, struct pgt_err *err, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, err, what);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *
+prep(struct store *st, int which, struct pgt_err *err)
+{
+	if (st->q[which] == NULL &&
+	    sqlite3_prepare_v3(st->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->q[which], NULL) != SQLITE_OK) {
+		db_error(st, err, "prepare a statement");
+		return NULL;
+	}
+	sqlite3_reset(st->q[which]);
+	sqlite3_clear_bindings(st->q[which]);
+	return st->q[which];
+}
+
+/* Step a bound statement that returns no rows. */
+static int
+run(struct store *st, sqlite3_stmt *s, struct pgt_err *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, what);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* A time of 0 means "not known". */
+static void
+bind_time(sqlite3_stmt *s, int i, double t)
+{
+	if (t > 0)
+		sqlite3_bind_double(s, i, t);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* ---- opening ---- */
+
+static int
+create_file(const char *path, struct pgt_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		pgt_err_set(err, "cannot create the history file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) < 0) {
+		pgt_err_set(err, "cannot set the mode of %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+query_int(struct store *st, const char *sql, long long *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+check_and_migrate(struct store *st, struct pgt_err *err)
+{
+	long long app = 0, version = 0, tables = 0;
+	sqlite3_stmt *s;
+	int from;
+
+	if (query_int(st, "PRAGMA application_id", &app) < 0 ||
+	    query_int(st, "PRAGMA user_version", &version) < 0 ||
+	    query_int(st, "SELECT count(*) FROM sqlite_schema", &tables) < 0) {
+		int code = sqlite3_extended_errcode(st->db) & 0xff;
+
+		if (code == SQLITE_NOTADB)
+			pgt_err_set(err,
+				    "%s is not a pgmltop history file (not an SQLite database): "
+				    "move it aside or choose another file with -H",
+				    st->path);
+		else
+			db_error(st, err, "read the history file");
+		return -1;
+	}
+	if (tables > 0 && app != STORE_APPLICATION_ID) {
+		pgt_err_set(err,
+			    "%s is an SQLite database but not a pgmltop history file: choose "
+			    "another file with -H",
+			    st->path);
+		return -1;
+	}
+	if (version > store_schema_count()) {
+		pgt_err_set(err,
+			    "%s has history schema version %lld, newer than this pgmltop knows "
+			    "(%d): use a newer pgmltop",
+			    st->path, version, store_schema_count());
+		return -1;
+	}
+	/* quick_check reads every page: damage is found here, not in the middle of work */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) == SQLITE_OK) {
+		int rc = sqlite3_step(s);
+		const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+
+		if (rc != SQLITE_ROW || res == NULL || strcmp(res, "ok") != 0) {
+			pgt_err_set(err,
+				    "%s is damaged (integrity check: %s): move it aside and start "
+				    "a new history",
+				    st->path, res ? res : sqlite3_errmsg(st->db));
+			sqlite3_finalize(s);
+			return -1;
+		}
+		sqlite3_finalize(s);
+	}
+	if (version == store_schema_count())
+		return 0;
+	if (st->readonly) {
+		pgt_err_set(err,
+			    "%s has history schema version %lld; open it once without --offline "
+			    "or --report to upgrade it to %d",
+			    st->path, version, store_schema_count());
+		return -1;
+	}
+	if (exec(st, "BEGIN IMMEDIATE", err, "upgrade the history schema") < 0)
+		return -1;
+	/* read again under the lock: another process may have just done it */
+	if (query_int(st, "PRAGMA user_version", &version) < 0) {
+		db_error(st, err, "read the history schema version");
+		rollback(st);
+		return -1;
+	}
+	for (from = (int)version; from < store_schema_count(); from++) {
+		char pragma[96];
+
+		if (exec(st, store_schema_step(from), err, "upgrade the history schema") < 0) {
+			rollback(st);
+			return -1;
+		}
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 from + 1, STORE_APPLICATION_ID);
+		if (exec(st, pragma, err, "upgrade the history schema") < 0) {
+			rollback(st);
+			return -1;
+		}
+	}
+	return exec(st, "COMMIT", err, "upgrade the history schema");
+}
+
+struct store *
+store_open(const char *path, int flags, struct pgt_err *err)
+{
+	struct store *st;
+	struct stat sb;
+	int oflags;
+
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			pgt_err_set(err, "%s is a directory, not a history file: give a file name "
+					 "with -H",
+				    path);
+			return NULL;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			pgt_err_set(err, "%s is not a regular file: give a history file with -H",
+				    path);
+			return NULL;
+		}
+	} else if (errno != ENOENT) {
+		pgt_err_set(err, "cannot use the history file %s: %s", path, strerror(errno));
+		return NULL;
+	} else if (flags & STORE_READONLY) {
+		pgt_err_set(err,
+			    "there is no history file %s: collect some first (pgmltop --collect) "
+			    "or name one with -H",
+			    path);
+		return NULL;
+	} else {
+		if (paths_make_parent(path, err) < 0 || create_file(path, err) < 0)
+			return NULL;
+	}
+
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	st->readonly = (flags & STORE_READONLY) != 0;
+	if (gethostname(st->hostname, sizeof st->hostname - 1) < 0)
+		strlcpy_(st->hostname, "localhost", sizeof st->hostname);
+	oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		pgt_err_set(err, "cannot open the history file %s: %s", path,
+			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	if (check_and_migrate(st, err) < 0) {
+		store_close(st);
+		return NULL;
+	}
+	if (!st->readonly &&
+	    (exec(st, "PRAGMA journal_mode = WAL", err, "switch to WAL mode") < 0 ||
+	     exec(st, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0)) {
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void
+seen_clear(struct store *st)
+{
+	int i;
+
+	for (i = 0; i < st->n_seen; i++) {
+		free(st->seen[i].name);
+		free(st->seen[i].value);
+	}
+	free(st->seen);
+	st->seen = NULL;
+	st->n_seen = 0;
+	st->settings_server = 0;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(st->q[i]);
+	seen_clear(st);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+/* ---- servers and leases ---- */
+
+int
+store_server(struct store *st, const struct server_info *srv, double now, int64_t *server_id,
+	     struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO servers (key, sysid, host, port, version, version_num,"
+			       " first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)"
+			       " ON CONFLICT (key) DO UPDATE SET host = excluded.host,"
+			       " version = excluded.version, version_num = excluded.version_num,"
+			       " last_seen = excluded.last_seen RETURNING id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "record the server");
+		return -1;
+	}
+	bind_text(s, 1, srv->key);
+	bind_text(s, 2, srv->sysid[0] ? srv->sysid : NULL);
+	bind_text(s, 3, srv->host);
+	bind_text(s, 4, srv->port);
+	bind_text(s, 5, srv->version);
+	sqlite3_bind_int(s, 6, srv->version_num);
+	sqlite3_bind_double(s, 7, now);
+	sqlite3_bind_double(s, 8, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*server_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "record the server");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_lease(struct store *st, int64_t server_id, double now, double stale_s, long *holder_pid,
+	    struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long pid = (long)getpid(), other = 0;
+	int mine = 1, rc;
+
+	if (exec(st, "BEGIN IMMEDIATE", err, "take the history lease") < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT pid, host, ts FROM leases WHERE server_id = ?", -1,
+			       &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *host = (const char *)sqlite3_column_text(s, 1);
+		double ts = sqlite3_column_double(s, 2);
+		int same_host = host != NULL && strcmp(host, st->hostname) == 0;
+
+		other = (long)sqlite3_column_int64(s, 0);
+		if (!(same_host && other == pid) && now - ts < stale_s &&
+		    !(same_host && kill((pid_t)other, 0) < 0 && errno == ESRCH))
+			mine = 0;
+	} else if (rc != SQLITE_DONE) {
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (mine) {
+		if (sqlite3_prepare_v2(st->db,
+				       "INSERT OR REPLACE INTO leases (server_id, pid, host, ts)"
+				       " VALUES (?,?,?,?)",
+				       -1, &s, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, pid);
+		bind_text(s, 3, st->hostname);
+		sqlite3_bind_double(s, 4, now);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (exec(st, "COMMIT", err, "take the history lease") < 0) {
+		rollback(st);
+		return -1;
+	}
+	if (!mine && holder_pid)
+		*holder_pid = other;
+	return mine;
+fail:
+	db_error(st, err, "take the history lease");
+	sqlite3_finalize(s);
+	rollback(st);
+	return -1;
+}
+
+void
+store_lease_release(struct store *st, int64_t server_id)
+{
+	sqlite3_stmt *s;
+
+	if (st == NULL || st->readonly ||
+	    sqlite3_prepare_v2(st->db, "DELETE FROM leases WHERE server_id = ? AND pid = ? AND host = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, (long)getpid());
+	bind_text(s, 3, st->hostname);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+/* ---- texts ---- */
+
+int
+store_text_ids(struct store *st, int64_t server_id, int64_t **ids, int *n, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int alloc = 256, rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT queryid FROM queries WHERE server_id = ?", -1, &s,
+			       NULL) != SQLITE_OK) {
+		db_error(st, err, "read the stored query texts");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	*ids = xreallocarray(NULL, (size_t)alloc, sizeof **ids);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == alloc) {
+			alloc *= 2;
+			*ids = xreallocarray(*ids, (size_t)alloc, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the stored query texts");
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+char *
+store_text(struct store *st, int64_t server_id, int64_t queryid)
+{
+	sqlite3_stmt *s = prep(st, Q_GET_TEXT, NULL);
+	char *text = NULL;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, queryid);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		text = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return text;
+}
+
+/* ---- samples ---- */
+
+static int
+event_locked(struct store *st, int64_t server_id, double ts, const char *kind, const char *detail,
+	     struct pgt_err *err)
+{
+	sqlite3_stmt *s = prep(st, Q_EVENT, err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, ts);
+	bind_text(s, 3, kind);
+	bind_text(s, 4, detail);
+	return run(st, s, err, "record an event");
+}
+
+int
+store_event(struct store *st, int64_t server_id, double ts, const char *kind, const char *detail,
+	    struct pgt_err *err)
+{
+	return event_locked(st, server_id, ts, kind, detail, err);
+}
+
+static int
+write_stmts(struct store *st, int64_t sample_id, const struct delta_set *d, unsigned have,
+	    struct pgt_err *err)
+{
+	int i;
+
+	for (i = 0; i < d->n_stmts; i++) {
+		const struct stmt_row *r = &d->stmts[i];
+		sqlite3_stmt *s = prep(st, Q_STMT, err);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, sample_id);
+		sqlite3_bind_int64(s, 2, r->dbid);
+		sqlite3_bind_int64(s, 3, r->userid);
+		sqlite3_bind_int64(s, 4, r->queryid);
+		sqlite3_bind_int(s, 5, r->toplevel);
+		sqlite3_bind_int64(s, 6, r->calls);
+		sqlite3_bind_double(s, 7, r->total_exec_ms);
+		sqlite3_bind_int64(s, 8, r->rows);
+		if (have & STMT_HAVE_PLANS) {
+			sqlite3_bind_int64(s, 9, r->plans);
+			sqlite3_bind_double(s, 10, r->total_plan_ms);
+		}
+		sqlite3_bind_double(s, 11, r->min_ms);
+		sqlite3_bind_double(s, 12, r->max_ms);
+		sqlite3_bind_double(s, 13, r->stddev_ms);
+		sqlite3_bind_int64(s, 14, r->shared_blks_hit);
+		sqlite3_bind_int64(s, 15, r->shared_blks_read);
+		sqlite3_bind_int64(s, 16, r->shared_blks_dirtied);
+		sqlite3_bind_int64(s, 17, r->shared_blks_written);
+		sqlite3_bind_int64(s, 18, r->local_blks_hit);
+		sqlite3_bind_int64(s, 19, r->local_blks_read);
+		sqlite3_bind_int64(s, 20, r->temp_blks_read);
+		sqlite3_bind_int64(s, 21, r->temp_blks_written);
+		sqlite3_bind_double(s, 22, r->blk_read_ms);
+		sqlite3_bind_double(s, 23, r->blk_write_ms);
+		if (have & STMT_HAVE_WAL) {
+			sqlite3_bind_int64(s, 24, r->wal_records);
+			sqlite3_bind_int64(s, 25, r->wal_fpi);
+			sqlite3_bind_double(s, 26, r->wal_bytes);
+		}
+		if (run(st, s, err, "store the statements") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_texts(struct store *st, int64_t server_id, const struct snapshot *snap, struct pgt_err *err)
+{
+	int i;
+
+	for (i = 0; i < snap->n_texts; i++) {
+		sqlite3_stmt *s = prep(st, Q_TEXT, err);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, snap->texts[i].queryid);
+		bind_text(s, 3, snap->texts[i].query);
+		sqlite3_bind_double(s, 4, snap->ts);
+		if (run(st, s, err, "store the query texts") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_activity(struct store *st, int64_t sample_id, const struct snapshot *snap,
+	       struct pgt_err *err)
+{
+	int i;
+
+	for (i = 0; i < snap->n_activity; i++) {
+		const struct activity_row *a = &snap->activity[i];
+		sqlite3_stmt *s = prep(st, Q_ACTIVITY, err);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, sample_id);
+		sqlite3_bind_int(s, 2, a->pid);
+		bind_text(s, 3, a->datname);
+		bind_text(s, 4, a->usename);
+		bind_text(s, 5, a->application_name);
+		bind_text(s, 6, a->client_addr);
+		bind_text(s, 7, a->backend_type);
+		bind_text(s, 8, a->state);
+		bind_text(s, 9, a->wait_event_type);
+		bind_text(s, 10, a->wait_event);
+		bind_time(s, 11, a->backend_start);
+		bind_time(s, 12, a->xact_start);
+		bind_time(s, 13, a->query_start);
+		bind_time(s, 14, a->state_change);
+		if (a->has_query_id)
+			sqlite3_bind_int64(s, 15, a->query_id);
+		bind_text(s, 16, a->query);
+		if (run(st, s, err, "store the sessions") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_databases(struct store *st, int64_t sample_id, const struct delta_set *d,
+		struct pgt_err *err)
+{
+	int i;
+
+	for (i = 0; i < d->n_databases; i++) {
+		const struct database_row *r = &d->databases[i];
+		sqlite3_stmt *s = prep(st, Q_DB, err);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, sample_id);
+		sqlite3_bind_int64(s, 2, r->datid);
+		bind_text(s, 3, r->datname);
+		sqlite3_bind_int64(s, 4, r->numbackends);
+		sqlite3_bind_int64(s, 5, r->xact_commit);
+		sqlite3_bind_int64(s, 6, r->xact_rollback);
+		sqlite3_bind_int64(s, 7, r->blks_read);
+		sqlite3_bind_int64(s, 8, r->blks_hit);
+		sqlite3_bind_int64(s, 9, r->tup_returned);
+		sqlite3_bind_int64(s, 10, r->tup_fetched);
+		sqlite3_bind_int64(s, 11, r->tup_inserted);
+		sqlite3_bind_int64(s, 12, r->tup_updated);
+		sqlite3_bind_int64(s, 13, r->tup_deleted);
+		sqlite3_bind_int64(s, 14, r->temp_files);
+		sqlite3_bind_int64(s, 15, r->temp_bytes);
+		sqlite3_bind_int64(s, 16, r->deadlocks);
+		sqlite3_bind_double(s, 17, r->blk_read_ms);
+		sqlite3_bind_double(s, 18, r->blk_write_ms);
+		if (run(st, s, err, "store the database statistics") < 0)
+			return -1;
+	}
+	if (d->checkpoint.valid) {
+		sqlite3_stmt *s = prep(st, Q_CKPT, err);
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, sample_id);
+		sqlite3_bind_int64(s, 2, d->checkpoint.timed);
+		sqlite3_bind_int64(s, 3, d->checkpoint.requested);
+		sqlite3_bind_int64(s, 4, d->checkpoint.buffers_written);
+		sqlite3_bind_double(s, 5, d->checkpoint.write_ms);
+		sqlite3_bind_double(s, 6, d->checkpoint.sync_ms);
+		if (run(st, s, err, "store the checkpoint statistics") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+seen_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct setting_seen *)a)->name, ((const struct setting_seen *)b)->name);
+}
+
+static char *
+setting_value(const char *setting, const char *source, int pending)
+{
+	return xasprintf("%s\x1f%s\x1f%d", setting ? setting : "", source ? source : "", pending);
+}
+
+/* The last stored value of every setting of the server, once per process. */
+static int
+seen_load(struct store *st, int64_t server_id, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int alloc = 0, rc;
+
+	if (st->settings_server == server_id)
+		return 0;
+	seen_clear(st);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT s.name, s.setting, s.source, s.pending_restart FROM settings s"
+			       " WHERE s.server_id = ?1 AND s.ts = (SELECT max(ts) FROM settings t"
+			       " WHERE t.server_id = ?1 AND t.name = s.name)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the stored settings");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->n_seen == alloc) {
+			alloc = alloc ? alloc * 2 : 512;
+			st->seen = xreallocarray(st->seen, (size_t)alloc, sizeof *st->seen);
+		}
+		st->seen[st->n_seen].name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		st->seen[st->n_seen].value =
+			setting_value((const char *)sqlite3_column_text(s, 1),
+				      (const char *)sqlite3_column_text(s, 2), sqlite3_column_int(s, 3));
+		st->n_seen++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the stored settings");
+		seen_clear(st);
+		return -1;
+	}
+	if (st->n_seen > 1)
+		qsort(st->seen, (size_t)st->n_seen, sizeof *st->seen, seen_cmp);
+	st->settings_server = server_id;
+	return 0;
+}
+
+/* Store the settings whose value differs from the last stored one. */
+static int
+write_settings(struct store *st, int64_t server_id, const struct snapshot *snap,
+	       struct pgt_err *err)
+{
+	int i;
+
+	if (snap->settings == NULL)
+		return 0;
+	if (seen_load(st, server_id, err) < 0)
+		return -1;
+	for (i = 0; i < snap->n_settings; i++) {
+		const struct setting_row *r = &snap->settings[i];
+		struct setting_seen key = {r->name, NULL}, *hit;
+		char *value = setting_value(r->setting, r->source, r->pending_restart);
+		sqlite3_stmt *s;
+
+		hit = st->n_seen ? bsearch(&key, st->seen, (size_t)st->n_seen, sizeof *st->seen,
+					   seen_cmp)
+				 : NULL;
+		if (hit != NULL && strcmp(hit->value, value) == 0) {
+			free(value);
+			continue;
+		}
+		free(value);
+		s = prep(st, Q_SETTING, err);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, server_id);
+		bind_text(s, 2, r->name);
+		sqlite3_bind_double(s, 3, snap->ts);
+		bind_text(s, 4, r->setting);
+		bind_text(s, 5, r->unit);
+		bind_text(s, 6, r->source);
+		sqlite3_bind_int(s, 7, r->pending_restart);
+		if (run(st, s, err, "store the settings") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_events(struct store *st, int64_t server_id, const struct snapshot *snap,
+	     const struct delta_set *d, struct pgt_err *err)
+{
+	char detail[160];
+
+	if ((d->flags & DELTA_RESET) &&
+	    event_locked(st, server_id, snap->ts, "reset",
+			 "pg_stat_statements was reset: new baseline", err) < 0)
+		return -1;
+	if ((d->flags & DELTA_RESTART) &&
+	    event_locked(st, server_id, snap->ts, "restart",
+			 "the server restarted: new baseline", err) < 0)
+		return -1;
+	if ((d->flags & DELTA_CLOCK) &&
+	    event_locked(st, server_id, snap->ts, "clock",
+			 "the server clock went back: new baseline", err) < 0)
+		return -1;
+	if ((d->flags & DELTA_GAP) &&
+	    event_locked(st, server_id, snap->ts, "gap",
+			 "first sample after a lost connection: new baseline", err) < 0)
+		return -1;
+	if (d->flags & DELTA_EVICTED) {
+		snprintf(detail, sizeof detail,
+			 "%lld pg_stat_statements entries were deallocated (pg_stat_statements.max "
+			 "is too small for the workload)",
+			 (long long)d->dealloc);
+		if (event_locked(st, server_id, snap->ts, "evicted", detail, err) < 0)
+			return -1;
+	}
+	if (d->n_entry_resets > 0) {
+		snprintf(detail, sizeof detail, "%d entries were made again: new baseline for them",
+			 d->n_entry_resets);
+		if (event_locked(st, server_id, snap->ts, "entry_reset", detail, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
+	     const struct delta_set *d, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int64_t sample_id;
+
+	if (exec(st, "BEGIN IMMEDIATE", err, "store the sample") < 0)
+		return -1;
+	/* still ours? another process may have taken a stale lease over */
+	if ((s = prep(st, Q_RENEW, err)) == NULL)
+		goto fail;
+	sqlite3_bind_double(s, 1, now_wall());
+	sqlite3_bind_int64(s, 2, server_id);
+	sqlite3_bind_int64(s, 3, (long)getpid());
+	bind_text(s, 4, st->hostname);
+	if (run(st, s, err, "renew the history lease") < 0)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		rollback(st);
+		return 0;
+	}
+	if ((s = prep(st, Q_SAMPLE, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, snap->ts);
+	sqlite3_bind_double(s, 3, d->interval_s);
+	sqlite3_bind_int(s, 4, (int)d->flags);
+	sqlite3_bind_int(s, 5, (int)snap->have);
+	if (snap->pgss_ok) {
+		sqlite3_bind_int(s, 6, snap->n_stmts);
+		sqlite3_bind_int(s, 7, snap->n_hidden);
+	}
+	if (snap->have & STMT_HAVE_INFO)
+		sqlite3_bind_int64(s, 8, d->dealloc);
+	sqlite3_bind_int(s, 9, d->n_entry_resets);
+	sqlite3_bind_int(s, 10, snap->sessions.active);
+	sqlite3_bind_int(s, 11, snap->sessions.idle);
+	sqlite3_bind_int(s, 12, snap->sessions.idle_in_xact);
+	sqlite3_bind_int(s, 13, snap->sessions.waiting);
+	sqlite3_bind_int(s, 14, snap->sessions.total);
+	if (run(st, s, err, "store the sample") < 0)
+		goto fail;
+	sample_id = sqlite3_last_insert_rowid(st->db);
+
+	if (write_stmts(st, sample_id, d, snap->have, err) < 0 ||
+	    write_texts(st, server_id, snap, err) < 0 ||
+	    write_activity(st, sample_id, snap, err) < 0 ||
+	    write_databases(st, sample_id, d, err) < 0 ||
+	    write_settings(st, server_id, snap, err) < 0 ||
+	    write_events(st, server_id, snap, d, err) < 0)
+		goto fail;
+	if ((s = prep(st, Q_SEEN, err)) == NULL)
+		goto fail;
+	sqlite3_bind_double(s, 1, snap->ts);
+	sqlite3_bind_int64(s, 2, server_id);
+	if (run(st, s, err, "store the sample") < 0)
+		goto fail;
+	if (exec(st, "COMMIT", err, "store the sample") < 0)
+		goto fail;
+	/* the settings now stored are the ones to compare with next time */
+	if (snap->settings != NULL)
+		st->settings_server = 0;
+	return 1;
+fail:
+	rollback(st);
+	st->settings_server = 0;
+	return -1;
+}
+
+/* ---- rollup and retention ---- */
+
+static int
+exec_bound(struct store *st, const char *sql, int64_t server_id, double a, double b,
+	   struct pgt_err *err, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, what);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, a);
+	sqlite3_bind_double(s, 3, b);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_s,
+	       double keep_hourly_s, struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long last = -1, first_hour = -1;
+	long long cur = (long long)floor(now / 3600.0);
+	double raw_before, hourly_before;
+	int rc;
+
+	if (exec(st, "BEGIN IMMEDIATE", err, "roll up the history") < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT (SELECT hour FROM rollup_state WHERE server_id = ?1),"
+			       " (SELECT CAST(min(ts) / 3600 AS INTEGER) FROM samples"
+			       " WHERE server_id = ?1)",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+		last = sqlite3_column_int64(s, 0);
+	if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+		first_hour = sqlite3_column_int64(s, 1);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (last < 0 && first_hour >= 0)
+		last = first_hour - 1;
+
+	/* hours (last, cur) are complete and not rolled up yet: one pass, one transaction */
+	if (last >= 0 && last + 1 < cur) {
+		double lo = (double)(last + 1) * 3600.0, hi = (double)cur * 3600.0;
+
+		if (exec_bound(st,
+			       "INSERT INTO stmt_hourly SELECT s.server_id,"
+			       " CAST(s.ts / 3600 AS INTEGER) AS h, d.dbid, d.userid, d.queryid,"
+			       " d.toplevel, count(*), sum(d.calls), sum(d.total_ms), sum(d.rows),"
+			       " sum(d.plans), sum(d.plan_ms), max(d.max_ms), sum(d.shared_blks_hit),"
+			       " sum(d.shared_blks_read), sum(d.shared_blks_dirtied),"
+			       " sum(d.shared_blks_written), sum(d.local_blks_hit),"
+			       " sum(d.local_blks_read), sum(d.temp_blks_read),"
+			       " sum(d.temp_blks_written), sum(d.blk_read_ms), sum(d.blk_write_ms),"
+			       " sum(d.wal_records), sum(d.wal_fpi), sum(d.wal_bytes)"
+			       " FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id"
+			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts < ?3"
+			       " GROUP BY h, d.dbid, d.userid, d.queryid, d.toplevel",
+			       server_id, lo, hi, err, "roll up the statements") < 0 ||
+		    exec_bound(st,
+			       "INSERT INTO database_hourly SELECT s.server_id,"
+			       " CAST(s.ts / 3600 AS INTEGER) AS h, d.datid, max(d.datname),"
+			       " count(*), sum(d.xact_commit), sum(d.xact_rollback),"
+			       " sum(d.blks_read), sum(d.blks_hit), sum(d.tup_returned),"
+			       " sum(d.tup_fetched), sum(d.tup_inserted), sum(d.tup_updated),"
+			       " sum(d.tup_deleted), sum(d.temp_files), sum(d.temp_bytes),"
+			       " sum(d.deadlocks), sum(d.blk_read_ms), sum(d.blk_write_ms)"
+			       " FROM database_deltas d JOIN samples s ON s.id = d.sample_id"
+			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts < ?3"
+			       " GROUP BY h, d.datid",
+			       server_id, lo, hi, err, "roll up the database statistics") < 0)
+			goto fail_quiet;
+		if (sqlite3_prepare_v2(st->db,
+				       "INSERT OR REPLACE INTO rollup_state (server_id, hour)"
+				       " VALUES (?, ?)",
+				       -1, &s, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, cur - 1);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(s);
+		s = NULL;
+		last = cur - 1;
+	}
+
+	/* raw rows go only once their hour is rolled up */
+	raw_before = now - keep_raw_s;
+	if (last < 0)
+		raw_before = -1;
+	else if (raw_before > (double)(last + 1) * 3600.0)
+		raw_before = (double)(last + 1) * 3600.0;
+	if (raw_before > 0) {
+		static const char *const del[] = {
+			"DELETE FROM stmt_deltas WHERE sample_id IN (SELECT id FROM samples"
+			" WHERE server_id = ?1 AND ts < ?2)",
+			"DELETE FROM activity WHERE sample_id IN (SELECT id FROM samples"
+			" WHERE server_id = ?1 AND ts < ?2)",
+			"DELETE FROM database_deltas WHERE sample_id IN (SELECT id FROM samples"
+			" WHERE server_id = ?1 AND ts < ?2)",
+			"DELETE FROM checkpoint_deltas WHERE sample_id IN (SELECT id FROM samples"
+			" WHERE server_id = ?1 AND ts < ?2)",
+			"DELETE FROM samples WHERE server_id = ?1 AND ts < ?2",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof del / sizeof del[0]; i++)
+			if (exec_bound(st, del[i], server_id, raw_before, 0, err,
+				       "drop old raw samples") < 0)
+				goto fail_quiet;
+	}
+	hourly_before = floor((now - keep_hourly_s) / 3600.0);
+	if (exec_bound(st, "DELETE FROM stmt_hourly WHERE server_id = ?1 AND hour < ?2",
+		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0 ||
+	    exec_bound(st,
+		       "DELETE FROM database_hourly WHERE server_id = ?1 AND hour < ?2",
+		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0)
+		goto fail_quiet;
+	if (exec(st, "COMMIT", err, "roll up the history") < 0)
+		goto fail_quiet;
+	return 0;
+fail:
+	db_error(st, err, "roll up the history");
+fail_quiet:
+	sqlite3_finalize(s);
+	rollback(st);
+	return -1;
+}
+
+/* ---- reading ---- */
+
+int
+store_latest_server(struct store *st, struct server_rec *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, key, host, port, version, first_seen, last_seen"
+			       " FROM servers ORDER BY last_seen DESC, id DESC LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the servers");
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+#define COPY(f, i)                                                                                 \
+	strlcpy_(out->f, sqlite3_column_text(s, i) ? (const char *)sqlite3_column_text(s, i) : "", \
+		 sizeof out->f)
+		COPY(key, 1);
+		COPY(host, 2);
+		COPY(port, 3);
+		COPY(version, 4);
+#undef COPY
+		out->first_seen = sqlite3_column_double(s, 5);
+		out->last_seen = sqlite3_column_double(s, 6);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, err, "read the servers");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+int
+store_statements(struct store *st, int64_t server_id, double from, double to,
+		 struct stmt_total **rows, int *n, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int alloc = 0, rc;
+
+	*rows = NULL;
+	*n = 0;
+	/*
+	 * Hours up to the rollup mark come from stmt_hourly, later samples from the raw
+	 * deltas: every interval is counted once.
+	 */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
+		    "  WHERE server_id = ?1), -1) AS hour),"
+		    " t AS ("
+		    "  SELECT queryid, toplevel, calls, total_ms, max_ms, rows, shared_blks_hit,"
+		    "   shared_blks_read, temp_blks_written FROM stmt_hourly, mark"
+		    "  WHERE server_id = ?1 AND stmt_hourly.hour <= mark.hour"
+		    "   AND stmt_hourly.hour >= CAST(?2 / 3600 AS INTEGER)"
+		    "   AND stmt_hourly.hour * 3600 <= ?3"
+		    "  UNION ALL"
+		    "  SELECT d.queryid, d.toplevel, d.calls, d.total_ms, d.max_ms, d.rows,"
+		    "   d.shared_blks_hit, d.shared_blks_read, d.temp_blks_written"
+		    "  FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id, mark"
+		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, (mark.hour + 1) * 3600)"
+		    "   AND s.ts <= ?3)"
+		    " SELECT t.queryid, t.toplevel, sum(calls), sum(total_ms), max(max_ms),"
+		    "  sum(rows), sum(shared_blks_hit), sum(shared_blks_read),"
+		    "  sum(temp_blks_written), q.query"
+		    " FROM t LEFT JOIN queries q ON q.server_id = ?1 AND q.queryid = t.queryid"
+		    " GROUP BY t.queryid, t.toplevel"
+		    " ORDER BY sum(total_ms) DESC, t.queryid",
+		    -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the statements");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct stmt_total *r;
+
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			*rows = xreallocarray(*rows, (size_t)alloc, sizeof **rows);
+		}
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->queryid = sqlite3_column_int64(s, 0);
+		r->toplevel = sqlite3_column_int(s, 1);
+		r->calls = sqlite3_column_int64(s, 2);
+		r->total_ms = sqlite3_column_double(s, 3);
+		r->max_ms = sqlite3_column_double(s, 4);
+		r->rows = sqlite3_column_int64(s, 5);
+		r->shared_blks_hit = sqlite3_column_int64(s, 6);
+		r->shared_blks_read = sqlite3_column_int64(s, 7);
+		r->temp_blks_written = sqlite3_column_int64(s, 8);
+		if (sqlite3_column_text(s, 9) != NULL)
+			r->query = xstrdup((const char *)sqlite3_column_text(s, 9));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the statements");
+		store_statements_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_statements_free(struct stmt_total *rows, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(rows[i].query);
+	free(rows);
+}
+
+int
+store_sample_span(struct store *st, int64_t server_id, double from, double to, int *n,
+		  double *first, double *last, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT count(*), min(ts), max(ts) FROM samples"
+			       " WHERE server_id = ? AND ts >= ? AND ts <= ?",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the samples");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int(s, 0);
+		*first = sqlite3_column_double(s, 1);
+		*last = sqlite3_column_double(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "read the samples");
+		return -1;
+	}
+	return 0;
+}

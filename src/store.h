@@ -1,0 +1,103 @@
+/*
+ * The history file: one SQLite database in WAL mode. The only module that speaks SQLite.
+ * Writes of one sample are one transaction. Several servers may share a file; a server is
+ * known by its key (system identifier and port). Only one process writes the samples of a
+ * server at a time (a lease renewed with every sample), so two instances never count the
+ * same interval twice.
+ */
+#ifndef PGMLTOP_STORE_H
+#define PGMLTOP_STORE_H
+
+#include <stdint.h>
+
+#include "collect.h"
+#include "snapshot.h"
+#include "xutil.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+enum {
+	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
+};
+
+struct store;
+
+/* Open (and create, mode 0600 in a 0700 directory, unless read-only) the history file. */
+struct store *store_open(const char *path, int flags, struct pgt_err *err);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/* The server's row id, made when it is new; refreshes its version and host. */
+int store_server(struct store *st, const struct server_info *srv, double now, int64_t *server_id,
+		 struct pgt_err *err);
+
+/*
+ * Take or renew the lease to write this server's samples. Returns 1 when this process
+ * holds it, 0 when another live process does (*holder_pid set), -1 on error. A lease not
+ * renewed for stale_s seconds, or whose process is gone, is taken over.
+ */
+int store_lease(struct store *st, int64_t server_id, double now, double stale_s, long *holder_pid,
+		struct pgt_err *err);
+void store_lease_release(struct store *st, int64_t server_id);
+
+/* Query ids whose texts are stored for the server (caller frees *ids). */
+int store_text_ids(struct store *st, int64_t server_id, int64_t **ids, int *n,
+		   struct pgt_err *err);
+/* A stored text, or NULL (caller frees). */
+char *store_text(struct store *st, int64_t server_id, int64_t queryid);
+
+/* Write one sample: its deltas, new texts, activity, changed settings, events. */
+int store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
+		 const struct delta_set *d, struct pgt_err *err);
+
+/* Record an event (a reset, a lost connection, ...). */
+int store_event(struct store *st, int64_t server_id, double ts, const char *kind,
+		const char *detail, struct pgt_err *err);
+
+/*
+ * Roll raw deltas up into hourly rows for every complete hour before 'now', then drop
+ * raw rows older than keep_raw_s and hourly rows older than keep_hourly_s. Idempotent:
+ * an interrupted run is completed by the next one.
+ */
+int store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_s,
+		   double keep_hourly_s, struct pgt_err *err);
+
+/* ---- reading ---- */
+
+struct server_rec {
+	int64_t id;
+	char key[320];
+	char host[256];
+	char port[32];
+	char version[64];
+	double first_seen;
+	double last_seen;
+};
+
+/* The server sampled most recently; 0 when the history holds none. */
+int store_latest_server(struct store *st, struct server_rec *out, struct pgt_err *err);
+
+/* A statement's totals over a window, from hourly rows and raw deltas. */
+struct stmt_total {
+	int64_t queryid;
+	int toplevel;
+	int64_t calls;
+	double total_ms;
+	double max_ms;
+	int64_t rows;
+	int64_t shared_blks_hit;
+	int64_t shared_blks_read;
+	int64_t temp_blks_written;
+	char *query; /* NULL when the text was never read */
+};
+
+/* Totals per (queryid, toplevel) in [from, to], by total time. Caller frees with the below. */
+int store_statements(struct store *st, int64_t server_id, double from, double to,
+		     struct stmt_total **rows, int *n, struct pgt_err *err);
+void store_statements_free(struct stmt_total *rows, int n);
+
+/* Number of samples of the server in [from, to], and the first and last sample time. */
+int store_sample_span(struct store *st, int64_t server_id, double from, double to, int *n,
+		      double *first, double *last, struct pgt_err *err);
+
+#endif
