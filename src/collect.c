@@ -872,8 +872,9 @@ collect_connected(const struct collector *c)
 int
 collect_sampling(const struct collector *c)
 {
-	return c->state == C_SAMPLE || (c->state != C_IDLE && c->state != C_OFF &&
-					c->state != C_WAIT_RETRY && c->ever_connected);
+	return c->state == C_SAMPLE ||
+	       (c->want_sample &&
+		(c->state == C_DETECT || c->state == C_COLUMNS || c->state == C_PROBE));
 }
 
 enum collect_event

@@ -94,6 +94,17 @@ set_error(struct pg *pg, const char *msg)
 		pg->error[--n] = '\0';
 }
 
+/*
+ * Server notices (such as the warning before an immediate shutdown) are not shown:
+ * what they announce arrives as an error or a lost connection.
+ */
+static void
+ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 struct pg *
 pg_new(void)
 {
@@ -164,6 +175,7 @@ pg_connect_start(struct pg *pg, const struct conn_opts *o)
 		pg->conn = NULL;
 		return -1;
 	}
+	PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
 	pg->state = ST_CONNECTING;
 	pg->poll = PGRES_POLLING_WRITING;
 	return 0;

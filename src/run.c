@@ -20,6 +20,7 @@
 #include "delta.h"
 #include "paths.h"
 #include "report.h"
+#include "sanitize.h"
 #include "store.h"
 
 static volatile sig_atomic_t stop_signals;
@@ -49,17 +50,24 @@ install_signals(void)
 static void
 say(const char *fmt, ...) PGT_PRINTF(1, 2);
 
+static int locale_utf8(void);
+
+/* A message on stderr; it may quote the server, so it is made safe for a terminal. */
 static void
 say(const char *fmt, ...)
 {
+	struct strbuf sb = {0};
 	va_list ap;
+	char *line;
 
-	fflush(stdout);
-	fputs("pgmltop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	line = sanitize_line(sb_str(&sb), 0, locale_utf8());
+	fflush(stdout);
+	fprintf(stderr, "pgmltop: %s\n", line);
+	free(line);
+	sb_release(&sb);
 }
 
 char *
@@ -193,6 +201,7 @@ struct sampler {
 	int lease_warned;
 	int store_failed; /* the last write failed; said once until it works again */
 	long samples;
+	int output_error; /* errno of a failed write to standard output */
 	long long last_maintain_hour;
 	struct text_cache texts;
 	int utf8;
@@ -295,10 +304,19 @@ print_batch(struct sampler *s, const struct snapshot *snap, const struct delta_s
 	struct batch_table t;
 	int i;
 
+	char *host = sanitize_line(srv->host, 0, s->utf8);
+	char *port = sanitize_line(srv->port, 0, s->utf8);
+	char *version = sanitize_line(srv->version, 0, s->utf8);
+	char *dbname = sanitize_line(srv->dbname, 0, s->utf8);
+
 	batch_time(snap->ts, when, sizeof when);
 	printf("pgmltop %s - %s - %s:%s PostgreSQL %s, database %s - interval %.1f s\n",
-	       PACKAGE_VERSION, when, srv->host, srv->port, srv->version, srv->dbname,
+	       PACKAGE_VERSION, when, host, port, version, dbname,
 	       d->interval_s > 0 ? d->interval_s : s->o->interval);
+	free(host);
+	free(port);
+	free(version);
+	free(dbname);
 	printf("Sessions: %d total, %d active, %d idle, %d idle in transaction, %d waiting\n",
 	       snap->sessions.total, snap->sessions.active, snap->sessions.idle,
 	       snap->sessions.idle_in_xact, snap->sessions.waiting);
@@ -324,7 +342,10 @@ print_batch(struct sampler *s, const struct snapshot *snap, const struct delta_s
 	else
 		printf("\n");
 	if (d->flags & DELTA_NO_PGSS) {
-		printf("Statements unavailable: %s\n\n", snap->pgss_error);
+		char *why = sanitize_line(snap->pgss_error, 0, s->utf8);
+
+		printf("Statements unavailable: %s\n\n", why);
+		free(why);
 		fflush(stdout);
 		return;
 	}
@@ -421,8 +442,11 @@ on_sample(struct sampler *s, struct snapshot *snap, double now)
 			snap->texts[i].query = NULL;
 		}
 	}
-	if (s->o->mode == MODE_BATCH)
+	if (s->o->mode == MODE_BATCH) {
 		print_batch(s, snap, &d);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			s->output_error = errno ? errno : EIO;
+	}
 	delta_set_free(&d);
 }
 
@@ -464,39 +488,36 @@ run_sampling(const struct options *o)
 	collect_start(s.col, now_mono());
 
 	for (;;) {
-		struct pollfd pfd = {collect_fd(s.col), collect_poll_events(s.col), 0};
-		double now = now_mono(), wake = 0, dl = collect_deadline(s.col);
+		struct pollfd pfd;
+		double now = now_mono(), wake, dl;
 		enum collect_event ev;
 		const char *msg;
-		int timeout_ms;
+		int timeout_ms, idle;
 
 		if (stop_signals > 1 || (stop_signals > 0 && !collect_sampling(s.col)))
 			break;
-		if (collect_connected(s.col) && !collect_sampling(s.col)) {
-			if (next_sample == 0 || now >= next_sample) {
-				if (collect_sample(s.col, now) == 0) {
-					next_sample = next_sample == 0 ? now + o->interval
-								       : next_sample + o->interval;
-					if (next_sample < now)
-						next_sample = now + o->interval;
-				}
-			}
+		idle = collect_connected(s.col) && !collect_sampling(s.col);
+		if (idle && now >= next_sample && collect_sample(s.col, now) == 0) {
+			/* a fixed schedule; after a stall, start again from now */
+			next_sample = next_sample == 0 ? now + o->interval : next_sample + o->interval;
+			if (next_sample < now)
+				next_sample = now + o->interval;
 		}
-		if (collect_connected(s.col) && !collect_sampling(s.col))
-			wake = next_sample;
+
+		/* what to wait for, from the state the collector is in now */
+		idle = collect_connected(s.col) && !collect_sampling(s.col);
+		pfd.fd = collect_fd(s.col);
+		pfd.events = idle ? POLLIN : collect_poll_events(s.col); /* idle: notice a close */
+		pfd.revents = 0;
+		if (pfd.events == 0)
+			pfd.fd = -1;
+		wake = idle ? next_sample : 0;
+		dl = collect_deadline(s.col);
 		if (dl > 0 && (wake == 0 || dl < wake))
 			wake = dl;
 		timeout_ms = wake > 0 ? (int)ceil((wake - now) * 1000) : 1000;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
-		if (pfd.fd < 0 || pfd.events == 0) {
-			pfd.fd = -1;
-		}
-		if (collect_sampling(s.col) || !collect_connected(s.col) ||
-		    collect_poll_events(s.col) == 0)
-			pfd.events = collect_poll_events(s.col);
-		if (collect_connected(s.col) && !collect_sampling(s.col) && pfd.fd >= 0)
-			pfd.events = POLLIN; /* notice a closed connection while idle */
 		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
 			say("poll: %s", strerror(errno));
 			status = 1;
@@ -555,6 +576,14 @@ run_sampling(const struct options *o)
 		}
 		if (o->iterations > 0 && s.samples >= o->iterations)
 			break;
+		if (s.output_error) {
+			/* the reader went away (as with head): end as top -b would, quietly */
+			if (s.output_error != EPIPE) {
+				say("cannot write to standard output: %s", strerror(s.output_error));
+				status = 1;
+			}
+			break;
+		}
 	}
 out:
 	if (s.st != NULL && s.lease)
@@ -563,8 +592,6 @@ out:
 	delta_free(s.delta);
 	store_close(s.st);
 	cache_free(&s.texts);
-	if (stop_signals > 0 && status == 0)
-		status = 0;
 	return status;
 }
 
@@ -594,9 +621,21 @@ run_offline(const struct options *o)
 	}
 	batch_time(r.from, from, sizeof from);
 	batch_time(r.to, to, sizeof to);
-	printf("pgmltop %s - history %s\n", PACKAGE_VERSION, store_path(st));
-	printf("Server %s:%s PostgreSQL %s - %s to %s - %d samples\n", r.server.host,
-	       r.server.port, r.server.version, from, to, r.n_samples);
+	{
+		int utf8 = locale_utf8();
+		char *path = sanitize_line(store_path(st), 0, utf8);
+		char *host = sanitize_line(r.server.host, 0, utf8);
+		char *port = sanitize_line(r.server.port, 0, utf8);
+		char *version = sanitize_line(r.server.version, 0, utf8);
+
+		printf("pgmltop %s - history %s\n", PACKAGE_VERSION, path);
+		printf("Server %s:%s PostgreSQL %s - %s to %s - %d samples\n", host, port, version,
+		       from, to, r.n_samples);
+		free(path);
+		free(host);
+		free(port);
+		free(version);
+	}
 	memset(&t, 0, sizeof t);
 	t.seconds = r.to - r.from;
 	t.top = o->top;
