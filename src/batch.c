@@ -51,7 +51,8 @@ batch_print_table(FILE *out, struct batch_table *t)
 	for (i = 0; i < t->n_rows; i++)
 		total += t->rows[i].total_ms;
 	batch_sort(t);
-	fprintf(out, "%20s %8s %6s %9s %9s %9s %9s %9s %8s  %s\n", "QUERYID", "CALLS/S", "TIME%",
+	fprintf(out, "%20s %8s %6s %9s %9s %9s %9s %9s %8s  %s\n", "QUERYID",
+		t->seconds > 0 ? "CALLS/S" : "CALLS", "TIME%",
 		"MEAN_MS", "MAX_MS", "ROWS/CALL", "SHR_READ", "SHR_HIT", "TEMP_WR", "QUERY");
 	n = t->top > 0 && t->top < t->n_rows ? (int)t->top : t->n_rows;
 	for (i = 0; i < n; i++) {
@@ -65,8 +66,14 @@ batch_print_table(FILE *out, struct batch_table *t)
 			     : xstrdup("(text not read yet)");
 		fmt_ms(mean, sizeof mean, r->calls > 0 ? r->total_ms / (double)r->calls : 0);
 		fmt_ms(max, sizeof max, r->max_ms);
-		fprintf(out, "%20lld %8.1f %5.1f%% %s %s %9.1f %9lld %9lld %8lld  %s%s\n",
-			(long long)r->queryid, t->seconds > 0 ? (double)r->calls / t->seconds : 0,
+		char calls[32];
+
+		if (t->seconds > 0)
+			snprintf(calls, sizeof calls, "%8.1f", (double)r->calls / t->seconds);
+		else
+			snprintf(calls, sizeof calls, "%8lld", (long long)r->calls);
+		fprintf(out, "%20lld %s %5.1f%% %s %s %9.1f %9lld %9lld %8lld  %s%s\n",
+			(long long)r->queryid, calls,
 			total > 0 ? 100.0 * r->total_ms / total : 0, mean, max,
 			r->calls > 0 ? (double)r->rows / (double)r->calls : 0,
 			(long long)r->shared_blks_read, (long long)r->shared_blks_hit,

@@ -22,7 +22,7 @@ struct batch_row {
 };
 
 struct batch_table {
-	double seconds; /* the span the rows cover: calls are shown per second of it */
+	double seconds; /* the span the rows cover: calls per second of it; 0: total calls */
 	struct batch_row *rows;
 	int n_rows;
 	long top;       /* print at most this many rows, 0: all */

@@ -209,7 +209,7 @@ struct sampler {
 };
 
 static void
-take_lease(struct sampler *s, double now)
+take_lease(struct sampler *s)
 {
 	struct pgt_err err = {{0}};
 	long holder = 0;
@@ -217,7 +217,7 @@ take_lease(struct sampler *s, double now)
 
 	if (s->st == NULL || s->lease)
 		return;
-	rc = store_lease(s->st, s->server_id, now, 3 * s->o->interval + 30, &holder, &err);
+	rc = store_lease(s->st, s->server_id, now_wall(), 3 * s->o->interval + 30, &holder, &err);
 	if (rc < 0) {
 		say("%s", err.msg);
 		return;
@@ -246,7 +246,7 @@ take_lease(struct sampler *s, double now)
 }
 
 static void
-on_connected(struct sampler *s, const char *msg, double now)
+on_connected(struct sampler *s, const char *msg)
 {
 	const struct server_info *srv = collect_server(s->col);
 	struct pgt_err err = {{0}};
@@ -274,7 +274,7 @@ on_connected(struct sampler *s, const char *msg, double now)
 		say("%s", err.msg);
 	collect_texts_known(s->col, ids, n);
 	free(ids);
-	take_lease(s, now);
+	take_lease(s);
 	if (s->lease && store_maintain(s->st, s->server_id, now_wall(),
 				       s->o->keep_raw_days * 86400, s->o->keep_hourly_days * 86400,
 				       &err) < 0)
@@ -392,18 +392,23 @@ print_batch(struct sampler *s, const struct snapshot *snap, const struct delta_s
 }
 
 static void
-on_sample(struct sampler *s, struct snapshot *snap, double now)
+on_sample(struct sampler *s, struct snapshot *snap)
 {
 	struct delta_set d;
 	struct pgt_err err = {{0}};
 	int i;
 
 	delta_compute(s->delta, snap, &d);
-	s->samples++;
 	if (s->st != NULL && !s->lease)
-		take_lease(s, now);
+		take_lease(s);
+	/* -n counts what the mode delivers: stored samples for --collect, tables for -b */
+	if (s->o->mode != MODE_COLLECT || s->st == NULL)
+		s->samples++;
 	if (s->st != NULL && s->lease) {
 		int rc = store_sample(s->st, s->server_id, snap, &d, &err);
+
+		if (rc > 0 && s->o->mode == MODE_COLLECT)
+			s->samples++;
 
 		if (rc < 0) {
 			if (!s->store_failed)
@@ -411,7 +416,7 @@ on_sample(struct sampler *s, struct snapshot *snap, double now)
 			s->store_failed = 1;
 		} else if (rc == 0) {
 			s->lease = 0; /* another process took the lease over */
-			take_lease(s, now);
+			take_lease(s);
 		} else {
 			long long hour = (long long)floor(snap->ts / 3600.0);
 
@@ -497,6 +502,12 @@ run_sampling(const struct options *o)
 		if (stop_signals > 1 || (stop_signals > 0 && !collect_sampling(s.col)))
 			break;
 		idle = collect_connected(s.col) && !collect_sampling(s.col);
+		if (idle && now >= next_sample && o->mode == MODE_COLLECT && s.st && !s.lease) {
+			/* another process writes this server's history: wait for its lease */
+			take_lease(&s);
+			if (!s.lease)
+				next_sample = now + o->interval;
+		}
 		if (idle && now >= next_sample && collect_sample(s.col, now) == 0) {
 			/* a fixed schedule; after a stall, start again from now */
 			next_sample = next_sample == 0 ? now + o->interval : next_sample + o->interval;
@@ -527,14 +538,14 @@ run_sampling(const struct options *o)
 		while ((ev = collect_next(s.col, &msg)) != COLLECT_NONE) {
 			switch (ev) {
 			case COLLECT_CONNECTED:
-				on_connected(&s, msg, now_mono());
+				on_connected(&s, msg);
 				next_sample = 0;
 				break;
 			case COLLECT_SAMPLE: {
 				struct snapshot *snap = collect_take(s.col);
 
 				if (snap != NULL) {
-					on_sample(&s, snap, now_mono());
+					on_sample(&s, snap);
 					snapshot_free(snap);
 					free(snap);
 				}
@@ -637,7 +648,7 @@ run_offline(const struct options *o)
 		free(version);
 	}
 	memset(&t, 0, sizeof t);
-	t.seconds = r.to - r.from;
+	t.seconds = 0; /* a long window: total calls say more than a rate */
 	t.top = o->top;
 	t.width = out_width();
 	t.utf8 = locale_utf8();

@@ -15,7 +15,7 @@ static const char *const migrations[] = {
 	" first_seen REAL NOT NULL, last_seen REAL NOT NULL);"
 	"CREATE TABLE leases ("
 	" server_id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL,"
-	" ts REAL NOT NULL);"
+	" ts REAL NOT NULL, ttl REAL NOT NULL);"
 	"CREATE TABLE samples ("
 	" id INTEGER PRIMARY KEY,"
 	" server_id INTEGER NOT NULL,"

@@ -435,7 +435,7 @@ store_server(struct store *st, const struct server_info *srv, double now, int64_
 }
 
 int
-store_lease(struct store *st, int64_t server_id, double now, double stale_s, long *holder_pid,
+store_lease(struct store *st, int64_t server_id, double now, double ttl_s, long *holder_pid,
 	    struct pgt_err *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -444,18 +444,19 @@ store_lease(struct store *st, int64_t server_id, double now, double stale_s, lon
 
 	if (exec(st, "BEGIN IMMEDIATE", err, "take the history lease") < 0)
 		return -1;
-	if (sqlite3_prepare_v2(st->db, "SELECT pid, host, ts FROM leases WHERE server_id = ?", -1,
-			       &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT pid, host, ts, ttl FROM leases WHERE server_id = ?",
+			       -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(s, 1, server_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		const char *host = (const char *)sqlite3_column_text(s, 1);
-		double ts = sqlite3_column_double(s, 2);
+		double ts = sqlite3_column_double(s, 2), ttl = sqlite3_column_double(s, 3);
 		int same_host = host != NULL && strcmp(host, st->hostname) == 0;
 
 		other = (long)sqlite3_column_int64(s, 0);
-		if (!(same_host && other == pid) && now - ts < stale_s &&
+		/* a clock set back makes the lease look younger: that errs on waiting */
+		if (!(same_host && other == pid) && now - ts < ttl &&
 		    !(same_host && kill((pid_t)other, 0) < 0 && errno == ESRCH))
 			mine = 0;
 	} else if (rc != SQLITE_DONE) {
@@ -465,14 +466,15 @@ store_lease(struct store *st, int64_t server_id, double now, double stale_s, lon
 	s = NULL;
 	if (mine) {
 		if (sqlite3_prepare_v2(st->db,
-				       "INSERT OR REPLACE INTO leases (server_id, pid, host, ts)"
-				       " VALUES (?,?,?,?)",
+				       "INSERT OR REPLACE INTO leases (server_id, pid, host, ts, ttl)"
+				       " VALUES (?,?,?,?,?)",
 				       -1, &s, NULL) != SQLITE_OK)
 			goto fail;
 		sqlite3_bind_int64(s, 1, server_id);
 		sqlite3_bind_int64(s, 2, pid);
 		bind_text(s, 3, st->hostname);
 		sqlite3_bind_double(s, 4, now);
+		sqlite3_bind_double(s, 5, ttl_s);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			goto fail;
 		sqlite3_finalize(s);

@@ -32,11 +32,13 @@ int store_server(struct store *st, const struct server_info *srv, double now, in
 		 struct pgt_err *err);
 
 /*
- * Take or renew the lease to write this server's samples. Returns 1 when this process
- * holds it, 0 when another live process does (*holder_pid set), -1 on error. A lease not
- * renewed for stale_s seconds, or whose process is gone, is taken over.
+ * Take the lease to write this server's samples. Returns 1 when this process holds it,
+ * 0 when another live process does (*holder_pid set), -1 on error. The holder renews it
+ * with every stored sample and says how long it may go without renewing (ttl_s, from
+ * its own interval); a lease older than its holder's ttl, or whose process is gone, is
+ * taken over. Times are wall-clock seconds.
  */
-int store_lease(struct store *st, int64_t server_id, double now, double stale_s, long *holder_pid,
+int store_lease(struct store *st, int64_t server_id, double now, double ttl_s, long *holder_pid,
 		struct pgt_err *err);
 void store_lease_release(struct store *st, int64_t server_id);
 
