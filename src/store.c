@@ -131,8 +131,12 @@ rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*
+ * A cached statement, reset. Bindings are cleared too, unless the caller binds every
+ * parameter itself (keep = 1: the statement insert, run for every row of a sample).
+ */
 static sqlite3_stmt *
-prep(struct store *st, int which, struct pgt_err *err)
+prep_keep(struct store *st, int which, int keep, struct pgt_err *err)
 {
 	if (st->q[which] == NULL &&
 	    sqlite3_prepare_v3(st->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
@@ -141,8 +145,15 @@ prep(struct store *st, int which, struct pgt_err *err)
 		return NULL;
 	}
 	sqlite3_reset(st->q[which]);
-	sqlite3_clear_bindings(st->q[which]);
+	if (!keep)
+		sqlite3_clear_bindings(st->q[which]);
 	return st->q[which];
+}
+
+static sqlite3_stmt *
+prep(struct store *st, int which, struct pgt_err *err)
+{
+	return prep_keep(st, which, 0, err);
 }
 
 /* Step a bound statement that returns no rows. */
@@ -338,7 +349,9 @@ store_open(const char *path, int flags, struct pgt_err *err)
 	if (gethostname(st->hostname, sizeof st->hostname - 1) < 0)
 		strlcpy_(st->hostname, "localhost", sizeof st->hostname);
 	oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	/* one thread per connection: no need for SQLite's per-call locking */
+	oflags |= SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
 		pgt_err_set(err, "cannot open the history file %s: %s", path,
 			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		store_close(st);
@@ -593,7 +606,7 @@ write_stmts(struct store *st, int64_t sample_id, const struct delta_set *d, unsi
 
 	for (i = 0; i < d->n_stmts; i++) {
 		const struct stmt_row *r = &d->stmts[i];
-		sqlite3_stmt *s = prep(st, Q_STMT, err);
+		sqlite3_stmt *s = prep_keep(st, Q_STMT, 1, err);
 
 		if (s == NULL)
 			return -1;
@@ -608,6 +621,9 @@ write_stmts(struct store *st, int64_t sample_id, const struct delta_set *d, unsi
 		if (have & STMT_HAVE_PLANS) {
 			sqlite3_bind_int64(s, 9, r->plans);
 			sqlite3_bind_double(s, 10, r->total_plan_ms);
+		} else {
+			sqlite3_bind_null(s, 9);
+			sqlite3_bind_null(s, 10);
 		}
 		sqlite3_bind_double(s, 11, r->min_ms);
 		sqlite3_bind_double(s, 12, r->max_ms);
@@ -626,6 +642,10 @@ write_stmts(struct store *st, int64_t sample_id, const struct delta_set *d, unsi
 			sqlite3_bind_int64(s, 24, r->wal_records);
 			sqlite3_bind_int64(s, 25, r->wal_fpi);
 			sqlite3_bind_double(s, 26, r->wal_bytes);
+		} else {
+			sqlite3_bind_null(s, 24);
+			sqlite3_bind_null(s, 25);
+			sqlite3_bind_null(s, 26);
 		}
 		if (run(st, s, err, "store the statements") < 0)
 			return -1;
@@ -1152,13 +1172,16 @@ store_statements(struct store *st, int64_t server_id, double from, double to,
 		    "   d.shared_blks_hit, d.shared_blks_read, d.temp_blks_written"
 		    "  FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id, mark"
 		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, (mark.hour + 1) * 3600)"
-		    "   AND s.ts <= ?3)"
-		    " SELECT t.queryid, t.toplevel, sum(calls), sum(total_ms), max(max_ms),"
-		    "  sum(rows), sum(shared_blks_hit), sum(shared_blks_read),"
-		    "  sum(temp_blks_written), q.query"
-		    " FROM t LEFT JOIN queries q ON q.server_id = ?1 AND q.queryid = t.queryid"
-		    " GROUP BY t.queryid, t.toplevel"
-		    " ORDER BY sum(total_ms) DESC, t.queryid",
+		    "   AND s.ts <= ?3),"
+		    " g AS (SELECT queryid, toplevel, sum(calls) AS calls, sum(total_ms) AS total_ms,"
+		    "  max(max_ms) AS max_ms, sum(rows) AS rows, sum(shared_blks_hit) AS hit,"
+		    "  sum(shared_blks_read) AS read, sum(temp_blks_written) AS temp"
+		    "  FROM t GROUP BY queryid, toplevel)"
+		    /* texts are joined after grouping: one lookup per statement, not per row */
+		    " SELECT g.queryid, g.toplevel, g.calls, g.total_ms, g.max_ms, g.rows, g.hit,"
+		    "  g.read, g.temp, q.query"
+		    " FROM g LEFT JOIN queries q ON q.server_id = ?1 AND q.queryid = g.queryid"
+		    " ORDER BY g.total_ms DESC, g.queryid, g.toplevel",
 		    -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "read the statements");
 		return -1;
