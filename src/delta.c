@@ -247,8 +247,8 @@ ckpt_delta(struct delta_state *st, const struct snapshot *snap, struct delta_set
 	out->checkpoint.timed = c->timed - p->timed;
 	out->checkpoint.requested = c->requested - p->requested;
 	out->checkpoint.buffers_written = c->buffers_written - p->buffers_written;
-	out->checkpoint.write_ms = c->write_ms - p->write_ms;
-	out->checkpoint.sync_ms = c->sync_ms - p->sync_ms;
+	out->checkpoint.write_ms = nonneg(c->write_ms - p->write_ms);
+	out->checkpoint.sync_ms = nonneg(c->sync_ms - p->sync_ms);
 	out->checkpoint.stats_reset = c->stats_reset;
 }
 

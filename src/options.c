@@ -118,7 +118,7 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 	o->keep_raw_days = DEFAULT_KEEP_RAW_DAYS;
 	o->keep_hourly_days = DEFAULT_KEEP_HOURLY_DAYS;
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: 0 also forgets the position inside a group like -ab */
 	while ((c = getopt_long(argc, argv, ":h:p:U:d:wWs:H:bn:o:V?", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -236,10 +236,20 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 				options_help(stdout);
 				return 1;
 			}
-			if (optopt != 0)
+			if (strncmp(argv[optind - 1], "--", 2) == 0) {
+				const char *arg = argv[optind - 1];
+				const char *eq = strchr(arg, '=');
+
+				if (eq != NULL && optopt != 0)
+					pgt_err_set(err, "option '%.*s' takes no value", (int)(eq - arg),
+						    arg);
+				else
+					pgt_err_set(err, "unrecognized option '%s'", arg);
+			} else if (optopt > ' ' && optopt < 127) {
 				pgt_err_set(err, "invalid option -- '%c'", optopt);
-			else
-				pgt_err_set(err, "unrecognized option '%s'", argv[optind - 1]);
+			} else {
+				pgt_err_set(err, "invalid option '%s'", argv[optind - 1]);
+			}
 			return -1;
 		default:
 			pgt_err_set(err, "invalid option");

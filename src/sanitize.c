@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -53,6 +54,78 @@ literal_len(const char *p)
 	return i;
 }
 
+/* Length of a dollar-quoted string starting at p ($$...$$ or $tag$...$tag$), or 0. */
+static size_t
+dollar_len(const char *p)
+{
+	size_t tag = 1;
+	const char *end;
+	char *delim;
+
+	if (*p != '$' || (p[1] >= '0' && p[1] <= '9'))
+		return 0;
+	while (p[tag] && is_ident(p[tag]))
+		tag++;
+	if (p[tag] != '$')
+		return 0;
+	tag++;
+	delim = xstrndup(p, tag);
+	end = strstr(p + tag, delim);
+	free(delim);
+	return end ? (size_t)(end - p) + tag : strlen(p);
+}
+
+/* Any string constant: '...', E'...', $$...$$. */
+static size_t
+constant_len(const char *p)
+{
+	if ((p[0] == 'E' || p[0] == 'e') && p[1] == '\'')
+		return 1 + literal_len(p + 1);
+	if (p[0] == '\'')
+		return literal_len(p);
+	return dollar_len(p);
+}
+
+/*
+ * The value after password= in a conninfo string: up to a space or a quote, or, when
+ * the conninfo sits inside an SQL literal, a value quoted as ''...''.
+ */
+static size_t
+conninfo_value_len(const char *s)
+{
+	const char *e;
+
+	if (s[0] == '\'' && s[1] == '\'') {
+		e = strstr(s + 2, "''");
+		return e ? (size_t)(e - s) + 2 : strlen(s);
+	}
+	if (s[0] == '\'') {
+		e = strchr(s + 1, '\'');
+		return e ? (size_t)(e - s) + 1 : strlen(s);
+	}
+	return strcspn(s, " '\t\n\r");
+}
+
+/* At p = "://": the length of the password in user:password@host, and where it starts. */
+static size_t
+uri_password(const char *p, size_t *start)
+{
+	size_t auth = 3 + strcspn(p + 3, "/?#' \t\n\r\"");
+	const char *at = NULL, *colon;
+	size_t i;
+
+	for (i = 3; i < auth; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (at == NULL)
+		return 0;
+	colon = memchr(p + 3, ':', (size_t)(at - (p + 3)));
+	if (colon == NULL || colon + 1 == at)
+		return 0;
+	*start = (size_t)(colon + 1 - p);
+	return (size_t)(at - (colon + 1));
+}
+
 char *
 sanitize_redact(const char *q)
 {
@@ -62,32 +135,37 @@ sanitize_redact(const char *q)
 	if (q == NULL)
 		return NULL;
 	while (*p) {
-		if ((p == q || !is_ident(p[-1])) && ci_prefix(p, "password")) {
-			const char *r = p + 8;
+		size_t start, len;
 
-			if (!is_ident(*r)) {
-				const char *s = r;
-				size_t len;
+		if (p[0] == ':' && p[1] == '/' && p[2] == '/' && (len = uri_password(p, &start)) > 0) {
+			/* scheme://user:secret@host */
+			sb_addn(&sb, p, start);
+			sb_add(&sb, "***");
+			p += start + len;
+			continue;
+		}
+		if ((p == q || !is_ident(p[-1])) && ci_prefix(p, "password") && !is_ident(p[8])) {
+			const char *s = p + 8;
 
-				while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+				s++;
+			if (*s == '=') { /* password=secret inside a conninfo string */
+				s++;
+				while (*s == ' ')
 					s++;
-				if (*s == '=') { /* password=secret inside a conninfo string */
-					s++;
-					while (*s == ' ')
-						s++;
-					len = strcspn(s, " '\t\n\r");
-					if (len > 0) {
-						sb_addn(&sb, p, (size_t)(s - p));
-						sb_add(&sb, "***");
-						p = s + len;
-						continue;
-					}
-				} else if ((len = literal_len(s)) > 0) {
+				len = conninfo_value_len(s);
+				if (len > 0) {
 					sb_addn(&sb, p, (size_t)(s - p));
-					sb_add(&sb, "'***'");
+					sb_add(&sb, "***");
 					p = s + len;
 					continue;
 				}
+			} else if ((len = constant_len(s)) > 0) {
+				/* PASSWORD 'secret', E'secret' or $$secret$$ */
+				sb_addn(&sb, p, (size_t)(s - p));
+				sb_add(&sb, "'***'");
+				p = s + len;
+				continue;
 			}
 		}
 		sb_addc(&sb, *p++);
@@ -155,7 +233,7 @@ render(struct strbuf *sb, const char *s, size_t limit, int utf8)
 	char esc[16];
 
 	/* leading whitespace is dropped, inner runs folded, trailing dropped */
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f')
 		p++;
 	while (*p) {
 		uint32_t cp = 0;

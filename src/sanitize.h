@@ -5,8 +5,9 @@
 #include <stddef.h>
 
 /*
- * Replace the literal after PASSWORD (CREATE/ALTER ROLE ... PASSWORD '...') and
- * password=... inside strings with '***'. Returns a new string.
+ * Hide secrets in query text: the string constant after PASSWORD ('...', E'...' or
+ * $$...$$, as in CREATE/ALTER ROLE), the value of password= in a conninfo string, and
+ * the password of a URI (scheme://user:secret@host). Returns a new string.
  */
 char *sanitize_redact(const char *query);
 

@@ -172,7 +172,7 @@ struct delta_set {
 
 	struct stmt_row *stmts; /* only entries with calls > 0 in the interval */
 	int n_stmts;
-	struct database_row *databases; /* datname borrowed from the snapshot */
+	struct database_row *databases; /* datname copied: delta_set_free frees it */
 	int n_databases;
 	struct checkpoint_row checkpoint;
 };

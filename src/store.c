@@ -992,9 +992,8 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 	       double keep_hourly_s, struct pgt_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	long long last = -1, first_hour = -1;
-	long long cur = (long long)floor(now / 3600.0);
-	double raw_before, hourly_before;
+	long long last = -1, first_hour = -1, cur;
+	double raw_before, hourly_before, newest = now;
 	int rc;
 
 	if (exec(st, "BEGIN IMMEDIATE", err, "roll up the history") < 0)
@@ -1002,7 +1001,8 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT (SELECT hour FROM rollup_state WHERE server_id = ?1),"
 			       " (SELECT CAST(min(ts) / 3600 AS INTEGER) FROM samples"
-			       " WHERE server_id = ?1)",
+			       " WHERE server_id = ?1),"
+			       " (SELECT max(ts) FROM samples WHERE server_id = ?1)",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(s, 1, server_id);
@@ -1013,8 +1013,15 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 		last = sqlite3_column_int64(s, 0);
 	if (sqlite3_column_type(s, 1) != SQLITE_NULL)
 		first_hour = sqlite3_column_int64(s, 1);
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL && sqlite3_column_double(s, 2) < now)
+		newest = sqlite3_column_double(s, 2);
 	sqlite3_finalize(s);
 	s = NULL;
+	/*
+	 * Samples carry the server's clock. An hour is complete once a sample of a later
+	 * hour is stored: the next samples come after it. Our own clock only caps it.
+	 */
+	cur = (long long)floor(newest / 3600.0);
 	if (last < 0 && first_hour >= 0)
 		last = first_hour - 1;
 

@@ -57,9 +57,10 @@ int store_event(struct store *st, int64_t server_id, double ts, const char *kind
 		const char *detail, struct pgt_err *err);
 
 /*
- * Roll raw deltas up into hourly rows for every complete hour before 'now', then drop
- * raw rows older than keep_raw_s and hourly rows older than keep_hourly_s. Idempotent:
- * an interrupted run is completed by the next one.
+ * Roll raw deltas up into hourly rows for every complete hour: the hours before that of
+ * the newest stored sample (by the server's clock), and before 'now'. Then drop raw rows
+ * older than keep_raw_s (once rolled up) and hourly rows older than keep_hourly_s.
+ * Idempotent: an interrupted run is completed by the next one.
  */
 int store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_s,
 		   double keep_hourly_s, struct pgt_err *err);

@@ -1,6 +1,757 @@
+/*
+ * Unit tests of the collector's SQL for PostgreSQL 12 to 17 (pg_stat_statements 1.7 to
+ * 1.11) and of the parsing of result rows into a snapshot. Rows are built by hand.
+ */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-int main(void){return 0;}
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect-sql.h"
+#include "pg.h"
+#include "snapshot.h"
+#include "xutil.h"
+
+/* ---- the column sets of each pg_stat_statements version ---- */
+
+#define COLS(a) a, (int)(sizeof a / sizeof a[0])
+
+static const char *const cols_17[] = {
+	"userid", "dbid", "queryid", "query", "calls", "total_time", "min_time", "max_time",
+	"mean_time", "stddev_time", "rows", "shared_blks_hit", "shared_blks_read",
+	"shared_blks_dirtied", "shared_blks_written", "local_blks_hit", "local_blks_read",
+	"local_blks_dirtied", "local_blks_written", "temp_blks_read", "temp_blks_written",
+	"blk_read_time", "blk_write_time",
+};
+
+static const char *const cols_18[] = {
+	"userid", "dbid", "queryid", "query", "plans", "total_plan_time", "min_plan_time",
+	"max_plan_time", "mean_plan_time", "stddev_plan_time", "calls", "total_exec_time",
+	"min_exec_time", "max_exec_time", "mean_exec_time", "stddev_exec_time", "rows",
+	"shared_blks_hit", "shared_blks_read", "shared_blks_dirtied", "shared_blks_written",
+	"local_blks_hit", "local_blks_read", "local_blks_dirtied", "local_blks_written",
+	"temp_blks_read", "temp_blks_written", "blk_read_time", "blk_write_time", "wal_records",
+	"wal_fpi", "wal_bytes",
+};
+
+static const char *const cols_19[] = {
+	"userid", "dbid", "toplevel", "queryid", "query", "plans", "total_plan_time",
+	"min_plan_time", "max_plan_time", "mean_plan_time", "stddev_plan_time", "calls",
+	"total_exec_time", "min_exec_time", "max_exec_time", "mean_exec_time", "stddev_exec_time",
+	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+	"shared_blks_written", "local_blks_hit", "local_blks_read", "local_blks_dirtied",
+	"local_blks_written", "temp_blks_read", "temp_blks_written", "blk_read_time",
+	"blk_write_time", "wal_records", "wal_fpi", "wal_bytes",
+};
+
+static const char *const cols_110[] = {
+	"userid", "dbid", "toplevel", "queryid", "query", "plans", "total_plan_time",
+	"min_plan_time", "max_plan_time", "mean_plan_time", "stddev_plan_time", "calls",
+	"total_exec_time", "min_exec_time", "max_exec_time", "mean_exec_time", "stddev_exec_time",
+	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+	"shared_blks_written", "local_blks_hit", "local_blks_read", "local_blks_dirtied",
+	"local_blks_written", "temp_blks_read", "temp_blks_written", "blk_read_time",
+	"blk_write_time", "temp_blk_read_time", "temp_blk_write_time", "wal_records", "wal_fpi",
+	"wal_bytes", "jit_functions", "jit_generation_time", "jit_inlining_count",
+	"jit_inlining_time", "jit_optimization_count", "jit_optimization_time",
+	"jit_emission_count", "jit_emission_time",
+};
+
+static const char *const cols_111[] = {
+	"userid", "dbid", "toplevel", "queryid", "query", "plans", "total_plan_time",
+	"min_plan_time", "max_plan_time", "mean_plan_time", "stddev_plan_time", "calls",
+	"total_exec_time", "min_exec_time", "max_exec_time", "mean_exec_time", "stddev_exec_time",
+	"rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+	"shared_blks_written", "local_blks_hit", "local_blks_read", "local_blks_dirtied",
+	"local_blks_written", "temp_blks_read", "temp_blks_written", "shared_blk_read_time",
+	"shared_blk_write_time", "local_blk_read_time", "local_blk_write_time",
+	"temp_blk_read_time", "temp_blk_write_time", "wal_records", "wal_fpi", "wal_bytes",
+	"jit_functions", "jit_generation_time", "jit_inlining_count", "jit_inlining_time",
+	"jit_optimization_count", "jit_optimization_time", "jit_emission_count",
+	"jit_emission_time", "jit_deform_count", "jit_deform_time", "stats_since",
+	"minmax_stats_since",
+};
+
+/* What each result column must select, in result order (see collect_parse_statements). */
+#define N_RESULT 26
+
+static const char *const want_17[N_RESULT] = {
+	"userid", "dbid", "true", "queryid", "calls", "rows", "0", "total_time", "0",
+	"min_time", "max_time", "stddev_time", "shared_blks_hit", "shared_blks_read",
+	"shared_blks_dirtied", "shared_blks_written", "local_blks_hit", "local_blks_read",
+	"temp_blks_read", "temp_blks_written", "blk_read_time", "blk_write_time", "0", "0", "0",
+	"0",
+};
+
+static const char *const want_18[N_RESULT] = {
+	"userid", "dbid", "true", "queryid", "calls", "rows", "plans", "total_exec_time",
+	"total_plan_time", "min_exec_time", "max_exec_time", "stddev_exec_time",
+	"shared_blks_hit", "shared_blks_read", "shared_blks_dirtied", "shared_blks_written",
+	"local_blks_hit", "local_blks_read", "temp_blks_read", "temp_blks_written",
+	"blk_read_time", "blk_write_time", "wal_records", "wal_fpi", "wal_bytes", "0",
+};
+
+static const char *const want_19[N_RESULT] = {
+	"userid", "dbid", "toplevel", "queryid", "calls", "rows", "plans", "total_exec_time",
+	"total_plan_time", "min_exec_time", "max_exec_time", "stddev_exec_time",
+	"shared_blks_hit", "shared_blks_read", "shared_blks_dirtied", "shared_blks_written",
+	"local_blks_hit", "local_blks_read", "temp_blks_read", "temp_blks_written",
+	"blk_read_time", "blk_write_time", "wal_records", "wal_fpi", "wal_bytes", "0",
+};
+
+static const char *const want_111[N_RESULT] = {
+	"userid", "dbid", "toplevel", "queryid", "calls", "rows", "plans", "total_exec_time",
+	"total_plan_time", "min_exec_time", "max_exec_time", "stddev_exec_time",
+	"shared_blks_hit", "shared_blks_read", "shared_blks_dirtied", "shared_blks_written",
+	"local_blks_hit", "local_blks_read", "temp_blks_read", "temp_blks_written",
+	"shared_blk_read_time", "shared_blk_write_time", "wal_records", "wal_fpi", "wal_bytes",
+	"extract(epoch from stats_since)",
+};
+
+/* ---- helpers ---- */
+
+/*
+ * Split "SELECT a, b, c FROM x" into its select items (into items, each a new string);
+ * *from gets what follows " FROM ". Returns the number of items.
+ */
+static int
+select_items(const char *sql, char **items, int max, char **from)
+{
+	const char *p, *end;
+	int n = 0;
+
+	assert_true(strncmp(sql, "SELECT ", 7) == 0);
+	p = sql + 7;
+	end = strstr(p, " FROM ");
+	assert_non_null(end);
+	if (end == NULL)
+		abort();
+	*from = xstrdup(end + 6);
+	while (p < end && n < max) {
+		const char *comma = strstr(p, ", ");
+
+		if (comma == NULL || comma > end)
+			comma = end;
+		items[n++] = xstrndup(p, (size_t)(comma - p));
+		p = comma == end ? end : comma + 2;
+	}
+	return n;
+}
+
+static void
+check_statements_sql(const char *const *cols, int ncols, const char *const *want,
+		     unsigned want_have)
+{
+	char *items[64], *from = NULL;
+	unsigned have = 0xffff;
+	char *sql = collect_sql_statements("public", cols, ncols, &have);
+	int i, n;
+
+	n = select_items(sql, items, 64, &from);
+	assert_int_equal(n, N_RESULT);
+	for (i = 0; i < n && i < N_RESULT; i++) {
+		if (strcmp(items[i], want[i]) != 0)
+			print_error("result column %d: got '%s', want '%s'\n", i, items[i],
+				    want[i]);
+		assert_string_equal(items[i], want[i]);
+	}
+	assert_int_equal(have, want_have);
+	assert_string_equal(from, "\"public\".pg_stat_statements(false)");
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(from);
+	free(sql);
+}
+
+/* Result rows built by hand: cells[row * ncols + col], NULL for SQL NULL. */
+static struct pg_rows *
+rows_new(int ncols, int nrows, const char *const *cells)
+{
+	struct pg_rows *r = xcalloc(1, sizeof *r);
+	int i;
+
+	r->ncols = ncols;
+	r->nrows = nrows;
+	r->cells = xcalloc((size_t)(ncols * nrows > 0 ? ncols * nrows : 1), sizeof *r->cells);
+	for (i = 0; i < ncols * nrows; i++)
+		r->cells[i] = cells[i] ? xstrdup(cells[i]) : NULL;
+	return r;
+}
+
+static void
+rows_free(struct pg_rows *r)
+{
+	int i;
+
+	for (i = 0; i < r->ncols * r->nrows; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	free(r);
+}
+
+/* ---- SQL ---- */
+
+static void
+collect_sql_statements_pg12(void **state)
+{
+	(void)state;
+	check_statements_sql(COLS(cols_17), want_17, 0);
+}
+
+static void
+collect_sql_statements_pg13(void **state)
+{
+	(void)state;
+	check_statements_sql(COLS(cols_18), want_18, STMT_HAVE_PLANS | STMT_HAVE_WAL);
+}
+
+static void
+collect_sql_statements_pg14(void **state)
+{
+	(void)state;
+	check_statements_sql(COLS(cols_19), want_19,
+			     STMT_HAVE_TOPLEVEL | STMT_HAVE_PLANS | STMT_HAVE_WAL);
+}
+
+static void
+collect_sql_statements_pg15_16(void **state)
+{
+	(void)state;
+	check_statements_sql(COLS(cols_110), want_19,
+			     STMT_HAVE_TOPLEVEL | STMT_HAVE_PLANS | STMT_HAVE_WAL);
+}
+
+static void
+collect_sql_statements_pg17(void **state)
+{
+	char *sql;
+	unsigned have = 0;
+
+	(void)state;
+	check_statements_sql(COLS(cols_111), want_111,
+			     STMT_HAVE_TOPLEVEL | STMT_HAVE_PLANS | STMT_HAVE_WAL |
+				     STMT_HAVE_STATS_SINCE);
+	sql = collect_sql_statements("public", COLS(cols_111), &have);
+	assert_null(strstr(sql, " blk_read_time"));
+	assert_null(strstr(sql, "minmax"));
+	free(sql);
+}
+
+/* The newer name wins when both are there; a required column missing selects NULL. */
+static void
+collect_sql_statements_odd_columns(void **state)
+{
+	static const char *const both[] = {"userid", "dbid", "queryid", "calls", "rows",
+					   "total_time", "total_exec_time"};
+	static const char *const no_calls[] = {"userid", "dbid", "queryid", "rows"};
+	char *items[64], *from = NULL;
+	unsigned have = 0;
+	char *sql;
+	int i, n;
+
+	(void)state;
+	sql = collect_sql_statements("public", COLS(both), &have);
+	n = select_items(sql, items, 64, &from);
+	assert_int_equal(n, N_RESULT);
+	assert_string_equal(items[7], "total_exec_time");
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(from);
+	free(sql);
+
+	sql = collect_sql_statements("public", COLS(no_calls), &have);
+	n = select_items(sql, items, 64, &from);
+	assert_int_equal(n, N_RESULT);
+	assert_string_equal(items[4], "NULL");
+	assert_string_equal(items[7], "NULL");
+	assert_int_equal(have, 0);
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(from);
+	free(sql);
+}
+
+static void
+collect_sql_schema_quoted(void **state)
+{
+	char *q, *sql;
+	unsigned have = 0;
+
+	(void)state;
+	q = sql_quote_ident("my\"schema");
+	assert_string_equal(q, "\"my\"\"schema\"");
+	free(q);
+	q = sql_quote_ident("");
+	assert_string_equal(q, "\"\"");
+	free(q);
+	q = sql_quote_ident("Mixed Case; DROP");
+	assert_string_equal(q, "\"Mixed Case; DROP\"");
+	free(q);
+
+	sql = collect_sql_statements("my\"schema", COLS(cols_19), &have);
+	assert_non_null(strstr(sql, " FROM \"my\"\"schema\".pg_stat_statements(false)"));
+	free(sql);
+	sql = collect_sql_texts("my\"schema");
+	assert_non_null(strstr(sql, "\"my\"\"schema\".pg_stat_statements(true)"));
+	assert_non_null(strstr(sql, "$1"));
+	free(sql);
+	sql = collect_sql_clock("my\"schema", 1);
+	assert_non_null(strstr(sql, "\"my\"\"schema\".pg_stat_statements_info"));
+	assert_non_null(strstr(sql, "dealloc"));
+	assert_non_null(strstr(sql, "stats_reset"));
+	free(sql);
+	sql = collect_sql_clock("my\"schema", 0);
+	assert_null(strstr(sql, "pg_stat_statements_info"));
+	assert_null(strstr(sql, "my"));
+	assert_non_null(strstr(sql, "pg_postmaster_start_time()"));
+	free(sql);
+}
+
+static void
+collect_sql_checkpoint_by_version(void **state)
+{
+	const char *s;
+
+	(void)state;
+	s = collect_sql_checkpoint(170000);
+	assert_non_null(strstr(s, "pg_stat_checkpointer"));
+	assert_null(strstr(s, "pg_stat_bgwriter"));
+	assert_non_null(strstr(s, "num_timed"));
+	s = collect_sql_checkpoint(170004);
+	assert_non_null(strstr(s, "pg_stat_checkpointer"));
+	s = collect_sql_checkpoint(160004);
+	assert_non_null(strstr(s, "pg_stat_bgwriter"));
+	assert_null(strstr(s, "pg_stat_checkpointer"));
+	assert_non_null(strstr(s, "checkpoints_timed"));
+	s = collect_sql_checkpoint(120000);
+	assert_non_null(strstr(s, "pg_stat_bgwriter"));
+}
+
+static void
+collect_sql_activity_by_version(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = collect_sql_activity(140000);
+	assert_non_null(strstr(s, " query_id,"));
+	assert_null(strstr(s, "NULL::int8"));
+	free(s);
+	s = collect_sql_activity(170002);
+	assert_non_null(strstr(s, " query_id,"));
+	free(s);
+	s = collect_sql_activity(130011);
+	assert_non_null(strstr(s, "NULL::int8"));
+	assert_null(strstr(s, "query_id"));
+	assert_non_null(strstr(s, "left(query, 4096)"));
+	assert_non_null(strstr(s, "pg_backend_pid()"));
+	free(s);
+	s = collect_sql_activity(120000);
+	assert_non_null(strstr(s, "NULL::int8"));
+	free(s);
+	assert_non_null(strstr(collect_sql_database(), "pg_stat_database"));
+	assert_non_null(strstr(collect_sql_settings(), "pending_restart"));
+}
+
+/* ---- parsing ---- */
+
+static void
+collect_parse_statements_rows(void **state)
+{
+	static const char *const cells[] = {
+		/* every column */
+		"10", "5", "t", "-9223372036854775808", "3", "30", "2", "12.5", "0.5", "1", "9",
+		"2", "100", "101", "102", "103", "104", "105", "106", "107", "1.25", "0.75", "4",
+		"1", "8192", "1700000000.5",
+		/* another role's statement: no queryid */
+		"11", "5", "t", NULL, "1", "1", "0", "1", "0", "1", "1", "0", "0", "0", "0", "0",
+		"0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+		/* a nested statement */
+		"4294967295", "4294967294", "f", "9223372036854775807", "7", "0", "0", "3", "0",
+		"0", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+		/* hidden again: dbid NULL */
+		"12", NULL, "t", "5", "1", "1", "0", "1", "0", "1", "1", "0", "0", "0", "0", "0",
+		"0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+	};
+	struct pg_rows *r = rows_new(N_RESULT, 4, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+	const struct stmt_row *s;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_statements(r, &snap, &err), 0);
+	assert_int_equal(snap.pgss_ok, 1);
+	assert_int_equal(snap.n_stmts, 2);
+	assert_int_equal(snap.n_hidden, 2);
+	s = &snap.stmts[0];
+	assert_int_equal(s->userid, 10);
+	assert_int_equal(s->dbid, 5);
+	assert_int_equal(s->toplevel, 1);
+	assert_true(s->queryid == INT64_MIN);
+	assert_int_equal(s->calls, 3);
+	assert_int_equal(s->rows, 30);
+	assert_int_equal(s->plans, 2);
+	assert_true(s->total_exec_ms == 12.5);
+	assert_true(s->total_plan_ms == 0.5);
+	assert_true(s->min_ms == 1.0);
+	assert_true(s->max_ms == 9.0);
+	assert_true(s->stddev_ms == 2.0);
+	assert_int_equal(s->shared_blks_hit, 100);
+	assert_int_equal(s->shared_blks_read, 101);
+	assert_int_equal(s->shared_blks_dirtied, 102);
+	assert_int_equal(s->shared_blks_written, 103);
+	assert_int_equal(s->local_blks_hit, 104);
+	assert_int_equal(s->local_blks_read, 105);
+	assert_int_equal(s->temp_blks_read, 106);
+	assert_int_equal(s->temp_blks_written, 107);
+	assert_true(s->blk_read_ms == 1.25);
+	assert_true(s->blk_write_ms == 0.75);
+	assert_int_equal(s->wal_records, 4);
+	assert_int_equal(s->wal_fpi, 1);
+	assert_true(s->wal_bytes == 8192.0);
+	assert_true(s->stats_since == 1700000000.5);
+	s = &snap.stmts[1];
+	assert_int_equal(s->userid, 4294967295u);
+	assert_int_equal(s->dbid, 4294967294u);
+	assert_int_equal(s->toplevel, 0);
+	assert_true(s->queryid == INT64_MAX);
+	assert_int_equal(s->calls, 7);
+	assert_true(s->stats_since == 0);
+	snapshot_free(&snap);
+	rows_free(r);
+}
+
+static void
+collect_parse_statements_empty(void **state)
+{
+	struct pg_rows *r = rows_new(N_RESULT, 0, NULL);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	snap.n_hidden = 9;
+	assert_int_equal(collect_parse_statements(r, &snap, &err), 0);
+	assert_int_equal(snap.pgss_ok, 1);
+	assert_int_equal(snap.n_stmts, 0);
+	assert_int_equal(snap.n_hidden, 0);
+	snapshot_free(&snap);
+	rows_free(r);
+}
+
+static void
+collect_parse_clock_row(void **state)
+{
+	static const char *const cells[] = {"1700000000.25", "1699990000.5", "12", "1699000000"};
+	static const char *const no_info[] = {"1700000000.25", "1699990000.5", NULL, NULL};
+	struct pg_rows *r = rows_new(4, 1, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_clock(r, &snap, &err), 0);
+	assert_true(snap.ts == 1700000000.25);
+	assert_true(snap.postmaster_start == 1699990000.5);
+	assert_int_equal(snap.pgss_dealloc, 12);
+	assert_true(snap.pgss_reset == 1699000000.0);
+	rows_free(r);
+
+	r = rows_new(4, 1, no_info);
+	assert_int_equal(collect_parse_clock(r, &snap, &err), 0);
+	assert_int_equal(snap.pgss_dealloc, 0);
+	assert_true(snap.pgss_reset == 0);
+	rows_free(r);
+
+	r = rows_new(4, 0, NULL);
+	assert_int_equal(collect_parse_clock(r, &snap, &err), -1);
+	assert_non_null(strstr(err.msg, "clock"));
+	rows_free(r);
+}
+
+#define ACT(pid, bt, state, wtype, qid, query)                                                  \
+	pid, "app", "alice", "psql", "10.0.0.7", bt, state, wtype, wtype ? "relation" : NULL,     \
+		"1700000000", NULL, "1700000100", "1700000100.5", qid, query
+
+static void
+collect_parse_activity_rows(void **state)
+{
+	static const char *const cells[] = {
+		ACT("101", "client backend", "active", NULL, "42", "SELECT 1"),
+		ACT("102", "client backend", "idle", NULL, NULL, "COMMIT"),
+		ACT("103", "client backend", "idle in transaction", NULL, NULL, "BEGIN"),
+		ACT("104", "client backend", "idle in transaction (aborted)", NULL, NULL, "x"),
+		ACT("105", "client backend", "active", "Lock", "-5",
+		    "ALTER ROLE bob PASSWORD 'hunter2'"),
+		ACT("106", "autovacuum worker", "active", NULL, NULL, "autovacuum: VACUUM t"),
+		ACT("107", "client backend", NULL, NULL, NULL, NULL),
+		ACT("108", "walsender", "active", NULL, NULL, "START_REPLICATION"),
+		ACT("109", "client backend", "active", "LWLock", NULL, "SELECT 2"),
+		ACT("110", NULL, NULL, NULL, NULL, NULL),
+	};
+	struct pg_rows *r = rows_new(15, 10, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+	const struct activity_row *a;
+	int i;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_activity(r, &snap, &err), 0);
+	assert_int_equal(snap.sessions.active, 3);
+	assert_int_equal(snap.sessions.idle, 1);
+	assert_int_equal(snap.sessions.idle_in_xact, 2);
+	assert_int_equal(snap.sessions.waiting, 1);
+	assert_int_equal(snap.sessions.total, 7);
+	assert_int_equal(snap.n_activity, 5);
+	assert_int_equal(snap.activity[0].pid, 101);
+	assert_int_equal(snap.activity[1].pid, 103);
+	assert_int_equal(snap.activity[2].pid, 104);
+	assert_int_equal(snap.activity[3].pid, 105);
+	assert_int_equal(snap.activity[4].pid, 109);
+	for (i = 0; i < snap.n_activity; i++) {
+		assert_non_null(snap.activity[i].backend_type);
+		assert_string_equal(snap.activity[i].backend_type, "client backend");
+		assert_string_not_equal(snap.activity[i].state, "idle");
+	}
+	a = &snap.activity[0];
+	assert_string_equal(a->datname, "app");
+	assert_string_equal(a->usename, "alice");
+	assert_string_equal(a->application_name, "psql");
+	assert_string_equal(a->client_addr, "10.0.0.7");
+	assert_null(a->wait_event_type);
+	assert_true(a->backend_start == 1700000000.0);
+	assert_true(a->xact_start == 0);
+	assert_true(a->state_change == 1700000100.5);
+	assert_int_equal(a->has_query_id, 1);
+	assert_int_equal(a->query_id, 42);
+	assert_string_equal(a->query, "SELECT 1");
+	a = &snap.activity[1];
+	assert_int_equal(a->has_query_id, 0);
+	a = &snap.activity[3];
+	assert_int_equal(a->query_id, -5);
+	assert_string_equal(a->wait_event_type, "Lock");
+	assert_string_equal(a->wait_event, "relation");
+	assert_null(strstr(a->query, "hunter2"));
+	assert_string_equal(a->query, "ALTER ROLE bob PASSWORD '***'");
+	snapshot_free(&snap);
+	rows_free(r);
+}
+
+static void
+collect_parse_database_rows(void **state)
+{
+	static const char *const cells[] = {
+		"16384", "app", "4", "1000", "10", "200", "30000", "5000", "4000", "300", "200",
+		"100", "2", "65536", "1", "12.5", "3.25", "1699000000",
+		"5", "postgres", "1", "50", "0", "1", "2", "3", "4", "5", "6", "7", "0", "0", "0",
+		NULL, NULL, NULL,
+	};
+	struct pg_rows *r = rows_new(18, 2, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+	const struct database_row *d;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_database(r, &snap, &err), 0);
+	assert_int_equal(snap.n_databases, 2);
+	d = &snap.databases[0];
+	assert_int_equal(d->datid, 16384);
+	assert_string_equal(d->datname, "app");
+	assert_int_equal(d->numbackends, 4);
+	assert_int_equal(d->xact_commit, 1000);
+	assert_int_equal(d->xact_rollback, 10);
+	assert_int_equal(d->blks_read, 200);
+	assert_int_equal(d->blks_hit, 30000);
+	assert_int_equal(d->tup_returned, 5000);
+	assert_int_equal(d->tup_fetched, 4000);
+	assert_int_equal(d->tup_inserted, 300);
+	assert_int_equal(d->tup_updated, 200);
+	assert_int_equal(d->tup_deleted, 100);
+	assert_int_equal(d->temp_files, 2);
+	assert_int_equal(d->temp_bytes, 65536);
+	assert_int_equal(d->deadlocks, 1);
+	assert_true(d->blk_read_ms == 12.5);
+	assert_true(d->blk_write_ms == 3.25);
+	assert_true(d->stats_reset == 1699000000.0);
+	d = &snap.databases[1];
+	assert_true(d->stats_reset == 0);
+	assert_true(d->blk_read_ms == 0);
+	snapshot_free(&snap);
+	rows_free(r);
+}
+
+static void
+collect_parse_checkpoint_row(void **state)
+{
+	static const char *const cells[] = {"12", "3", "4500", "1234.5", "67.25", "1699000000"};
+	struct pg_rows *r = rows_new(6, 1, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_checkpoint(r, &snap, &err), 0);
+	assert_int_equal(snap.checkpoint.valid, 1);
+	assert_int_equal(snap.checkpoint.timed, 12);
+	assert_int_equal(snap.checkpoint.requested, 3);
+	assert_int_equal(snap.checkpoint.buffers_written, 4500);
+	assert_true(snap.checkpoint.write_ms == 1234.5);
+	assert_true(snap.checkpoint.sync_ms == 67.25);
+	assert_true(snap.checkpoint.stats_reset == 1699000000.0);
+	rows_free(r);
+
+	memset(&snap, 0, sizeof snap);
+	r = rows_new(6, 0, NULL);
+	assert_int_equal(collect_parse_checkpoint(r, &snap, &err), 0);
+	assert_int_equal(snap.checkpoint.valid, 0);
+	rows_free(r);
+}
+
+static void
+collect_parse_settings_rows(void **state)
+{
+	static const char *const cells[] = {
+		"work_mem", "4096", "kB", "configuration file", "f",
+		"shared_buffers", "16384", "8kB", "configuration file", "t",
+		NULL, "1", NULL, "default", "f",
+		"search_path", NULL, NULL, NULL, NULL,
+	};
+	struct pg_rows *r = rows_new(5, 4, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_settings(r, &snap, &err), 0);
+	assert_non_null(snap.settings);
+	assert_int_equal(snap.n_settings, 3);
+	assert_string_equal(snap.settings[0].name, "work_mem");
+	assert_string_equal(snap.settings[0].setting, "4096");
+	assert_string_equal(snap.settings[0].unit, "kB");
+	assert_string_equal(snap.settings[0].source, "configuration file");
+	assert_int_equal(snap.settings[0].pending_restart, 0);
+	assert_string_equal(snap.settings[1].name, "shared_buffers");
+	assert_int_equal(snap.settings[1].pending_restart, 1);
+	assert_string_equal(snap.settings[2].name, "search_path");
+	assert_null(snap.settings[2].setting);
+	assert_int_equal(snap.settings[2].pending_restart, 0);
+	snapshot_free(&snap);
+	rows_free(r);
+}
+
+static void
+collect_parse_texts_rows(void **state)
+{
+	static const char *const cells[] = {
+		"1", "SELECT $1",
+		"2", "<insufficient privilege>",
+		"3", NULL,
+		NULL, "SELECT orphan",
+		"-4", "CREATE ROLE carol PASSWORD 'swordfish'",
+		"9223372036854775807", "SELECT max",
+	};
+	struct pg_rows *r = rows_new(2, 6, cells);
+	struct pgt_err err = {{0}};
+	struct snapshot snap;
+
+	(void)state;
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_texts(r, &snap, &err), 0);
+	assert_int_equal(snap.n_texts, 3);
+	assert_int_equal(snap.texts[0].queryid, 1);
+	assert_string_equal(snap.texts[0].query, "SELECT $1");
+	assert_int_equal(snap.texts[1].queryid, -4);
+	assert_null(strstr(snap.texts[1].query, "swordfish"));
+	assert_string_equal(snap.texts[1].query, "CREATE ROLE carol PASSWORD '***'");
+	assert_true(snap.texts[2].queryid == INT64_MAX);
+	snapshot_free(&snap);
+	rows_free(r);
+}
+
+/* A result of the wrong shape is refused with a message, whatever the parser. */
+static void
+collect_parse_wrong_shape(void **state)
+{
+	static const struct {
+		int (*parse)(const struct pg_rows *, struct snapshot *, struct pgt_err *);
+		int ncols;
+		const char *what;
+	} cases[] = {
+		{collect_parse_statements, N_RESULT, "pg_stat_statements"},
+		{collect_parse_clock, 4, "clock"},
+		{collect_parse_activity, 15, "pg_stat_activity"},
+		{collect_parse_database, 18, "pg_stat_database"},
+		{collect_parse_checkpoint, 6, "checkpoint"},
+		{collect_parse_settings, 5, "pg_settings"},
+		{collect_parse_texts, 2, "texts"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		static const char *const one[64] = {"1"};
+		int delta;
+
+		for (delta = -1; delta <= 1; delta += 2) {
+			struct pg_rows *r = rows_new(cases[i].ncols + delta, 1, one);
+			struct pgt_err err = {{0}};
+			struct snapshot snap;
+			char want[32];
+
+			memset(&snap, 0, sizeof snap);
+			assert_int_equal(cases[i].parse(r, &snap, &err), -1);
+			assert_non_null(strstr(err.msg, cases[i].what));
+			snprintf(want, sizeof want, "%d columns", cases[i].ncols + delta);
+			assert_non_null(strstr(err.msg, want));
+			snprintf(want, sizeof want, "expected %d", cases[i].ncols);
+			assert_non_null(strstr(err.msg, want));
+			snapshot_free(&snap);
+			rows_free(r);
+		}
+		{
+			struct pgt_err err = {{0}};
+			struct snapshot snap;
+
+			memset(&snap, 0, sizeof snap);
+			assert_int_equal(cases[i].parse(NULL, &snap, &err), -1);
+			assert_true(err.msg[0] != '\0');
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(collect_sql_statements_pg12),
+		cmocka_unit_test(collect_sql_statements_pg13),
+		cmocka_unit_test(collect_sql_statements_pg14),
+		cmocka_unit_test(collect_sql_statements_pg15_16),
+		cmocka_unit_test(collect_sql_statements_pg17),
+		cmocka_unit_test(collect_sql_statements_odd_columns),
+		cmocka_unit_test(collect_sql_schema_quoted),
+		cmocka_unit_test(collect_sql_checkpoint_by_version),
+		cmocka_unit_test(collect_sql_activity_by_version),
+		cmocka_unit_test(collect_parse_statements_rows),
+		cmocka_unit_test(collect_parse_statements_empty),
+		cmocka_unit_test(collect_parse_clock_row),
+		cmocka_unit_test(collect_parse_activity_rows),
+		cmocka_unit_test(collect_parse_database_rows),
+		cmocka_unit_test(collect_parse_checkpoint_row),
+		cmocka_unit_test(collect_parse_settings_rows),
+		cmocka_unit_test(collect_parse_texts_rows),
+		cmocka_unit_test(collect_parse_wrong_shape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

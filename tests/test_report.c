@@ -1,6 +1,479 @@
+/*
+ * Unit tests of the report model and its JSON writer, on a temporary history filled
+ * through the store: exact query ids, escaping of any bytes, the empty history.
+ */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-int main(void){return 0;}
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "delta.h"
+#include "report.h"
+#include "snapshot.h"
+#include "store.h"
+#include "xutil.h"
+
+/* 2023-11-14T22:13:20Z */
+#define NOW 1700000000.0
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *st;
+	int64_t server_id;
+};
+
+static int have_jq;
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct pgt_err err = {{0}};
+
+	snprintf(f->dir, sizeof f->dir, "%s", "/tmp/test_report.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof f->path, "%s/history.db", f->dir);
+	f->st = store_open(f->path, 0, &err);
+	if (f->st == NULL) {
+		print_error("store_open: %s\n", err.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* Record the server and take its lease. */
+static void
+add_server(struct fixture *f, const char *host)
+{
+	struct pgt_err err = {{0}};
+	struct server_info srv;
+	long holder = 0;
+
+	memset(&srv, 0, sizeof srv);
+	snprintf(srv.key, sizeof srv.key, "%s", "7300000000000000001:5432");
+	snprintf(srv.sysid, sizeof srv.sysid, "%s", "7300000000000000001");
+	snprintf(srv.host, sizeof srv.host, "%s", host);
+	snprintf(srv.port, sizeof srv.port, "%s", "5432");
+	snprintf(srv.version, sizeof srv.version, "%s", "16.4");
+	srv.version_num = 160004;
+	assert_int_equal(store_server(f->st, &srv, NOW - 86400, &f->server_id, &err), 0);
+	assert_int_equal(store_lease(f->st, f->server_id, NOW - 86400, 60, &holder, &err), 1);
+}
+
+/* One sample at ts: a statement of queryid with calls and ms, and its text when not NULL. */
+static void
+add_sample(struct fixture *f, double ts, int64_t queryid, int64_t calls, double ms,
+	   const char *text)
+{
+	struct pgt_err err = {{0}};
+	struct snapshot s;
+	struct delta_set d;
+	struct stmt_row *r;
+
+	memset(&s, 0, sizeof s);
+	s.ts = ts;
+	s.have = STMT_HAVE_TOPLEVEL | STMT_HAVE_PLANS | STMT_HAVE_WAL | STMT_HAVE_INFO;
+	s.pgss_ok = 1;
+	if (text != NULL) {
+		s.texts = xcalloc(1, sizeof *s.texts);
+		s.texts[0].queryid = queryid;
+		s.texts[0].query = xstrdup(text);
+		s.n_texts = 1;
+	}
+	memset(&d, 0, sizeof d);
+	d.ts = ts;
+	d.interval_s = 60;
+	d.stmts = xcalloc(1, sizeof *d.stmts);
+	d.n_stmts = 1;
+	r = &d.stmts[0];
+	r->dbid = 5;
+	r->userid = 10;
+	r->queryid = queryid;
+	r->toplevel = 1;
+	r->calls = calls;
+	r->rows = calls * 2;
+	r->total_exec_ms = ms;
+	r->max_ms = ms / (double)(calls > 0 ? calls : 1) * 2;
+	r->shared_blks_hit = 1000;
+	r->shared_blks_read = 7;
+	r->temp_blks_written = 3;
+	assert_int_equal(store_sample(f->st, f->server_id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+}
+
+/* The JSON report of the history over days before NOW (caller frees). */
+static char *
+report_text(struct fixture *f, long days)
+{
+	struct pgt_err err = {{0}};
+	struct report r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int rc;
+
+	assert_non_null(out);
+	if (out == NULL)
+		abort();
+	rc = report_build(f->st, NOW, days, &r, &err);
+	if (rc != 0)
+		print_error("report_build: %s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(report_write_json(&r, out), 0);
+	fclose(out);
+	report_free(&r);
+	assert_non_null(buf);
+	if (buf == NULL)
+		abort();
+	return buf;
+}
+
+static char *
+json_of(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	if (out == NULL)
+		abort();
+	json_string(out, s);
+	fclose(out);
+	return buf;
+}
+
+static void
+check_json_string(const char *in, const char *want)
+{
+	char *got = json_of(in);
+
+	if (strcmp(got, want) != 0)
+		print_error("json_string: got %s, want %s\n", got, want);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Run jq with filter over text; returns its standard output (caller frees), NULL on error. */
+static char *
+jq(struct fixture *f, const char *text, const char *filter)
+{
+	char file[192], cmd[512], *out = xcalloc(1, 65536);
+	FILE *fp;
+	size_t n;
+	int rc;
+
+	snprintf(file, sizeof file, "%s/report.json", f->dir);
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	if (fp == NULL)
+		abort();
+	fputs(text, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "jq -e -r '%s' '%s' 2>&1", filter, file);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	if (fp == NULL)
+		abort();
+	n = fread(out, 1, 65535, fp);
+	out[n] = '\0';
+	rc = pclose(fp);
+	unlink(file);
+	if (rc != 0) {
+		print_error("jq '%s' failed: %s\n", filter, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* No raw control byte, DEL or invalid UTF-8 in a JSON text. */
+static int
+plain_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = 0, i;
+
+		if (*p == '\n') { /* the writer's own layout */
+			p++;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0)
+			n = 2;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 3;
+		else if ((*p & 0xf8) == 0xf0)
+			n = 4;
+		else
+			return 0;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* The code points of a valid UTF-8 string, as "c1,c2,...\n" (caller frees). */
+static char *
+code_points(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct strbuf sb = {0};
+
+	while (*p) {
+		uint32_t c;
+		int n, i;
+
+		if (*p < 0x80) {
+			c = *p;
+			n = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			c = *p & 0x1f;
+			n = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			c = *p & 0x0f;
+			n = 3;
+		} else {
+			c = *p & 0x07;
+			n = 4;
+		}
+		for (i = 1; i < n; i++)
+			c = (c << 6) | (p[i] & 0x3f);
+		sb_addf(&sb, "%s%u", sb.len ? "," : "", (unsigned)c);
+		p += n;
+	}
+	sb_addc(&sb, '\n');
+	return sb_detach(&sb);
+}
+
+/* ---- tests ---- */
+
+static void
+report_empty_history(void **state)
+{
+	struct fixture *f = *state;
+	char *text = report_text(f, 7), *v;
+
+	assert_non_null(strstr(text, "\"pgmltop_version\": \"" PACKAGE_VERSION "\""));
+	assert_non_null(strstr(text, "\"generated_at\": \"2023-11-14T22:13:20Z\""));
+	assert_non_null(strstr(text, "\"from\": \"2023-11-07T22:13:20Z\""));
+	assert_non_null(strstr(text, "\"to\": \"2023-11-14T22:13:20Z\""));
+	assert_non_null(strstr(text, "\"samples\": 0"));
+	assert_non_null(strstr(text, "\"server\": null"));
+	assert_non_null(strstr(text, "\"statements\": []"));
+	assert_non_null(strstr(text, "\"patterns\": []"));
+	assert_non_null(strstr(text, "\"recommendations\": []"));
+	assert_non_null(strstr(text, "\"parameters\": []"));
+	assert_non_null(strstr(text, "\"forecasts\": []"));
+	if (have_jq) {
+		v = jq(f, text, "[.server, (.statements|length), (.patterns|length),"
+				" (.recommendations|length), (.parameters|length),"
+				" (.forecasts|length)] | @csv");
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, ",0,0,0,0,0\n");
+		free(v);
+	}
+	free(text);
+}
+
+static void
+report_server_without_samples(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	add_server(f, "db\"quoted\\host");
+	text = report_text(f, 7);
+	assert_non_null(strstr(text, "\"id\": \"7300000000000000001:5432\""));
+	assert_non_null(strstr(text, "\"version\": \"16.4\""));
+	assert_non_null(strstr(text, "\"host\": \"db\\\"quoted\\\\host\""));
+	assert_non_null(strstr(text, "\"port\": \"5432\""));
+	assert_non_null(strstr(text, "\"samples\": 0"));
+	assert_non_null(strstr(text, "\"statements\": []"));
+	if (have_jq) {
+		char *v = jq(f, text, ".server.host");
+
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, "db\"quoted\\host\n");
+		free(v);
+	}
+	free(text);
+}
+
+static void
+report_queryid_exact(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	add_server(f, "localhost");
+	add_sample(f, NOW - 3000, INT64_MIN, 1, 40.0, "SELECT min");
+	add_sample(f, NOW - 2000, INT64_MAX, 1, 30.0, "SELECT max");
+	add_sample(f, NOW - 1000, -1, 1, 20.0, "SELECT minus one");
+	add_sample(f, NOW - 500, 42, 1, 10.0, NULL);
+	text = report_text(f, 7);
+	assert_non_null(strstr(text, "\"queryid\": \"-9223372036854775808\""));
+	assert_non_null(strstr(text, "\"queryid\": \"9223372036854775807\""));
+	assert_non_null(strstr(text, "\"queryid\": \"-1\""));
+	assert_non_null(strstr(text, "\"queryid\": \"42\", \"query\": null"));
+	assert_non_null(strstr(text, "\"samples\": 4"));
+	/* by total time: largest first */
+	assert_true(strstr(text, "-9223372036854775808") < strstr(text, "9223372036854775807\""));
+	assert_true(strstr(text, "\"-1\"") < strstr(text, "\"42\""));
+	if (have_jq) {
+		char *v = jq(f, text, "[.statements[].queryid] | join(\" \")");
+
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, "-9223372036854775808 9223372036854775807 -1 42\n");
+		free(v);
+		v = jq(f, text, "[.statements[] | .queryid | type] | unique | join(\",\")");
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, "string\n");
+		free(v);
+	}
+	free(text);
+}
+
+static void
+report_statement_figures(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	add_server(f, "localhost");
+	add_sample(f, NOW - 600, 7, 4, 10.0, "SELECT 7");
+	add_sample(f, NOW - 300, 7, 4, 15.5, NULL);
+	/* outside the one-day window */
+	add_sample(f, NOW - 2 * 86400, 7, 100, 1000.0, NULL);
+	add_sample(f, NOW - 2 * 86400 + 60, 8, 100, 1000.0, "SELECT 8");
+	text = report_text(f, 1);
+	assert_non_null(strstr(text, "\"samples\": 2"));
+	assert_non_null(strstr(text, "\"queryid\": \"7\", \"query\": \"SELECT 7\", \"toplevel\": true,"
+				     " \"calls\": 8, \"total_ms\": 25.500, \"mean_ms\": 3.188,"
+				     " \"max_ms\": 7.750, \"rows\": 16, \"shared_blks_hit\": 2000,"
+				     " \"shared_blks_read\": 14, \"temp_blks_written\": 6}"));
+	assert_null(strstr(text, "\"8\""));
+	free(text);
+
+	/* the whole history */
+	text = report_text(f, 7);
+	assert_non_null(strstr(text, "\"samples\": 4"));
+	assert_non_null(strstr(text, "\"queryid\": \"8\""));
+	assert_non_null(strstr(text, "\"calls\": 108"));
+	free(text);
+}
+
+static void
+report_text_escaped(void **state)
+{
+	struct fixture *f = *state;
+	static const char query[] = "SELECT '\x1b[2J', \"q\" \\ x\n\tFROM t\r\x7f\x01 \xff end"
+				    " \xc3\xa9 \xe2\x80\xa8";
+	char *text;
+
+	add_server(f, "localhost");
+	add_sample(f, NOW - 100, 99, 1, 1.0, query);
+	text = report_text(f, 7);
+	assert_non_null(strstr(text, "\"query\": \"SELECT '\\u001b[2J', \\\"q\\\" \\\\ x\\n\\tFROM"
+				     " t\\r\\u007f\\u0001 \\ufffd end \xc3\xa9 \\u2028\""));
+	assert_true(plain_utf8(text));
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\t'));
+	if (have_jq) {
+		/* what jq reads back: the same code points, U+FFFD for the invalid byte */
+		char *v = jq(f, text, ".statements[0].query | explode | map(tostring) | join(\",\")");
+		char *want = code_points("SELECT '\x1b[2J', \"q\" \\ x\n\tFROM t\r\x7f\x01"
+					 " \xef\xbf\xbd end \xc3\xa9 \xe2\x80\xa8");
+
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, want);
+		free(v);
+		free(want);
+	}
+	free(text);
+}
+
+static void
+report_json_string_bytes(void **state)
+{
+	(void)state;
+	check_json_string("", "\"\"");
+	check_json_string("plain", "\"plain\"");
+	check_json_string("a\"b\\c/d", "\"a\\\"b\\\\c/d\"");
+	check_json_string("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	check_json_string("\b\f", "\"\\u0008\\u000c\"");
+	check_json_string("caf\xc3\xa9 \xe6\xbc\xa2 \xf0\x9f\x98\x80",
+			  "\"caf\xc3\xa9 \xe6\xbc\xa2 \xf0\x9f\x98\x80\"");
+	check_json_string("\xff", "\"\\ufffd\"");
+	check_json_string("a\xe6\xbc", "\"a\\ufffd\\ufffd\"");   /* cut short */
+	check_json_string("\xc0\xaf", "\"\\ufffd\\ufffd\"");     /* overlong */
+	check_json_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
+	check_json_string("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
+	check_json_string("\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\"");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(report_empty_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_server_without_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_queryid_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_statement_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_text_escaped, setup, teardown),
+		cmocka_unit_test(report_json_string_bytes),
+	};
+
+	have_jq = system("command -v jq >/dev/null 2>&1") == 0;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
