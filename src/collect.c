@@ -14,6 +14,7 @@
 #define CONNECT_TIMEOUT_S 15.0
 #define RETRY_MAX_S 30.0
 #define TEXTS_PER_SAMPLE 500
+#define TEXTS_RETRY_S 60
 #define EVENT_QUEUE 8
 
 enum cstate {
@@ -53,6 +54,8 @@ struct collector {
 	int warned_hidden; /* said once that texts are hidden */
 	int announced;     /* COLLECT_CONNECTED was said for this connection */
 	int want_sample;   /* a sample was asked for while detecting again */
+	int texts_failing; /* reading texts failed; said once */
+	double texts_retry_at;
 	char last_pgss_error[256];
 
 	struct snapshot *snap; /* being read */
@@ -615,7 +618,7 @@ send_step(struct collector *c, double now)
 			send(c, now, c->sql_stmts, 0, NULL);
 			return;
 		case S_TEXTS: {
-			char *ids = missing_ids(c);
+			char *ids = now < c->texts_retry_at ? NULL : missing_ids(c);
 			const char *params[1];
 
 			if (ids == NULL) {
@@ -698,8 +701,22 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 			if (c->sql_clock && c->srv.have & STMT_HAVE_INFO)
 				c->need_columns = 1; /* the extension may have changed */
 			return;
-		case S_STMTS:
 		case S_TEXTS:
+			/*
+			 * The counters were read; only the texts failed. pg_stat_statements(true)
+			 * fails as a whole when one stored text does not convert to this
+			 * database's encoding: keep the statistics, try the texts again later.
+			 */
+			if (!c->texts_failing)
+				push(c, COLLECT_WARNING,
+				     "cannot read query texts from pg_stat_statements (%s); statistics "
+				     "are sampled without new texts, tried again every %d s",
+				     pg_error(c->pg), TEXTS_RETRY_S);
+			c->texts_failing = 1;
+			c->texts_retry_at = now + TEXTS_RETRY_S;
+			c->step = S_ACTIVITY;
+			break;
+		case S_STMTS:
 			pgss_error_text(c, buf, sizeof buf);
 			c->snap->pgss_ok = 0;
 			strlcpy_(c->snap->pgss_error, buf, sizeof c->snap->pgss_error);
@@ -739,6 +756,10 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 		break;
 	case S_TEXTS:
 		rc = collect_parse_texts(r, c->snap, &err);
+		if (rc == 0 && c->texts_failing) {
+			c->texts_failing = 0;
+			push(c, COLLECT_WARNING, "query texts can be read again");
+		}
 		break;
 	case S_ACTIVITY:
 		rc = collect_parse_activity(r, c->snap, &err);

@@ -693,7 +693,12 @@ run_report(const struct options *o)
 		int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
 
 		if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-			say("cannot write the report to %s: %s", o->output, strerror(errno));
+			if (errno == ELOOP)
+				say("cannot write the report to %s: it is a symbolic link; give the "
+				    "file it points to",
+				    o->output);
+			else
+				say("cannot write the report to %s: %s", o->output, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			report_free(&r);

@@ -278,6 +278,10 @@ check_and_migrate(struct store *st, struct pgt_err *err)
 	}
 	if (version == store_schema_count())
 		return 0;
+	if (st->readonly && version == 0 && tables == 0) {
+		pgt_err_set(err, "%s is empty: no history has been written to it yet", st->path);
+		return -1;
+	}
 	if (st->readonly) {
 		pgt_err_set(err,
 			    "%s has history schema version %lld; open it once without --offline "

@@ -229,7 +229,8 @@ parse_double(const char *s, double min, double max, double *out)
 	char *end;
 	double v;
 
-	if (s == NULL || *s == '\0')
+	/* decimal only: strtod would also take hex (0x10), inf and nan */
+	if (s == NULL || *s == '\0' || strpbrk(s, "xXpPiInN") != NULL)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
