@@ -198,6 +198,8 @@ struct sampler {
 	int64_t server_id;
 	char server_key[320];
 	int lease;        /* 1: this process writes the server's samples */
+	int online;       /* connected now; a loss is recorded once per outage */
+	double postmaster_start; /* of the server last connected to */
 	int lease_warned;
 	int store_failed; /* the last write failed; said once until it works again */
 	long samples;
@@ -252,6 +254,9 @@ on_connected(struct sampler *s, const char *msg)
 	struct pgt_err err = {{0}};
 	int64_t *ids = NULL;
 	int n = 0;
+	/* the same server with another start time: it restarted while we were away */
+	int restarted = strcmp(s->server_key, srv->key) == 0 && s->postmaster_start != 0 &&
+			srv->postmaster_start != s->postmaster_start;
 
 	if (s->samples > 0 || s->server_key[0])
 		say("%s", msg);
@@ -262,8 +267,10 @@ on_connected(struct sampler *s, const char *msg)
 			store_lease_release(s->st, s->server_id);
 		s->lease = 0;
 	}
+	s->online = 1;
 	strlcpy_(s->server_key, srv->key, sizeof s->server_key);
-	delta_break(s->delta, s->samples > 0 ? DELTA_GAP : 0);
+	s->postmaster_start = srv->postmaster_start;
+	delta_break(s->delta, (s->samples > 0 ? DELTA_GAP : 0) | (restarted ? DELTA_RESTART : 0));
 	if (s->st == NULL)
 		return;
 	if (store_server(s->st, srv, now_wall(), &s->server_id, &err) < 0) {
@@ -553,11 +560,12 @@ run_sampling(const struct options *o)
 			}
 			case COLLECT_LOST:
 				say("%s", msg);
-				if (s.st != NULL && s.lease) {
+				if (s.st != NULL && s.lease && s.online) {
 					struct pgt_err err = {{0}};
 
 					store_event(s.st, s.server_id, now_wall(), "lost", msg, &err);
 				}
+				s.online = 0;
 				delta_break(s.delta, DELTA_GAP);
 				break;
 			case COLLECT_FAILED:

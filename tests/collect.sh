@@ -1,0 +1,374 @@
+#!/bin/sh
+# --collect against a real throwaway PostgreSQL running pgbench: what the history holds
+# after a normal run, exact call counts, query texts stored once, a pg_stat_statements
+# reset, a server crash and restart, pg_stat_activity and settings changes.
+set -u
+. "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
+. "$TESTS_SRCDIR/pg-harness.sh"
+
+# ---- helpers ----
+
+# sq FILE SQL: run SQL on a history file (waits while a writer holds the lock).
+sq() {
+	sqlite3 -batch -cmd '.timeout 10000' "$1" "$2"
+}
+
+# samples FILE: the number of stored samples (0 while the file or table is missing).
+samples() {
+	n=$(sq "$1" "SELECT count(*) FROM samples" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+samples_at_least() {
+	[ "$(samples "$1")" -ge "$2" ]
+}
+
+# wait_until SECONDS COMMAND...: poll every 0.2 s until COMMAND succeeds; 1 on timeout.
+wait_until() {
+	wu_end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$wu_end" ] && return 1
+		sleep 0.2
+	done
+	return 0
+}
+
+# bg_start NAME COMMAND...: run COMMAND in the background with stdin from /dev/null.
+# Its pid goes to $TAP_TMP/NAME.pid, stdout and stderr to NAME.out and NAME.err, and its
+# exit status to NAME.rc once it has ended.
+bg_start() {
+	bg_n=$TAP_TMP/$1
+	shift
+	rm -f "$bg_n.pid" "$bg_n.rc"
+	(
+		sh -c 'echo $$ >"$0.pid.tmp" && mv "$0.pid.tmp" "$0.pid" && exec "$@"' \
+			"$bg_n" "$@" </dev/null >"$bg_n.out" 2>"$bg_n.err"
+		echo $? >"$bg_n.rc.tmp" && mv "$bg_n.rc.tmp" "$bg_n.rc"
+	) 2>/dev/null &
+	wait_until 10 test -s "$bg_n.pid"
+}
+
+bg_pid() {
+	cat "$TAP_TMP/$1.pid"
+}
+
+bg_running() {
+	[ ! -e "$TAP_TMP/$1.rc" ]
+}
+
+# bg_wait NAME SECONDS: wait for NAME to end and print its exit status ("timeout" if not).
+bg_wait() {
+	if wait_until "$2" test -e "$TAP_TMP/$1.rc"; then
+		cat "$TAP_TMP/$1.rc"
+	else
+		echo timeout
+	fi
+}
+
+# Kill what is still running in the background, then stop the server.
+cleanup() {
+	if [ -n "${TAP_TMP:-}" ]; then
+		for f in "$TAP_TMP"/*.pid; do
+			[ -e "$f" ] || continue
+			[ -e "${f%.pid}.rc" ] || kill -9 "$(cat "$f")" 2>/dev/null
+		done
+	fi
+	pg_cleanup
+}
+trap cleanup EXIT
+
+# neg_deltas FILE: how many rows hold a negative value in a per-interval column.
+neg_deltas() {
+	sq "$1" "SELECT
+	 (SELECT count(*) FROM stmt_deltas WHERE calls < 0 OR total_ms < 0 OR rows < 0
+	  OR plans < 0 OR plan_ms < 0 OR shared_blks_hit < 0 OR shared_blks_read < 0
+	  OR shared_blks_dirtied < 0 OR shared_blks_written < 0 OR local_blks_hit < 0
+	  OR local_blks_read < 0 OR temp_blks_read < 0 OR temp_blks_written < 0
+	  OR blk_read_ms < 0 OR blk_write_ms < 0 OR wal_records < 0 OR wal_fpi < 0
+	  OR wal_bytes < 0)
+	 + (SELECT count(*) FROM database_deltas WHERE xact_commit < 0 OR xact_rollback < 0
+	  OR blks_read < 0 OR blks_hit < 0 OR tup_returned < 0 OR tup_fetched < 0
+	  OR tup_inserted < 0 OR tup_updated < 0 OR tup_deleted < 0 OR temp_files < 0
+	  OR temp_bytes < 0 OR deadlocks < 0 OR blk_read_ms < 0 OR blk_write_ms < 0)
+	 + (SELECT count(*) FROM checkpoint_deltas WHERE timed < 0 OR requested < 0
+	  OR buffers_written < 0 OR write_ms < 0 OR sync_ms < 0)
+	 + (SELECT count(*) FROM samples WHERE interval_s < 0)"
+}
+
+# is NAME GOT WANT: one test point comparing two strings.
+is() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf 'got:  %s\nwant: %s\n' "$2" "$3" | diag
+	fi
+}
+
+show_err() {
+	diag <"$TAP_TMP/$1.err"
+}
+
+pgmltop() {
+	"$PGMLTOP_BIN" "$@" </dev/null
+}
+
+tap_tmpdir
+pg_start
+pg_pgbench_init 1
+export PGMLTOP_BIN
+
+# A background load for the whole script (the crash below ends it).
+bg_start pgbench pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -c 2 -T 120 "$PGDATABASE" ||
+	bail_out "pgbench did not start"
+
+# ---- 1. five samples, the first a baseline ----
+H=$TAP_TMP/h.db
+K=200
+pg_psql -c "CREATE TABLE pgmltop_marker (x int); INSERT INTO pgmltop_marker VALUES (1)"
+awk -v k=$K 'BEGIN { for (i = 0; i < k; i++) print "SELECT x FROM pgmltop_marker;" }' \
+	>"$TAP_TMP/marker.sql"
+
+bg_start c1 "$PGMLTOP_BIN" --collect -s 1 -n 5 -H "$H"
+# The marker statement runs K times, all after the baseline sample is stored and before
+# the last sample is read: the deltas must add up to exactly K.
+if wait_until 20 samples_at_least "$H" 1; then
+	pg_psql -q -f "$TAP_TMP/marker.sql" >/dev/null
+	marker_end=$(pg_value "SELECT extract(epoch from clock_timestamp())")
+else
+	marker_end=
+fi
+rc=$(bg_wait c1 30)
+is "--collect -s 1 -n 5 exits 0" "$rc" 0
+[ "$rc" = 0 ] || show_err c1
+is "the history holds exactly 5 samples" "$(samples "$H")" 5
+is "the first sample is a baseline (flags & 1, interval_s 0)" \
+	"$(sq "$H" "SELECT flags & 1, interval_s FROM samples ORDER BY ts LIMIT 1")" "1|0.0"
+is "the other 4 samples are intervals of about 1 s" \
+	"$(sq "$H" "SELECT count(*) FROM samples WHERE flags & 1 = 0
+		AND interval_s BETWEEN 0.5 AND 3")" 4
+
+# ---- 2. deltas add up to what pg_stat_statements counted ----
+qid=$(pg_value "SELECT queryid FROM pg_stat_statements
+	WHERE query LIKE 'SELECT x FROM pgmltop_marker%'")
+pgss_calls=$(pg_value "SELECT sum(calls) FROM pg_stat_statements WHERE queryid = '$qid'")
+last_ts=$(sq "$H" "SELECT max(ts) FROM samples")
+if [ -n "$marker_end" ] && [ -n "$qid" ] &&
+	awk -v a="$last_ts" -v b="$marker_end" 'BEGIN { exit !(a > b) }'; then
+	ok "the marker workload ran between the baseline and the last sample"
+else
+	not_ok "the marker workload ran between the baseline and the last sample"
+	printf 'queryid %s, workload ended %s, last sample %s\n' "$qid" "$marker_end" \
+		"$last_ts" | diag
+fi
+is "pg_stat_statements counted the $K marker calls" "$pgss_calls" "$K"
+is "the per-interval marker deltas add up to $K calls" \
+	"$(sq "$H" "SELECT sum(calls) || '|' || sum(rows) FROM stmt_deltas WHERE queryid = $qid")" \
+	"$K|$K"
+is "no marker calls in the baseline" \
+	"$(sq "$H" "SELECT count(*) FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id
+		WHERE d.queryid = $qid AND s.flags & 1")" 0
+acc=$(sq "$H" "SELECT coalesce(sum(d.calls), 0) FROM stmt_deltas d
+	JOIN queries q ON q.queryid = d.queryid
+	WHERE q.query LIKE 'UPDATE pgbench_accounts SET abalance%'")
+if [ "${acc:-0}" -gt 0 ]; then
+	ok "the pgbench UPDATE of pgbench_accounts has calls in the deltas ($acc)"
+else
+	not_ok "the pgbench UPDATE of pgbench_accounts has calls in the deltas"
+	sq "$H" "SELECT queryid, query FROM queries" | diag
+fi
+is "no negative delta" "$(neg_deltas "$H")" 0
+
+# ---- 3. each query text stored once ----
+q=$(sq "$H" "SELECT count(*) || '|' || count(DISTINCT queryid) FROM queries")
+if [ "${q%|*}" = "${q#*|}" ] && [ "${q%|*}" -gt 0 ]; then
+	ok "each query id has one stored text ($q)"
+else
+	not_ok "each query id has one stored text"
+	echo "count|distinct: $q" | diag
+fi
+is "every statement in the deltas has its text stored" \
+	"$(sq "$H" "SELECT count(DISTINCT queryid) FROM stmt_deltas
+		WHERE queryid NOT IN (SELECT queryid FROM queries)")" 0
+for pat in 'UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2' \
+	'SELECT abalance FROM pgbench_accounts WHERE aid = $1' \
+	'UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2' \
+	'UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2' \
+	'INSERT INTO pgbench_history %'; do
+	is "the pgbench text is stored once: $pat" \
+		"$(sq "$H" "SELECT count(*) FROM queries WHERE query LIKE '$pat'")" 1
+done
+# A second run on the same file is the same server: nothing stored twice.
+n_texts=$(sq "$H" "SELECT count(*) FROM queries")
+pgmltop --collect -s 0.5 -n 2 -H "$H" 2>"$TAP_TMP/c1b.err"
+rc=$?
+is "a second --collect on the same file exits 0" "$rc" 0
+is "... and adds 2 samples to the same server" \
+	"$(sq "$H" "SELECT count(*) || '|' || count(DISTINCT server_id) FROM samples")
+$(sq "$H" "SELECT count(*) FROM servers")" "7|1
+1"
+q=$(sq "$H" "SELECT count(*) || '|' || count(DISTINCT queryid) FROM queries")
+n_texts2=${q%|*}
+if [ "${q#*|}" = "$n_texts2" ] && [ "$n_texts2" -ge "$n_texts" ]; then
+	ok "... and stores no text twice ($n_texts then $q)"
+else
+	not_ok "... and stores no text twice"
+	echo "before: $n_texts, after count|distinct: $q" | diag
+fi
+
+# ---- 4. pg_stat_statements_reset() in the middle of a collection ----
+R=$TAP_TMP/reset.db
+bg_start c4 "$PGMLTOP_BIN" --collect -s 1 -n 6 -H "$R"
+if wait_until 20 samples_at_least "$R" 2; then
+	pg_value "SELECT pg_stat_statements_reset()" >/dev/null
+	reset_ts=$(pg_value "SELECT extract(epoch from stats_reset) FROM pg_stat_statements_info")
+else
+	reset_ts=0
+fi
+rc=$(bg_wait c4 30)
+is "--collect across a reset exits 0" "$rc" 0
+[ "$rc" = 0 ] || show_err c4
+is "the reset happened in the middle (samples before and after it)" \
+	"$(sq "$R" "SELECT (SELECT count(*) FROM samples WHERE ts < $reset_ts) >= 2,
+		(SELECT count(*) FROM samples WHERE ts > $reset_ts) >= 2")" "1|1"
+is "no negative delta across the reset" "$(neg_deltas "$R")" 0
+is "the reset is recorded as an event" \
+	"$(sq "$R" "SELECT count(*) FROM events WHERE kind = 'reset'")" 1
+is "the first sample after the reset is flagged DELTA_RESET (2)" \
+	"$(sq "$R" "SELECT flags & 2 FROM samples WHERE ts > $reset_ts ORDER BY ts LIMIT 1")" 2
+is "the next interval counts statements again" \
+	"$(sq "$R" "SELECT sum(calls) > 0 FROM stmt_deltas WHERE sample_id =
+		(SELECT id FROM samples WHERE ts > $reset_ts ORDER BY ts LIMIT 1 OFFSET 1)")" 1
+if [ "$(sq "$R" "SELECT count(*) FROM samples WHERE flags & 2")" -eq 1 ]; then
+	ok "only that one sample is flagged as a reset"
+else
+	not_ok "only that one sample is flagged as a reset"
+	sq "$R" "SELECT id, ts, interval_s, flags FROM samples" | diag
+fi
+
+# ---- 5. the server stops (immediate) and comes back ----
+C=$TAP_TMP/crash.db
+bg_start c5 "$PGMLTOP_BIN" --collect -s 1 -n 1000 -H "$C"
+wait_until 20 samples_at_least "$C" 2 || echo "no samples before the crash" | diag
+before=$(samples "$C")
+pg_crash
+sleep 3 # the server stays down for a while, as a real restart does
+pg_restart_server || bail_out "the server did not start again"
+after_lost() {
+	[ "$(sq "$C" "SELECT count(*) FROM samples
+		WHERE ts > (SELECT min(ts) FROM events WHERE kind = 'lost')" 2>/dev/null)" -ge 2 ]
+}
+wait_until 40 after_lost
+if bg_running c5; then
+	ok "the collector keeps running through the outage"
+else
+	not_ok "the collector keeps running through the outage"
+	show_err c5
+fi
+after=$(samples "$C")
+if [ "$after" -ge $((before + 2)) ] && after_lost; then
+	ok "it reconnects by itself and stores samples again ($before before, $after now)"
+else
+	not_ok "it reconnects by itself and stores samples again"
+	echo "samples before the crash: $before, now: $after" | diag
+	show_err c5
+fi
+kill -TERM "$(bg_pid c5)"
+t0=$(date +%s)
+rc=$(bg_wait c5 10)
+t1=$(date +%s)
+is "SIGTERM: exit status 0" "$rc" 0
+if [ "$rc" != timeout ] && [ $((t1 - t0)) -le 5 ]; then
+	ok "SIGTERM: the collector ends promptly ($((t1 - t0)) s)"
+else
+	not_ok "SIGTERM: the collector ends promptly"
+fi
+if [ ! -e "$C-wal" ] && [ "$(sq "$C" "SELECT count(*) FROM leases")" = 0 ]; then
+	ok "SIGTERM: the history is closed cleanly (lease released, no WAL left)"
+else
+	not_ok "SIGTERM: the history is closed cleanly (lease released, no WAL left)"
+	ls -l "$TAP_TMP" | diag
+fi
+lost_line=$(grep -n 'connection lost' "$TAP_TMP/c5.err" | head -n 1 | cut -d: -f1)
+conn_line=$(grep -n 'connected' "$TAP_TMP/c5.err" | grep -v 'connection lost' |
+	tail -n 1 | cut -d: -f1)
+if [ -n "$lost_line" ] && [ -n "$conn_line" ] && [ "$conn_line" -gt "$lost_line" ]; then
+	ok "stderr says the connection was lost, then connected again"
+else
+	not_ok "stderr says the connection was lost, then connected again"
+	show_err c5
+fi
+if grep -v '^pgmltop: ' "$TAP_TMP/c5.err" | grep -q .; then
+	not_ok "every stderr line starts with 'pgmltop: '"
+	show_err c5
+else
+	ok "every stderr line starts with 'pgmltop: '"
+fi
+is "the lost connection is recorded as an event" \
+	"$(sq "$C" "SELECT count(*) > 0 FROM events WHERE kind = 'lost'")" 1
+f=$(sq "$C" "SELECT flags FROM samples
+	WHERE ts > (SELECT min(ts) FROM events WHERE kind = 'lost') ORDER BY ts LIMIT 1")
+if [ -n "$f" ] && [ $((f & 1)) -eq 1 ] && [ $((f & 20)) -ne 0 ]; then
+	ok "the first sample after reconnecting is a baseline flagged GAP or RESTART ($f)"
+else
+	not_ok "the first sample after reconnecting is a baseline flagged GAP or RESTART"
+	sq "$C" "SELECT id, ts, interval_s, flags FROM samples" | diag
+fi
+is "no negative delta across the restart" "$(neg_deltas "$C")" 0
+is "integrity_check after the restart" "$(sq "$C" "PRAGMA integrity_check")" ok
+bg_wait pgbench 10 >/dev/null
+
+# ---- 6. pg_stat_activity: a running statement is sampled ----
+A=$TAP_TMP/act.db
+bg_start sleeper psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "SELECT pg_sleep(3)"
+sleeping() {
+	[ "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'
+		AND query = 'SELECT pg_sleep(3)'")" = 1 ]
+}
+wait_until 10 sleeping || echo "pg_sleep did not show up in pg_stat_activity" | diag
+pgmltop --collect -s 0.5 -n 2 -H "$A" 2>"$TAP_TMP/c6.err"
+rc=$?
+is "--collect while pg_sleep runs exits 0" "$rc" 0
+sid=$(sq "$A" "SELECT sample_id FROM activity WHERE state = 'active'
+	AND query LIKE '%pg_sleep%' LIMIT 1")
+if [ -n "$sid" ]; then
+	ok "the activity table holds the running pg_sleep as 'active'"
+else
+	not_ok "the activity table holds the running pg_sleep as 'active'"
+	sq "$A" "SELECT sample_id, pid, state, query FROM activity" | diag
+	sid=0
+fi
+is "that sample counts at least one active session" \
+	"$(sq "$A" "SELECT sess_active >= 1 FROM samples WHERE id = $sid")" 1
+bg_wait sleeper 10 >/dev/null
+
+# ---- 7. settings are stored when they change ----
+S=$TAP_TMP/settings.db
+bg_start c7 "$PGMLTOP_BIN" --collect -s 1 -n 1000 -H "$S"
+wait_until 20 samples_at_least "$S" 2 || echo "fewer than 2 samples" | diag
+n_set=$(sq "$S" "SELECT count(*) FROM settings")
+is "after two samples: one settings row per pg_settings row" \
+	"$n_set|$(sq "$S" "SELECT count(DISTINCT name) FROM settings")" \
+	"$(pg_value "SELECT count(*) FROM pg_settings")|$n_set"
+pg_psql -c "ALTER SYSTEM SET work_mem = '7MB'" -c "SELECT pg_reload_conf()" >/dev/null
+work_mem_rows() {
+	[ "$(sq "$S" "SELECT count(*) FROM settings WHERE name = 'work_mem'")" -ge 2 ]
+}
+wait_until 20 work_mem_rows
+n=$(samples "$S")
+wait_until 10 samples_at_least "$S" $((n + 1))
+kill -TERM "$(bg_pid c7)"
+rc=$(bg_wait c7 10)
+is "--collect stopped with SIGTERM exits 0" "$rc" 0
+is "the work_mem change is stored: 2 rows, the latest 7168" \
+	"$(sq "$S" "SELECT count(*) FROM settings WHERE name = 'work_mem'")|$(sq "$S" \
+		"SELECT setting FROM settings WHERE name = 'work_mem' ORDER BY ts DESC LIMIT 1")" \
+	"2|7168"
+is "nothing else is stored again" \
+	"$(($(sq "$S" "SELECT count(*) FROM settings") - n_set))|$(sq "$S" \
+		"SELECT group_concat(name) FROM (SELECT name FROM settings GROUP BY name
+		HAVING count(*) > 1)")" "1|work_mem"
+
+done_testing
