@@ -598,16 +598,8 @@ send_step(struct collector *c, double now)
 	for (;;) {
 		switch (c->step) {
 		case S_CLOCK:
-			if (c->sql_clock == NULL) {
-				/* pg_stat_statements not usable: the clock without it */
-				char *sql = collect_sql_clock("", 0);
-				int rc = send(c, now, sql, 0, NULL);
-
-				free(sql);
-				if (rc == 0)
-					return;
-				return;
-			}
+			if (c->sql_clock == NULL) /* pg_stat_statements_info not usable */
+				c->sql_clock = collect_sql_clock("", 0);
 			send(c, now, c->sql_clock, 0, NULL);
 			return;
 		case S_STMTS:

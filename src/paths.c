@@ -62,10 +62,3 @@ paths_make_parent(const char *path, struct pgt_err *err)
 	return 0;
 }
 
-const char *
-paths_datadir(void)
-{
-	const char *d = getenv("PGMLTOP_DATADIR");
-
-	return d != NULL && d[0] != '\0' ? d : PKGDATADIR;
-}

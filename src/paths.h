@@ -1,4 +1,4 @@
-/* Where files live: the history file and the data directory, with overrides. */
+/* Where files live: the history file, with its overrides. */
 #ifndef PGMLTOP_PATHS_H
 #define PGMLTOP_PATHS_H
 
@@ -12,8 +12,5 @@ char *paths_default_history(struct pgt_err *err);
 
 /* Make the directories above path that are missing, mode 0700. */
 int paths_make_parent(const char *path, struct pgt_err *err);
-
-/* The data directory: $PGMLTOP_DATADIR, else the one chosen at build time. */
-const char *paths_datadir(void);
 
 #endif

@@ -182,18 +182,6 @@ pg_connect_start(struct pg *pg, const struct conn_opts *o)
 }
 
 int
-pg_connected(const struct pg *pg)
-{
-	return pg->state == ST_READY || pg->state == ST_BUSY;
-}
-
-int
-pg_busy(const struct pg *pg)
-{
-	return pg->state == ST_BUSY || pg->state == ST_CONNECTING;
-}
-
-int
 pg_socket(const struct pg *pg)
 {
 	return pg->conn != NULL ? PQsocket(pg->conn) : -1;

@@ -44,8 +44,6 @@ void pg_free(struct pg *pg);
 /* Start connecting; returns -1 with a message when libpq refuses at once. */
 int pg_connect_start(struct pg *pg, const struct conn_opts *opts);
 void pg_disconnect(struct pg *pg);
-int pg_connected(const struct pg *pg);
-int pg_busy(const struct pg *pg);
 
 /* The socket to poll (-1 when there is none) and the events to poll it for. */
 int pg_socket(const struct pg *pg);

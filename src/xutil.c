@@ -256,18 +256,3 @@ parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-int
-parse_int64(const char *s, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}

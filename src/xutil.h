@@ -51,6 +51,5 @@ double now_mono(void);
 /* Strict number parsing: the whole string must be a number in [min, max]. */
 int parse_double(const char *s, double min, double max, double *out);
 int parse_long(const char *s, long min, long max, long *out);
-int parse_int64(const char *s, long long *out);
 
 #endif
