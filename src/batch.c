@@ -84,6 +84,21 @@ batch_print_table(FILE *out, struct batch_table *t)
 		fprintf(out, "... and %d more statements\n", t->n_rows - n);
 }
 
+void
+batch_row_from_stmt(struct batch_row *b, const struct stmt_row *r)
+{
+	memset(b, 0, sizeof *b);
+	b->queryid = r->queryid;
+	b->toplevel = r->toplevel;
+	b->calls = r->calls;
+	b->total_ms = r->total_exec_ms;
+	b->max_ms = r->max_ms;
+	b->rows = r->rows;
+	b->shared_blks_read = r->shared_blks_read;
+	b->shared_blks_hit = r->shared_blks_hit;
+	b->temp_blks_written = r->temp_blks_written;
+}
+
 double
 batch_tps(const struct delta_set *d)
 {

@@ -30,6 +30,9 @@ struct batch_table {
 	int utf8;       /* the terminal takes UTF-8 */
 };
 
+/* A table row from a statement's deltas (query left NULL). */
+void batch_row_from_stmt(struct batch_row *b, const struct stmt_row *r);
+
 /* Sort rows by total time, largest first (then by query id). */
 void batch_sort(struct batch_table *t);
 /* Sort the rows and print the table. */

@@ -12,4 +12,13 @@ int run_report(const struct options *o);
 /* Ask for a password on the terminal, without echo. Returns a new string or NULL. */
 char *run_prompt_password(const char *user);
 
+struct sampler;
+/* The password of -W, asked before connecting (NULL without -W; *failed on error). */
+char *run_password_first(const struct options *o, int *failed);
+/* Wait for the first connection, prompting for a password where that helps; 0 once up. */
+int run_connect(struct sampler *sm, const struct options *o);
+/* Set by SIGINT, SIGTERM and SIGHUP once run_install_signals() was called. */
+int run_stop_requested(void);
+void run_install_signals(void);
+
 #endif
