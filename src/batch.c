@@ -41,19 +41,44 @@ batch_sort(struct batch_table *t)
 }
 
 void
+batch_format_header(char *buf, size_t size, double seconds)
+{
+	snprintf(buf, size, "%20s %8s %6s %9s %9s %9s %9s %9s %8s", "QUERYID",
+		 seconds > 0 ? "CALLS/S" : "CALLS", "TIME%", "MEAN_MS", "MAX_MS", "ROWS/CALL",
+		 "SHR_READ", "SHR_HIT", "TEMP_WR");
+}
+
+void
+batch_format_row(char *buf, size_t size, const struct batch_row *r, double seconds,
+		 double total_ms)
+{
+	char calls[32], mean[32], max[32];
+
+	if (seconds > 0)
+		snprintf(calls, sizeof calls, "%8.1f", (double)r->calls / seconds);
+	else
+		snprintf(calls, sizeof calls, "%8lld", (long long)r->calls);
+	fmt_ms(mean, sizeof mean, r->calls > 0 ? r->total_ms / (double)r->calls : 0);
+	fmt_ms(max, sizeof max, r->max_ms);
+	snprintf(buf, size, "%20lld %s %5.1f%% %s %s %9.1f %9lld %9lld %8lld",
+		 (long long)r->queryid, calls, total_ms > 0 ? 100.0 * r->total_ms / total_ms : 0,
+		 mean, max, r->calls > 0 ? (double)r->rows / (double)r->calls : 0,
+		 (long long)r->shared_blks_read, (long long)r->shared_blks_hit,
+		 (long long)r->temp_blks_written);
+}
+
+void
 batch_print_table(FILE *out, struct batch_table *t)
 {
 	double total = 0;
 	int i, n;
-	char mean[32], max[32];
-	const size_t fixed = 20 + 9 + 7 + 10 + 10 + 10 + 10 + 10 + 9 + 2;
+	char line[256];
 
 	for (i = 0; i < t->n_rows; i++)
 		total += t->rows[i].total_ms;
 	batch_sort(t);
-	fprintf(out, "%20s %8s %6s %9s %9s %9s %9s %9s %8s  %s\n", "QUERYID",
-		t->seconds > 0 ? "CALLS/S" : "CALLS", "TIME%",
-		"MEAN_MS", "MAX_MS", "ROWS/CALL", "SHR_READ", "SHR_HIT", "TEMP_WR", "QUERY");
+	batch_format_header(line, sizeof line, t->seconds);
+	fprintf(out, "%s  QUERY\n", line);
 	n = t->top > 0 && t->top < t->n_rows ? (int)t->top : t->n_rows;
 	for (i = 0; i < n; i++) {
 		const struct batch_row *r = &t->rows[i];
@@ -61,23 +86,12 @@ batch_print_table(FILE *out, struct batch_table *t)
 		char *q;
 
 		if (t->width > 0)
-			qwidth = t->width > fixed + 10 ? t->width - fixed : 10;
+			qwidth = t->width > BATCH_FIXED_COLS + 12 ? t->width - BATCH_FIXED_COLS - 2
+								  : 10;
 		q = r->query ? sanitize_line(r->query, qwidth, t->utf8)
 			     : xstrdup("(text not read yet)");
-		fmt_ms(mean, sizeof mean, r->calls > 0 ? r->total_ms / (double)r->calls : 0);
-		fmt_ms(max, sizeof max, r->max_ms);
-		char calls[32];
-
-		if (t->seconds > 0)
-			snprintf(calls, sizeof calls, "%8.1f", (double)r->calls / t->seconds);
-		else
-			snprintf(calls, sizeof calls, "%8lld", (long long)r->calls);
-		fprintf(out, "%20lld %s %5.1f%% %s %s %9.1f %9lld %9lld %8lld  %s%s\n",
-			(long long)r->queryid, calls,
-			total > 0 ? 100.0 * r->total_ms / total : 0, mean, max,
-			r->calls > 0 ? (double)r->rows / (double)r->calls : 0,
-			(long long)r->shared_blks_read, (long long)r->shared_blks_hit,
-			(long long)r->temp_blks_written, r->toplevel ? "" : "(nested) ", q);
+		batch_format_row(line, sizeof line, r, t->seconds, total);
+		fprintf(out, "%s  %s%s\n", line, r->toplevel ? "" : "(nested) ", q);
 		free(q);
 	}
 	if (n < t->n_rows)

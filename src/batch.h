@@ -30,6 +30,14 @@ struct batch_table {
 	int utf8;       /* the terminal takes UTF-8 */
 };
 
+/* The width of the columns before QUERY. */
+#define BATCH_FIXED_COLS 95
+
+/* The column titles and one row's figures, without the query text (BATCH_FIXED_COLS). */
+void batch_format_header(char *buf, size_t size, double seconds);
+void batch_format_row(char *buf, size_t size, const struct batch_row *r, double seconds,
+		      double total_ms);
+
 /* A table row from a statement's deltas (query left NULL). */
 void batch_row_from_stmt(struct batch_row *b, const struct stmt_row *r);
 

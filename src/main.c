@@ -3,9 +3,11 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "run.h"
+#include "screen.h"
 
 int
 main(int argc, char **argv)
@@ -27,13 +29,12 @@ main(int argc, char **argv)
 	case MODE_REPORT:
 		return run_report(&o);
 	case MODE_OFFLINE:
+		/* on a terminal, the screen; otherwise (a pipe, a file) the table */
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return screen_run(&o);
 		return run_offline(&o);
 	case MODE_SCREEN:
-		/* the interactive screen is not part of this version: show the batch table */
-		fputs("pgmltop: this version has no interactive screen yet; running --batch\n",
-		      stderr);
-		o.mode = MODE_BATCH;
-		return run_sampling(&o);
+		return screen_run(&o);
 	default:
 		return run_sampling(&o);
 	}

@@ -49,6 +49,7 @@ void
 options_help(FILE *out)
 {
 	fputs("pgmltop shows what is slow in a PostgreSQL server, now and in its history.\n"
+	      "Without --batch, --collect or --report it opens the screen (press ? for its keys).\n"
 	      "\n"
 	      "Usage:\n"
 	      "  pgmltop [OPTION]... [DBNAME [USERNAME]]\n"
@@ -69,7 +70,8 @@ options_help(FILE *out)
 	      "      --top=N              statements per table in --batch and --offline\n"
 	      "                           (default 20; 0 for all)\n"
 	      "      --collect            only sample into the history (for a service)\n"
-	      "      --offline            no server: show the history of the --days window\n"
+	      "      --offline            no server: browse the history (the screen on a\n"
+	      "                           terminal, else a table of the --days window)\n"
 	      "      --report=FORMAT      write a report from the history, then exit\n"
 	      "                           (FORMAT: json)\n"
 	      "  -o, --output=FILE        where --report writes (default: standard output)\n"

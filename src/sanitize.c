@@ -225,15 +225,16 @@ cp_width(uint32_t c)
 
 /* Append the display form of s, at most limit columns (0: all); 1 when something was cut. */
 static int
-render(struct strbuf *sb, const char *s, size_t limit, int utf8)
+render(struct strbuf *sb, const char *s, size_t limit, int utf8, int fold)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t cols = 0;
 	int space = 0;
 	char esc[16];
 
-	/* leading whitespace is dropped, inner runs folded, trailing dropped */
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f')
+	/* folding: leading whitespace is dropped, inner runs folded, trailing dropped */
+	while (fold && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' ||
+			*p == '\f'))
 		p++;
 	while (*p) {
 		uint32_t cp = 0;
@@ -242,7 +243,14 @@ render(struct strbuf *sb, const char *s, size_t limit, int utf8)
 
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' ||
 		    *p == '\f') {
-			space = 1;
+			if (!fold) { /* laid-out text: every space is a column */
+				if (limit > 0 && cols + 1 > limit)
+					return 1;
+				sb_addc(sb, ' ');
+				cols++;
+			} else {
+				space = 1;
+			}
 			p++;
 			continue;
 		}
@@ -282,11 +290,20 @@ sanitize_line(const char *s, size_t max_cols, int utf8)
 {
 	struct strbuf sb = {0};
 
-	if (render(&sb, s, max_cols, utf8) && max_cols > 3) {
+	if (render(&sb, s, max_cols, utf8, 1) && max_cols > 3) {
 		sb_release(&sb);
-		render(&sb, s, max_cols - 3, utf8);
+		render(&sb, s, max_cols - 3, utf8, 1);
 		sb_add(&sb, "...");
 	}
+	return sb_detach(&sb);
+}
+
+char *
+sanitize_cut(const char *s, size_t max_cols, int utf8)
+{
+	struct strbuf sb = {0};
+
+	render(&sb, s, max_cols, utf8, 0);
 	return sb_detach(&sb);
 }
 

@@ -20,6 +20,13 @@ char *sanitize_redact(const char *query);
  */
 char *sanitize_line(const char *s, size_t max_cols, int utf8);
 
+/*
+ * For text already laid out in columns: control bytes and invalid UTF-8 escaped as in
+ * sanitize_line, but spaces kept as they are (other whitespace becomes a space), and the
+ * result cut at max_cols display columns (0: no limit) without an ellipsis.
+ */
+char *sanitize_cut(const char *s, size_t max_cols, int utf8);
+
 /* Display width of a string that sanitize_line made. */
 size_t sanitize_width(const char *s, int utf8);
 

@@ -1272,3 +1272,78 @@ store_sample_span(struct store *st, int64_t server_id, double from, double to, i
 	}
 	return 0;
 }
+
+int
+store_stmt_history(struct store *st, int64_t server_id, int64_t queryid, double from, double to,
+		   struct stmt_history *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	long long h0 = (long long)floor(from / 3600.0), h1 = (long long)floor(to / 3600.0);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (h1 < h0)
+		h1 = h0;
+	out->n = (int)(h1 - h0 + 1);
+	out->from_hour = (double)h0 * 3600.0;
+	out->calls = xcalloc((size_t)out->n, sizeof *out->calls);
+	out->total_ms = xcalloc((size_t)out->n, sizeof *out->total_ms);
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
+		    "  WHERE server_id = ?1), -1) AS hour),"
+		    " t AS ("
+		    "  SELECT h.hour AS hour, h.calls, h.total_ms, h.hour * 3600 + 3599 AS last"
+		    "  FROM stmt_hourly h, mark WHERE h.server_id = ?1 AND h.queryid = ?4"
+		    "   AND h.hour <= mark.hour AND h.hour >= ?2"
+		    "  UNION ALL"
+		    "  SELECT CAST(s.ts / 3600 AS INTEGER), d.calls, d.total_ms, s.ts"
+		    "  FROM samples s JOIN stmt_deltas d ON d.sample_id = s.id, mark"
+		    "  WHERE s.server_id = ?1 AND d.queryid = ?4"
+		    "   AND s.ts >= max(?2 * 3600, (mark.hour + 1) * 3600) AND s.ts <= ?5)"
+		    " SELECT hour, sum(calls), sum(total_ms), max(last) FROM t"
+		    " WHERE hour <= ?3 GROUP BY hour ORDER BY hour",
+		    -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the statement's history");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	sqlite3_bind_int64(s, 4, queryid);
+	sqlite3_bind_double(s, 5, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long h = sqlite3_column_int64(s, 0);
+
+		if (h < h0 || h > h1)
+			continue;
+		out->calls[h - h0] = sqlite3_column_int64(s, 1);
+		out->total_ms[h - h0] = sqlite3_column_double(s, 2);
+		if (out->calls[h - h0] > 0 && sqlite3_column_double(s, 3) > out->last_seen)
+			out->last_seen = sqlite3_column_double(s, 3);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the statement's history");
+		store_stmt_history_free(out);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT first_seen FROM queries WHERE server_id = ? AND queryid = ?",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, queryid);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			out->first_seen = sqlite3_column_double(s, 0);
+		sqlite3_finalize(s);
+	}
+	return 0;
+}
+
+void
+store_stmt_history_free(struct stmt_history *h)
+{
+	free(h->calls);
+	free(h->total_ms);
+	memset(h, 0, sizeof *h);
+}

@@ -99,6 +99,21 @@ int store_statements(struct store *st, int64_t server_id, double from, double to
 		     struct stmt_total **rows, int *n, struct pgt_err *err);
 void store_statements_free(struct stmt_total *rows, int n);
 
+/* One statement over time: calls and time per hour, and when it was seen. */
+struct stmt_history {
+	double first_seen; /* its text was first stored; 0: unknown */
+	double last_seen;  /* the last sample (or hour) with calls; 0: none in the window */
+	int n;             /* hours in the window, oldest first */
+	int64_t *calls;
+	double *total_ms;
+	double from_hour; /* epoch seconds of the first hour */
+};
+
+/* The statement's hours in [from, to], all hours present (0 where it did not run). */
+int store_stmt_history(struct store *st, int64_t server_id, int64_t queryid, double from,
+		       double to, struct stmt_history *out, struct pgt_err *err);
+void store_stmt_history_free(struct stmt_history *h);
+
 /* Number of samples of the server in [from, to], and the first and last sample time. */
 int store_sample_span(struct store *st, int64_t server_id, double from, double to, int *n,
 		      double *first, double *last, struct pgt_err *err);

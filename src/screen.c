@@ -1,0 +1,1123 @@
+#include "config.h"
+
+#include "screen.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <term.h>
+
+#include "batch.h"
+#include "paths.h"
+#include "run.h"
+#include "sampler.h"
+#include "sanitize.h"
+#include "store.h"
+#include "view.h"
+
+enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
+enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP };
+enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL };
+
+static const char *const window_names[WIN_COUNT] = {"last interval", "last hour", "last day",
+						    "last 7 days"};
+static const double window_seconds[WIN_COUNT] = {0, 3600, 86400, 7 * 86400};
+
+/* History windows are read again at most this often while the screen is live. */
+#define HISTORY_REFRESH_S 10.0
+#define MIN_INTERVAL 0.5
+#define MAX_INTERVAL 3600.0
+
+struct screen {
+	const struct options *o;
+	struct store *st;   /* NULL without a history */
+	struct sampler *sm; /* NULL offline */
+	int offline;
+	struct server_rec srv; /* offline: the server shown */
+
+	struct view view;
+	enum window win;
+	int frozen;
+	double loaded_at; /* when a history window was last read (monotonic) */
+	long loaded_sample; /* the sample count the interval window shows */
+
+	enum pane pane;
+	enum prompt prompt;
+	char input[256];
+	char *filter_before; /* the pattern before the filter prompt opened */
+
+	char message[600];
+	int message_error;
+
+	int color;
+	int utf8;
+	int dirty;
+	int quit;
+
+	/* the drill-down pane */
+	int detail_scroll;
+	int64_t detail_id;
+	struct stmt_history hist;
+	int hist_ok;
+};
+
+/* ---- the terminal ---- */
+
+static volatile sig_atomic_t curses_on;
+
+static void
+on_crash(int sig)
+{
+	if (curses_on)
+		endwin();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+restore_terminal(void)
+{
+	if (curses_on) {
+		curses_on = 0;
+		endwin();
+	}
+}
+
+static int
+term_start(struct screen *s, struct pgt_err *err)
+{
+	static const int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+	const char *term = getenv("TERM");
+	SCREEN *scr;
+	char *cup;
+	size_t i;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		pgt_err_set(err, "the screen needs a terminal: use --batch for a plain table");
+		return -1;
+	}
+	if (term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0) {
+		pgt_err_set(err, "the terminal (TERM=%s) cannot show the screen: use --batch",
+			    term ? term : "");
+		return -1;
+	}
+	scr = newterm(NULL, stdout, stdin);
+	if (scr == NULL) {
+		pgt_err_set(err, "unknown terminal type '%s': set TERM, or use --batch", term);
+		return -1;
+	}
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		endwin();
+		delscreen(scr);
+		pgt_err_set(err, "the terminal (TERM=%s) cannot move the cursor: use --batch",
+			    term);
+		return -1;
+	}
+	curses_on = 1;
+	atexit(restore_terminal);
+	for (i = 0; i < sizeof crash / sizeof crash[0]; i++)
+		signal(crash[i], on_crash);
+	set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	s->color = !s->o->no_color && has_colors();
+	if (s->color) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_BLACK, COLOR_CYAN);  /* column titles, key bar labels */
+		init_pair(2, COLOR_RED, -1);            /* errors */
+		init_pair(3, COLOR_CYAN, -1);           /* header figures */
+		init_pair(4, COLOR_BLACK, COLOR_GREEN); /* the selected row */
+	}
+	return 0;
+}
+
+/* ---- messages ---- */
+
+static void
+set_message(struct screen *s, int error, const char *fmt, ...) PGT_PRINTF(3, 4);
+
+static void
+set_message(struct screen *s, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->message, sizeof s->message, fmt, ap);
+	va_end(ap);
+	s->message_error = error;
+	s->dirty = 1;
+}
+
+static void
+say_cb(void *ctx, const char *msg)
+{
+	struct screen *s = ctx;
+
+	if (curses_on)
+		set_message(s, 1, "%s", msg);
+	else
+		fprintf(stderr, "pgmltop: %s\n", msg);
+}
+
+/* ---- loading the rows of a window ---- */
+
+static int64_t
+server_id(const struct screen *s)
+{
+	return s->offline ? s->srv.id : sampler_server_id(s->sm);
+}
+
+static void
+load_interval(struct screen *s)
+{
+	const struct delta_set *d = sampler_delta(s->sm);
+	struct view_row *rows;
+	int i, n = 0;
+
+	if (d == NULL || (d->flags & (DELTA_BASELINE | DELTA_NO_PGSS | DELTA_RESET))) {
+		/* a baseline has no rates: keep what is shown until the next interval */
+		if (s->view.n_rows == 0)
+			view_set_rows(&s->view, NULL, 0, 0);
+		return;
+	}
+	rows = xcalloc((size_t)(d->n_stmts ? d->n_stmts : 1), sizeof *rows);
+	for (i = 0; i < d->n_stmts; i++) {
+		const char *text = sampler_text(s->sm, d->stmts[i].queryid);
+
+		batch_row_from_stmt(&rows[n].r, &d->stmts[i]);
+		rows[n].text = text ? xstrdup(text) : NULL;
+		n++;
+	}
+	view_set_rows(&s->view, rows, n, d->interval_s);
+}
+
+static void
+load_history(struct screen *s)
+{
+	struct pgt_err err = {{0}};
+	struct stmt_total *tot = NULL;
+	struct view_row *rows;
+	double to = now_wall(), from = to - window_seconds[s->win], first = 0, last = 0, span;
+	int i, n = 0, samples = 0;
+
+	if (s->st == NULL) {
+		set_message(s, 1, "no history file (--no-history): only the last interval");
+		s->win = WIN_INTERVAL;
+		return;
+	}
+	if (server_id(s) == 0 ||
+	    store_sample_span(s->st, server_id(s), from, to, &samples, &first, &last, &err) < 0 ||
+	    store_statements(s->st, server_id(s), from, to, &tot, &n, &err) < 0) {
+		if (err.msg[0])
+			set_message(s, 1, "%s", err.msg);
+		view_set_rows(&s->view, NULL, 0, 0);
+		return;
+	}
+	rows = xcalloc((size_t)(n ? n : 1), sizeof *rows);
+	for (i = 0; i < n; i++) {
+		rows[i].r.queryid = tot[i].queryid;
+		rows[i].r.toplevel = tot[i].toplevel;
+		rows[i].r.calls = tot[i].calls;
+		rows[i].r.total_ms = tot[i].total_ms;
+		rows[i].r.max_ms = tot[i].max_ms;
+		rows[i].r.rows = tot[i].rows;
+		rows[i].r.shared_blks_read = tot[i].shared_blks_read;
+		rows[i].r.shared_blks_hit = tot[i].shared_blks_hit;
+		rows[i].r.temp_blks_written = tot[i].temp_blks_written;
+		rows[i].text = tot[i].query; /* taken over */
+		tot[i].query = NULL;
+	}
+	store_statements_free(tot, n);
+	/* rates over the time the history covers, not the whole window */
+	span = samples > 0 && first > from ? to - first : window_seconds[s->win];
+	view_set_rows(&s->view, rows, n, span > 1 ? span : 1);
+}
+
+static void
+reload(struct screen *s)
+{
+	if (s->win == WIN_INTERVAL)
+		load_interval(s);
+	else
+		load_history(s);
+	s->loaded_at = now_mono();
+	s->dirty = 1;
+}
+
+/* ---- drawing ---- */
+
+static int screen_utf8; /* the locale takes UTF-8 */
+
+/* Text at (y, x), made safe and cut at the right edge (never wrapped). */
+static void
+put(int y, int x, attr_t attr, const char *text)
+{
+	int width = COLS - x;
+	char *line;
+
+	if (y < 0 || y >= LINES || width <= 0)
+		return;
+	/* the last cell of the last line is left alone: writing it would scroll */
+	if (y == LINES - 1)
+		width--;
+	if (width <= 0)
+		return;
+	line = sanitize_cut(text, (size_t)width, screen_utf8);
+	attron(attr);
+	mvaddstr(y, x, line);
+	attroff(attr);
+	free(line);
+}
+
+/* A line, sanitized and cut to the width, padded with spaces when attr is set. */
+static void
+put_line(struct screen *s, int y, attr_t attr, const char *fmt, ...) PGT_PRINTF(4, 5);
+
+static void
+put_line(struct screen *s, int y, attr_t attr, const char *fmt, ...)
+{
+	struct strbuf sb = {0};
+	va_list ap;
+	char *line;
+
+	if (y < 0 || y >= LINES || COLS <= 0)
+		return;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	line = xstrdup(sb_str(&sb)); /* put() makes it safe and cuts it */
+	(void)s;
+	move(y, 0);
+	if (attr) {
+		attron(attr);
+		hline(' ', COLS);
+	}
+	put(y, 0, attr, line);
+	if (attr)
+		attroff(attr);
+	free(line);
+	sb_release(&sb);
+}
+
+static const char *
+state_name(const struct screen *s)
+{
+	if (s->offline)
+		return "offline";
+	if (s->frozen)
+		return "paused";
+	switch (sampler_state(s->sm)) {
+	case SAMPLER_CONNECTED:
+		return "connected";
+	case SAMPLER_RECONNECTING:
+		return "reconnecting";
+	default:
+		return "connecting";
+	}
+}
+
+static void
+fmt_uptime(char *buf, size_t size, double seconds)
+{
+	long t = seconds > 0 ? (long)seconds : 0;
+
+	if (t >= 86400)
+		snprintf(buf, size, "%ldd %02ld:%02ld", t / 86400, t % 86400 / 3600, t % 3600 / 60);
+	else
+		snprintf(buf, size, "%02ld:%02ld:%02ld", t / 3600, t % 3600 / 60, t % 60);
+}
+
+static void
+draw_header(struct screen *s)
+{
+	attr_t fig = s->color ? COLOR_PAIR(3) : A_BOLD;
+	char line[512];
+
+	if (s->offline) {
+		put_line(s, 0, 0, "pgmltop %s  %s:%s  PostgreSQL %s  history %s  [offline]",
+			 PACKAGE_VERSION, s->srv.host, s->srv.port, s->srv.version,
+			 store_path(s->st));
+		put_line(s, 1, 0, "History of the server sampled most recently into this file");
+	} else {
+		const struct server_info *srv = sampler_server(s->sm);
+		const struct snapshot *snap = sampler_snapshot(s->sm);
+		const struct delta_set *d = sampler_delta(s->sm);
+		char up[32] = "-";
+		double tps = d ? batch_tps(d) : -1, hit = d ? batch_hit_ratio(d) : -1;
+		char tps_s[32] = "-", hit_s[32] = "-";
+
+		if (srv->postmaster_start > 0)
+			fmt_uptime(up, sizeof up, now_wall() - srv->postmaster_start);
+		put_line(s, 0, 0, "pgmltop %s  %s:%s  PostgreSQL %s  up %s  every %.1fs  [%s]",
+			 PACKAGE_VERSION, srv->host, srv->port, srv->version, up,
+			 sampler_interval(s->sm), state_name(s));
+		if (tps >= 0)
+			snprintf(tps_s, sizeof tps_s, "%.1f", tps);
+		if (hit >= 0)
+			snprintf(hit_s, sizeof hit_s, "%.2f%%", 100 * hit);
+		if (snap != NULL)
+			snprintf(line, sizeof line,
+				 "Tps %s  Hit %s  Sessions %d active, %d idle, %d idle in xact, "
+				 "%d waiting",
+				 tps_s, hit_s, snap->sessions.active, snap->sessions.idle,
+				 snap->sessions.idle_in_xact, snap->sessions.waiting);
+		else
+			snprintf(line, sizeof line, "Tps -  Hit -  Sessions -");
+		put_line(s, 1, 0, "%s", line);
+		mvchgat(1, 0, -1, fig, s->color ? 3 : 0, NULL);
+	}
+	put_line(s, 2, 0, "Window: %s  Sort: %s %s  Filter: %s  %d of %d statements",
+		 window_names[s->win], view_col_name(s->view.sort), s->view.reverse ? "asc" : "desc",
+		 s->view.pattern ? s->view.pattern : "none", s->view.n_shown, s->view.n_rows);
+}
+
+/*
+ * The fixed columns as batch_format_row lays them out (each after one space, QUERYID at
+ * 0), and which go first when the terminal is narrow: the query keeps 30 columns.
+ */
+static const struct {
+	int start, width;
+} fixed_cols[] = {{0, 20}, {21, 8}, {30, 6}, {37, 9}, {47, 9}, {57, 9}, {67, 9}, {77, 9}, {87, 8}};
+static const int drop_order[] = {7, 5, 4, 8, 6}; /* SHR_HIT ROWS/CALL MAX_MS TEMP_WR SHR_READ */
+#define QUERY_MIN_COLS 30
+
+/* Copy the columns that fit into out (never the sort column); returns the width used. */
+static int
+fit_columns(char *out, size_t size, const char *fixed, enum view_col sort)
+{
+	int shown[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, width = BATCH_FIXED_COLS, i;
+	size_t off = 0;
+
+	for (i = 0; i < 5 && width + 2 + QUERY_MIN_COLS > COLS; i++) {
+		if (drop_order[i] == (int)sort)
+			continue;
+		shown[drop_order[i]] = 0;
+		width -= fixed_cols[drop_order[i]].width + 1;
+	}
+	for (i = 0; i < 9 && off + 12 < size; i++) {
+		if (!shown[i])
+			continue;
+		if (off > 0)
+			out[off++] = ' ';
+		memcpy(out + off, fixed + fixed_cols[i].start, (size_t)fixed_cols[i].width);
+		off += (size_t)fixed_cols[i].width;
+	}
+	out[off] = '\0';
+	return (int)off;
+}
+
+static int
+list_height(void)
+{
+	return LINES - 6 > 0 ? LINES - 6 : 0;
+}
+
+static void
+draw_list(struct screen *s)
+{
+	attr_t title = s->color ? COLOR_PAIR(1) : A_REVERSE;
+	attr_t sel = s->color ? COLOR_PAIR(4) : A_REVERSE;
+	int height = list_height(), i, used;
+	char fixed[256], cols[256];
+
+	batch_format_header(fixed, sizeof fixed, s->view.seconds);
+	used = fit_columns(cols, sizeof cols, fixed, s->view.sort);
+	put_line(s, 3, title, "%s  QUERY", cols);
+	view_scroll(&s->view, height);
+	for (i = 0; i < height && s->view.top + i < s->view.n_shown; i++) {
+		int k = s->view.top + i;
+		const struct view_row *r = &s->view.rows[s->view.shown[k]];
+		size_t qwidth = COLS > used + 2 ? (size_t)(COLS - used - 2) : 1;
+		char *q;
+
+		batch_format_row(fixed, sizeof fixed, &r->r, s->view.seconds, s->view.total_ms);
+		fit_columns(cols, sizeof cols, fixed, s->view.sort);
+		q = r->text ? sanitize_line(r->text, qwidth, s->utf8)
+			    : xstrdup("(text not read yet)");
+		put_line(s, 4 + i, k == s->view.selected ? sel : 0, "%s  %s%s", cols,
+			 r->r.toplevel ? "" : "(nested) ", q);
+		free(q);
+	}
+	if (s->view.n_rows == 0 && height > 0)
+		put_line(s, 4, 0, "%s",
+			 s->win == WIN_INTERVAL && !s->offline
+				 ? "(waiting for the first interval: rates need two samples)"
+				 : "(no statements in this window)");
+}
+
+static const char *const help_lines[] = {
+	"pgmltop help: the statement list",
+	"",
+	"  q, F10        quit (in a pane: back to the list)",
+	"  Up/Down j/k   move the selection; PgUp/PgDn, Home/End (g/G)",
+	"  Enter         drill down: the selected statement's text, counters, history",
+	"  < >  F6       sort by the column to the left / right",
+	"  I             invert the sort order",
+	"  / F3 F4       filter: a PCRE2 pattern on the query text, caseless,",
+	"                applied as you type; Enter keeps it, Esc clears it",
+	"  \\             clear the filter",
+	"  w F5          window: last interval, last hour, last day, last 7 days",
+	"  space p       freeze the list (sampling goes on); again to go on",
+	"  + -           double / halve the interval",
+	"  s             type an interval in seconds",
+	"  ? h F1        this help",
+	"",
+	"Columns: CALLS/S calls per second, TIME% share of the time of all statements,",
+	"MEAN_MS and MAX_MS execution time (MAX_MS since the entry began), ROWS/CALL,",
+	"SHR_READ and SHR_HIT shared blocks read and found in cache, TEMP_WR temporary",
+	"blocks written. Query text is shown on one line; control characters as \\xNN.",
+	"",
+	"q or Esc: back",
+};
+
+static void
+draw_help(struct screen *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof help_lines / sizeof help_lines[0]; i++)
+		put_line(s, (int)i, i == 0 ? A_BOLD : 0, "%s", help_lines[i]);
+}
+
+/* Text wrapped to width columns (by display width), one line per newline in body. */
+static void
+wrap_into(struct strbuf *body, int *n, const char *text, size_t width, int utf8)
+{
+	char *one = sanitize_line(text, 0, utf8);
+	const char *p = one;
+
+	while (*p) {
+		size_t len = strlen(p), cut = len;
+
+		if (sanitize_width(p, utf8) > width) {
+			/* the longest prefix that fits, at a character boundary */
+			size_t cols = 0, i = 0;
+
+			while (p[i]) {
+				size_t clen = 1;
+				char tmp[8];
+
+				if (utf8 && ((unsigned char)p[i] & 0xc0) == 0xc0)
+					while (clen < 4 && ((unsigned char)p[i + clen] & 0xc0) == 0x80)
+						clen++;
+				memcpy(tmp, p + i, clen);
+				tmp[clen] = '\0';
+				if (cols + sanitize_width(tmp, utf8) > width)
+					break;
+				cols += sanitize_width(tmp, utf8);
+				i += clen;
+			}
+			cut = i > 0 ? i : 1;
+		}
+		sb_addn(body, p, cut);
+		sb_addc(body, '\n');
+		(*n)++;
+		p += cut;
+	}
+	free(one);
+}
+
+static void
+sparkline(char *buf, size_t size, const double *v, int n, int utf8)
+{
+	static const char *const bars[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+					   "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+					   "\xe2\x96\x87", "\xe2\x96\x88"};
+	static const char ascii[] = "_.:-=+*#";
+	double max = 0;
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	buf[0] = '\0';
+	for (i = 0; i < n && off + 4 < size; i++) {
+		int level = max > 0 ? (int)floor(v[i] / max * 7.999) : 0;
+
+		if (v[i] <= 0) {
+			buf[off++] = ' ';
+		} else if (utf8) {
+			memcpy(buf + off, bars[level], 3);
+			off += 3;
+		} else {
+			buf[off++] = ascii[level];
+		}
+		buf[off] = '\0';
+	}
+}
+
+static void
+load_detail(struct screen *s, const struct view_row *r)
+{
+	struct pgt_err err = {{0}};
+	double to = now_wall();
+
+	if (s->hist_ok && s->detail_id == r->r.queryid)
+		return;
+	store_stmt_history_free(&s->hist);
+	s->hist_ok = 0;
+	s->detail_id = r->r.queryid;
+	if (s->st == NULL || server_id(s) == 0)
+		return;
+	if (store_stmt_history(s->st, server_id(s), r->r.queryid, to - 7 * 86400, to, &s->hist,
+			       &err) < 0) {
+		set_message(s, 1, "%s", err.msg);
+		return;
+	}
+	s->hist_ok = 1;
+}
+
+static void
+draw_detail(struct screen *s)
+{
+	const struct view_row *r = view_selected(&s->view);
+	struct strbuf body = {0};
+	int n = 0, i, y, height = LINES - 2;
+	size_t width = COLS > 4 ? (size_t)COLS - 2 : 1;
+	const char *p;
+	char when[32], buf[1024];
+
+	if (r == NULL) {
+		put_line(s, 0, 0, "No statement selected: Esc goes back");
+		return;
+	}
+	load_detail(s, r);
+	sb_addf(&body, "Query\n");
+	n++;
+	wrap_into(&body, &n, r->text ? r->text : "(text not read yet)", width, s->utf8);
+	sb_addf(&body, "\nCounters (%s)\n", window_names[s->win]);
+	n += 2;
+	sb_addf(&body, "calls %lld   total %.3f ms   mean %.3f ms   max %.3f ms\n",
+		(long long)r->r.calls, r->r.total_ms,
+		r->r.calls > 0 ? r->r.total_ms / (double)r->r.calls : 0, r->r.max_ms);
+	sb_addf(&body, "rows %lld (%.1f per call)   shared read %lld   hit %lld   temp written %lld\n",
+		(long long)r->r.rows, r->r.calls > 0 ? (double)r->r.rows / (double)r->r.calls : 0,
+		(long long)r->r.shared_blks_read, (long long)r->r.shared_blks_hit,
+		(long long)r->r.temp_blks_written);
+	sb_addf(&body, "\nHistory (last 7 days, one mark per bucket of hours)\n");
+	n += 4;
+	if (!s->hist_ok) {
+		sb_add(&body, "no history for this statement\n");
+		n++;
+	} else {
+		int cols = (int)(width > 60 ? 56 : width > 8 ? width - 4 : 4);
+		int per = (s->hist.n + cols - 1) / cols, k = 0, j;
+		double calls[64] = {0}, mean[64] = {0};
+
+		for (i = 0; i < s->hist.n && k < 64; i += per, k++) {
+			double c = 0, t = 0;
+
+			for (j = i; j < i + per && j < s->hist.n; j++) {
+				c += (double)s->hist.calls[j];
+				t += s->hist.total_ms[j];
+			}
+			calls[k] = c;
+			mean[k] = c > 0 ? t / c : 0;
+		}
+		if (s->hist.first_seen > 0)
+			batch_time(s->hist.first_seen, when, sizeof when);
+		else
+			strlcpy_(when, "-", sizeof when);
+		sb_addf(&body, "first seen %s", when);
+		if (s->hist.last_seen > 0)
+			batch_time(s->hist.last_seen, when, sizeof when);
+		else
+			strlcpy_(when, "-", sizeof when);
+		sb_addf(&body, "   last seen %s\n", when);
+		sparkline(buf, sizeof buf, calls, k, s->utf8);
+		sb_addf(&body, "calls     |%s|\n", buf);
+		sparkline(buf, sizeof buf, mean, k, s->utf8);
+		sb_addf(&body, "mean time |%s|\n", buf);
+		n += 3;
+	}
+	sb_add(&body, "\nPatterns\n(none in this version)\n\nFindings\n(none in this version)\n"
+		       "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
+	n += 12;
+
+	if (s->detail_scroll > n - height)
+		s->detail_scroll = n - height;
+	if (s->detail_scroll < 0)
+		s->detail_scroll = 0;
+	snprintf(buf, sizeof buf, "Statement %lld%s", (long long)r->r.queryid,
+		 r->r.toplevel ? "" : " (nested)");
+	put_line(s, 0, A_BOLD, "%s", buf);
+	p = sb_str(&body);
+	for (i = 0, y = 1; *p && y < height; i++) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (i >= s->detail_scroll) {
+			char *one = xstrndup(p, len);
+			int is_title = strcmp(one, "Query") == 0 || strncmp(one, "Counters (", 10) == 0 ||
+				       strncmp(one, "History (", 9) == 0 ||
+				       strcmp(one, "Patterns") == 0 || strcmp(one, "Findings") == 0 ||
+				       strcmp(one, "Plan") == 0 || strcmp(one, "Forecast") == 0;
+
+			/* the body are sanitized already (or made here): print them as they are */
+			move(y, 0);
+			put(y, 1, is_title ? A_BOLD : 0, one);
+			free(one);
+			y++;
+		}
+		p += len + (e ? 1 : 0);
+	}
+	sb_release(&body);
+}
+
+static void
+draw_footer(struct screen *s)
+{
+	static const char *const keys[][2] = {{"F1", "Help"},  {"F3", "Filter"}, {"F5", "Window"},
+					      {"F6", "Sort"},  {"Enter", "Detail"}, {"p", "Freeze"},
+					      {"F10", "Quit"}};
+	attr_t key = s->color ? COLOR_PAIR(1) : A_REVERSE;
+	int x = 0;
+	size_t i;
+
+	if (LINES < 2)
+		return;
+	move(LINES - 1, 0);
+	clrtoeol();
+	for (i = 0; i < sizeof keys / sizeof keys[0] && x < COLS; i++) {
+		put(LINES - 1, x, 0, keys[i][0]);
+		x += (int)strlen(keys[i][0]);
+		put(LINES - 1, x, key, keys[i][1]);
+		x += (int)strlen(keys[i][1]) + 1;
+	}
+	if (s->prompt == PROMPT_FILTER && s->view.error[0])
+		put_line(s, LINES - 2, s->color ? COLOR_PAIR(2) : A_BOLD, "Filter: %s   %s", s->input,
+			 s->view.error);
+	else if (s->prompt == PROMPT_FILTER)
+		put_line(s, LINES - 2, 0, "Filter: %s", s->input);
+	else if (s->prompt == PROMPT_INTERVAL)
+		put_line(s, LINES - 2, 0, "Interval (seconds): %s", s->input);
+	else if (s->message[0])
+		put_line(s, LINES - 2, s->message_error ? (s->color ? COLOR_PAIR(2) : A_BOLD) : 0,
+			 "%s", s->message);
+}
+
+static void
+draw(struct screen *s)
+{
+	erase();
+	if (LINES < 1 || COLS < 1)
+		return;
+	switch (s->pane) {
+	case PANE_HELP:
+		draw_help(s);
+		break;
+	case PANE_DETAIL:
+		draw_detail(s);
+		break;
+	default:
+		draw_header(s);
+		draw_list(s);
+		break;
+	}
+	draw_footer(s);
+	refresh();
+	s->dirty = 0;
+}
+
+/* ---- keys ---- */
+
+static void
+set_interval(struct screen *s, double v)
+{
+	if (s->offline) {
+		set_message(s, 0, "offline: there is no interval");
+		return;
+	}
+	if (v < MIN_INTERVAL)
+		v = MIN_INTERVAL;
+	if (v > MAX_INTERVAL)
+		v = MAX_INTERVAL;
+	sampler_set_interval(s->sm, v);
+	set_message(s, 0, "interval %.1f s", v);
+}
+
+static void
+next_window(struct screen *s)
+{
+	s->win = (enum window)((s->win + 1) % WIN_COUNT);
+	if (s->win == WIN_INTERVAL && (s->offline || s->st == NULL)) {
+		if (s->offline)
+			s->win = WIN_HOUR;
+	}
+	if (s->win != WIN_INTERVAL && s->st == NULL) {
+		set_message(s, 1, "no history file (--no-history): only the last interval");
+		s->win = WIN_INTERVAL;
+	}
+	reload(s);
+}
+
+static void
+key_prompt(struct screen *s, int ch)
+{
+	size_t len = strlen(s->input);
+
+	if (ch == 27) { /* Esc */
+		if (s->prompt == PROMPT_FILTER) {
+			view_set_filter(&s->view, NULL, s->utf8);
+			s->message[0] = '\0';
+		}
+		s->prompt = PROMPT_NONE;
+		s->dirty = 1;
+		return;
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		if (s->prompt == PROMPT_INTERVAL) {
+			double v;
+
+			if (parse_double(s->input, MIN_INTERVAL, MAX_INTERVAL, &v) == 0)
+				set_interval(s, v);
+			else
+				set_message(s, 1, "invalid interval '%s': give seconds from %.1f to %.0f",
+					    s->input, MIN_INTERVAL, MAX_INTERVAL);
+		} else if (s->view.error[0] == '\0') {
+			s->message[0] = '\0';
+		}
+		s->prompt = PROMPT_NONE;
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len > 0)
+			s->input[len - 1] = '\0';
+	} else if (ch >= 32 && ch < 256 && ch != 127 && len + 1 < sizeof s->input) {
+		s->input[len] = (char)ch;
+		s->input[len + 1] = '\0';
+	} else {
+		return;
+	}
+	if (s->prompt == PROMPT_FILTER) {
+		/* applied as it is typed; an invalid pattern shows all rows and says why */
+		char why[sizeof s->view.error];
+
+		if (view_set_filter(&s->view, s->input, s->utf8) < 0) {
+			/* all rows are shown while the pattern is invalid; the reason stays */
+			strlcpy_(why, s->view.error, sizeof why);
+			view_set_filter(&s->view, NULL, s->utf8);
+			strlcpy_(s->view.error, why, sizeof s->view.error);
+			set_message(s, 1, "%s", why);
+		} else {
+			s->message[0] = '\0';
+		}
+	}
+	s->dirty = 1;
+}
+
+static void
+open_prompt(struct screen *s, enum prompt p)
+{
+	s->prompt = p;
+	s->input[0] = '\0';
+	if (p == PROMPT_FILTER && s->view.pattern)
+		strlcpy_(s->input, s->view.pattern, sizeof s->input);
+	s->dirty = 1;
+}
+
+static void
+key(struct screen *s, int ch)
+{
+	int page = list_height() > 1 ? list_height() - 1 : 1;
+
+	s->dirty = 1;
+	if (ch == KEY_RESIZE)
+		return;
+	if (s->prompt != PROMPT_NONE) {
+		key_prompt(s, ch);
+		return;
+	}
+	if (s->pane == PANE_HELP) {
+		if (ch == 'q' || ch == 27 || ch == KEY_F(10) || ch == '?' || ch == 'h' ||
+		    ch == KEY_F(1))
+			s->pane = PANE_LIST;
+		return;
+	}
+	if (s->pane == PANE_DETAIL) {
+		switch (ch) {
+		case 'q':
+		case 27:
+		case KEY_F(10):
+		case KEY_LEFT:
+			s->pane = PANE_LIST;
+			break;
+		case KEY_UP:
+		case 'k':
+			s->detail_scroll--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			s->detail_scroll++;
+			break;
+		case KEY_PPAGE:
+			s->detail_scroll -= page;
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			s->detail_scroll += page;
+			break;
+		case KEY_HOME:
+			s->detail_scroll = 0;
+			break;
+		}
+		return;
+	}
+	switch (ch) {
+	case 'q':
+	case KEY_F(10):
+		s->quit = 1;
+		break;
+	case KEY_UP:
+	case 'k':
+		view_move(&s->view, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		view_move(&s->view, 1);
+		break;
+	case KEY_PPAGE:
+		view_move(&s->view, -page);
+		break;
+	case KEY_NPAGE:
+		view_move(&s->view, page);
+		break;
+	case KEY_HOME:
+	case 'g':
+		view_home(&s->view);
+		break;
+	case KEY_END:
+	case 'G':
+		view_end(&s->view);
+		break;
+	case '<':
+	case ',':
+		view_sort_step(&s->view, -1);
+		break;
+	case '>':
+	case '.':
+	case KEY_F(6):
+		view_sort_step(&s->view, 1);
+		break;
+	case 'I':
+		view_reverse(&s->view);
+		break;
+	case ' ':
+	case 'p':
+		if (s->offline) {
+			set_message(s, 0, "offline: nothing to freeze");
+			break;
+		}
+		s->frozen = !s->frozen;
+		if (!s->frozen)
+			reload(s);
+		break;
+	case '+':
+	case '=':
+		if (!s->offline)
+			set_interval(s, sampler_interval(s->sm) * 2);
+		break;
+	case '-':
+		if (!s->offline)
+			set_interval(s, sampler_interval(s->sm) / 2);
+		break;
+	case 's':
+		if (s->offline)
+			set_message(s, 0, "offline: there is no interval");
+		else
+			open_prompt(s, PROMPT_INTERVAL);
+		break;
+	case 'w':
+	case KEY_F(5):
+		next_window(s);
+		break;
+	case '/':
+	case KEY_F(3):
+	case KEY_F(4):
+		open_prompt(s, PROMPT_FILTER);
+		break;
+	case '\\':
+		view_set_filter(&s->view, NULL, s->utf8);
+		s->message[0] = '\0';
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (view_selected(&s->view) != NULL) {
+			s->pane = PANE_DETAIL;
+			s->detail_scroll = 0;
+		}
+		break;
+	case '?':
+	case 'h':
+	case KEY_F(1):
+		s->pane = PANE_HELP;
+		break;
+	case 27:
+		s->message[0] = '\0';
+		break;
+	default:
+		s->dirty = 0;
+		break;
+	}
+}
+
+/* ---- the loop ---- */
+
+static int
+locale_is_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return cs != NULL && strcmp(cs, "UTF-8") == 0;
+}
+
+static int
+open_store(struct screen *s, int flags)
+{
+	struct pgt_err err = {{0}};
+	char *path = s->o->history ? xstrdup(s->o->history) : paths_default_history(&err);
+
+	if (path != NULL)
+		s->st = store_open(path, flags, &err);
+	free(path);
+	if (s->st == NULL) {
+		fprintf(stderr, "pgmltop: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+loop(struct screen *s)
+{
+	while (!s->quit) {
+		struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}};
+		int n = 1, timeout_ms = 1000, ch;
+
+		if (run_stop_requested())
+			break;
+		if (s->dirty)
+			draw(s);
+		if (s->sm != NULL) {
+			double wake = sampler_wake(s->sm);
+
+			fds[1].fd = sampler_fd(s->sm);
+			fds[1].events = sampler_events(s->sm);
+			n = fds[1].fd >= 0 ? 2 : 1;
+			if (wake > 0) {
+				int t = (int)ceil((wake - now_mono()) * 1000);
+
+				timeout_ms = t < 0 ? 0 : t < timeout_ms ? t : timeout_ms;
+			}
+		}
+		if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+			return 1;
+		while ((ch = getch()) != ERR)
+			key(s, ch);
+		if (s->sm != NULL) {
+			unsigned ev = sampler_process(s->sm, n == 2 ? fds[1].revents : 0);
+
+			if (ev & SAMPLER_STATE)
+				s->dirty = 1;
+			if ((ev & SAMPLER_SAMPLE) && !s->frozen) {
+				if (s->win == WIN_INTERVAL ||
+				    now_mono() - s->loaded_at >= HISTORY_REFRESH_S)
+					reload(s);
+				s->dirty = 1;
+			}
+			if (s->o->iterations > 0 && sampler_count(s->sm) >= s->o->iterations)
+				break;
+		}
+		/* the clock in the header (uptime) moves on */
+		if (timeout_ms >= 1000)
+			s->dirty = 1;
+	}
+	return 0;
+}
+
+int
+screen_run(const struct options *o)
+{
+	struct screen s;
+	struct pgt_err err = {{0}};
+	char *password = NULL;
+	int status = 0, failed;
+
+	memset(&s, 0, sizeof s);
+	s.o = o;
+	s.utf8 = screen_utf8 = locale_is_utf8();
+	s.offline = o->mode == MODE_OFFLINE;
+	view_init(&s.view);
+	run_install_signals();
+
+	if (s.offline) {
+		int found;
+
+		if (open_store(&s, STORE_READONLY) < 0)
+			return 1;
+		found = store_latest_server(s.st, &s.srv, &err);
+		if (found < 0) {
+			fprintf(stderr, "pgmltop: %s\n", err.msg);
+			store_close(s.st);
+			return 1;
+		}
+		s.win = WIN_WEEK;
+	} else {
+		if (!o->no_history && open_store(&s, 0) < 0)
+			return 1;
+		password = run_password_first(o, &failed);
+		if (failed) {
+			store_close(s.st);
+			return 1;
+		}
+		/* the terminal is checked before connecting: no point in a connection without it */
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "pgmltop: the screen needs a terminal: use --batch for a "
+					"plain table\n");
+			store_close(s.st);
+			free(password);
+			return 1;
+		}
+		s.sm = sampler_new(o, s.st, password, say_cb, &s);
+		if (password != NULL) {
+			memset(password, 0, strlen(password));
+			free(password);
+		}
+		if (run_connect(s.sm, o) < 0) {
+			sampler_free(s.sm);
+			store_close(s.st);
+			return run_stop_requested() ? 0 : 1;
+		}
+	}
+	if (term_start(&s, &err) < 0) {
+		fprintf(stderr, "pgmltop: %s\n", err.msg);
+		sampler_free(s.sm);
+		store_close(s.st);
+		return 1;
+	}
+	if (s.offline && s.srv.id == 0)
+		set_message(&s, 0, "the history %s holds no samples yet", store_path(s.st));
+	reload(&s);
+	status = loop(&s);
+	restore_terminal();
+	view_free(&s.view);
+	store_stmt_history_free(&s.hist);
+	sampler_free(s.sm);
+	store_close(s.st);
+	return status;
+}

@@ -1,0 +1,309 @@
+#include "config.h"
+
+#include "view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "xutil.h"
+
+/* Bounds on one match, so that no pattern can hang the screen. */
+#define MATCH_LIMIT 200000
+#define DEPTH_LIMIT 10000
+
+static const char *const col_names[COL_COUNT] = {
+	"QUERYID", "CALLS/S", "TIME%",    "MEAN_MS", "MAX_MS",
+	"ROWS/CALL", "SHR_READ", "SHR_HIT", "TEMP_WR", "QUERY",
+};
+
+const char *
+view_col_name(enum view_col col)
+{
+	return col >= 0 && col < COL_COUNT ? col_names[col] : "?";
+}
+
+void
+view_init(struct view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->sort = COL_TIME;
+	v->selected = -1;
+}
+
+static void
+free_rows(struct view_row *rows, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(rows[i].text);
+	free(rows);
+}
+
+void
+view_free(struct view *v)
+{
+	free_rows(v->rows, v->n_rows);
+	free(v->shown);
+	free(v->pattern);
+	pcre2_code_free(v->re);
+	view_init(v);
+}
+
+double
+view_value(const struct view *v, const struct view_row *row, enum view_col col)
+{
+	const struct batch_row *r = &row->r;
+	double calls = (double)r->calls;
+
+	switch (col) {
+	case COL_QUERYID:
+		return (double)r->queryid;
+	case COL_CALLS:
+		return v->seconds > 0 ? calls / v->seconds : calls;
+	case COL_TIME:
+		return v->total_ms > 0 ? r->total_ms / v->total_ms : 0;
+	case COL_MEAN:
+		return calls > 0 ? r->total_ms / calls : 0;
+	case COL_MAX:
+		return r->max_ms;
+	case COL_ROWS:
+		return calls > 0 ? (double)r->rows / calls : 0;
+	case COL_READ:
+		return (double)r->shared_blks_read;
+	case COL_HIT:
+		return (double)r->shared_blks_hit;
+	case COL_TEMP:
+		return (double)r->temp_blks_written;
+	default:
+		return 0;
+	}
+}
+
+/* qsort has no context argument: the view being sorted. */
+static const struct view *sorting;
+
+static int
+cmp_shown(const void *a, const void *b)
+{
+	const struct view_row *x = &sorting->rows[*(const int *)a];
+	const struct view_row *y = &sorting->rows[*(const int *)b];
+	int c = 0;
+
+	if (sorting->sort == COL_QUERY) {
+		c = strcmp(x->text ? x->text : "", y->text ? y->text : "");
+		c = -c; /* the default order is "largest first": for text, A before Z */
+	} else if (sorting->sort == COL_QUERYID) {
+		c = x->r.queryid < y->r.queryid ? -1 : x->r.queryid > y->r.queryid;
+	} else {
+		double dx = view_value(sorting, x, sorting->sort);
+		double dy = view_value(sorting, y, sorting->sort);
+
+		c = dx < dy ? -1 : dx > dy;
+	}
+	if (c == 0) /* ties: a fixed order, so rows do not jump between refreshes */
+		c = x->r.queryid < y->r.queryid ? 1 : x->r.queryid > y->r.queryid ? -1 : 0;
+	if (c == 0)
+		c = y->r.toplevel - x->r.toplevel;
+	return sorting->reverse ? c : -c;
+}
+
+static int
+matches(const struct view *v, const struct view_row *row)
+{
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	int rc;
+
+	if (v->re == NULL)
+		return 1;
+	if (row->text == NULL)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(v->re, NULL);
+	mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mc, MATCH_LIMIT);
+	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
+	rc = pcre2_match(v->re, (PCRE2_SPTR)row->text, PCRE2_ZERO_TERMINATED, 0, 0, md, mc);
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/* Filter and sort again, keeping the selection on its statement where it is still shown. */
+static void
+apply(struct view *v)
+{
+	int i;
+
+	free(v->shown);
+	v->shown = xcalloc((size_t)(v->n_rows ? v->n_rows : 1), sizeof *v->shown);
+	v->n_shown = 0;
+	for (i = 0; i < v->n_rows; i++)
+		if (matches(v, &v->rows[i]))
+			v->shown[v->n_shown++] = i;
+	sorting = v;
+	if (v->n_shown > 1)
+		qsort(v->shown, (size_t)v->n_shown, sizeof *v->shown, cmp_shown);
+	sorting = NULL;
+
+	if (v->n_shown == 0) {
+		v->selected = -1;
+		return;
+	}
+	if (v->selected >= 0) {
+		for (i = 0; i < v->n_shown; i++) {
+			const struct batch_row *r = &v->rows[v->shown[i]].r;
+
+			if (r->queryid == v->selected_id && r->toplevel == v->selected_toplevel) {
+				v->selected = i;
+				return;
+			}
+		}
+	}
+	if (v->selected < 0)
+		v->selected = 0;
+	if (v->selected >= v->n_shown)
+		v->selected = v->n_shown - 1;
+	v->selected_id = v->rows[v->shown[v->selected]].r.queryid;
+	v->selected_toplevel = v->rows[v->shown[v->selected]].r.toplevel;
+}
+
+void
+view_set_rows(struct view *v, struct view_row *rows, int n, double seconds)
+{
+	int i;
+
+	free_rows(v->rows, v->n_rows);
+	v->rows = rows;
+	v->n_rows = n;
+	v->seconds = seconds;
+	v->total_ms = 0;
+	for (i = 0; i < n; i++) {
+		v->rows[i].r.query = v->rows[i].text;
+		v->total_ms += v->rows[i].r.total_ms;
+	}
+	apply(v);
+}
+
+int
+view_set_filter(struct view *v, const char *pattern, int utf8)
+{
+	pcre2_code *re = NULL;
+	int errcode;
+	PCRE2_SIZE offset;
+
+	v->error[0] = '\0';
+	if (pattern != NULL && pattern[0] != '\0') {
+		re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				   PCRE2_CASELESS | (utf8 ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0),
+				   &errcode, &offset, NULL);
+		if (re == NULL) {
+			PCRE2_UCHAR msg[120];
+
+			pcre2_get_error_message(errcode, msg, sizeof msg);
+			snprintf(v->error, sizeof v->error, "invalid pattern: %s at offset %zu",
+				 (const char *)msg, (size_t)offset);
+			return -1;
+		}
+	}
+	pcre2_code_free(v->re);
+	v->re = re;
+	free(v->pattern);
+	v->pattern = re ? xstrdup(pattern) : NULL;
+	apply(v);
+	return 0;
+}
+
+void
+view_sort_by(struct view *v, enum view_col col)
+{
+	if (col < 0 || col >= COL_COUNT)
+		return;
+	v->sort = col;
+	apply(v);
+}
+
+void
+view_sort_step(struct view *v, int dir)
+{
+	int col = (int)v->sort + (dir > 0 ? 1 : -1);
+
+	/* clamped at the ends, as htop's < and > */
+	if (col < 0)
+		col = 0;
+	if (col >= COL_COUNT)
+		col = COL_COUNT - 1;
+	view_sort_by(v, (enum view_col)col);
+}
+
+void
+view_reverse(struct view *v)
+{
+	v->reverse = !v->reverse;
+	apply(v);
+}
+
+static void
+select_at(struct view *v, int i)
+{
+	if (v->n_shown == 0) {
+		v->selected = -1;
+		return;
+	}
+	if (i < 0)
+		i = 0;
+	if (i >= v->n_shown)
+		i = v->n_shown - 1;
+	v->selected = i;
+	v->selected_id = v->rows[v->shown[i]].r.queryid;
+	v->selected_toplevel = v->rows[v->shown[i]].r.toplevel;
+}
+
+void
+view_move(struct view *v, int delta)
+{
+	select_at(v, v->selected + delta);
+}
+
+void
+view_home(struct view *v)
+{
+	select_at(v, 0);
+}
+
+void
+view_end(struct view *v)
+{
+	select_at(v, v->n_shown - 1);
+}
+
+void
+view_scroll(struct view *v, int height)
+{
+	if (height < 1)
+		height = 1;
+	if (v->selected < 0) {
+		v->top = 0;
+		return;
+	}
+	if (v->selected < v->top)
+		v->top = v->selected;
+	if (v->selected >= v->top + height)
+		v->top = v->selected - height + 1;
+	if (v->top > v->n_shown - height)
+		v->top = v->n_shown - height;
+	if (v->top < 0)
+		v->top = 0;
+}
+
+const struct view_row *
+view_selected(const struct view *v)
+{
+	if (v->selected < 0 || v->selected >= v->n_shown)
+		return NULL;
+	return &v->rows[v->shown[v->selected]];
+}
