@@ -813,6 +813,11 @@ key_prompt(struct screen *s, int ch)
 			view_set_filter(&s->view, NULL, s->utf8);
 			strlcpy_(s->view.error, why, sizeof s->view.error);
 			set_message(s, 1, "%s", why);
+		} else if (s->view.limit_hits > 0) {
+			set_message(s, 1,
+				    "the pattern is too costly for %d statements: they are shown "
+				    "unfiltered",
+				    s->view.limit_hits);
 		} else {
 			s->message[0] = '\0';
 		}

@@ -11,9 +11,10 @@
 
 #include "xutil.h"
 
-/* Bounds on one match, so that no pattern can hang the screen. */
-#define MATCH_LIMIT 200000
-#define DEPTH_LIMIT 10000
+/* Bounds on one match and on a whole pass, so that no pattern can hang the screen. */
+#define MATCH_LIMIT 5000000
+#define DEPTH_LIMIT 100000
+#define FILTER_BUDGET_S 1.0
 
 static const char *const col_names[COL_COUNT] = {
 	"QUERYID", "CALLS/S", "TIME%",    "MEAN_MS", "MAX_MS",
@@ -49,6 +50,7 @@ view_free(struct view *v)
 {
 	free_rows(v->rows, v->n_rows);
 	free(v->shown);
+	free(v->match);
 	free(v->pattern);
 	pcre2_code_free(v->re);
 	view_init(v);
@@ -112,38 +114,63 @@ cmp_shown(const void *a, const void *b)
 	return sorting->reverse ? c : -c;
 }
 
-static int
-matches(const struct view *v, const struct view_row *row)
+/* Match every row against the filter once; sorting later reuses the answers. */
+static void
+match_rows(struct view *v)
 {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
-	int rc;
+	double start = now_mono();
+	int i;
 
-	if (v->re == NULL)
-		return 1;
-	if (row->text == NULL)
-		return 0;
+	free(v->match);
+	v->match = xcalloc((size_t)(v->n_rows ? v->n_rows : 1), 1);
+	v->limit_hits = 0;
+	if (v->re == NULL) {
+		memset(v->match, 1, (size_t)v->n_rows);
+		return;
+	}
 	md = pcre2_match_data_create_from_pattern(v->re, NULL);
 	mc = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(mc, MATCH_LIMIT);
 	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-	rc = pcre2_match(v->re, (PCRE2_SPTR)row->text, PCRE2_ZERO_TERMINATED, 0, 0, md, mc);
+	for (i = 0; i < v->n_rows; i++) {
+		int rc;
+
+		if (v->rows[i].text == NULL)
+			continue;
+		if (now_mono() - start > FILTER_BUDGET_S) {
+			/* out of time: the rest is shown rather than hidden */
+			v->match[i] = 1;
+			v->limit_hits++;
+			continue;
+		}
+		rc = pcre2_match(v->re, (PCRE2_SPTR)v->rows[i].text, PCRE2_ZERO_TERMINATED, 0, 0,
+				 md, mc);
+		if (rc >= 0) {
+			v->match[i] = 1;
+		} else if (rc != PCRE2_ERROR_NOMATCH) {
+			v->match[i] = 1; /* a limit: shown rather than silently hidden */
+			v->limit_hits++;
+		}
+	}
 	pcre2_match_context_free(mc);
 	pcre2_match_data_free(md);
-	return rc >= 0;
 }
 
-/* Filter and sort again, keeping the selection on its statement where it is still shown. */
+/* Filter and sort again, keeping the selection on its statement where it is shown. */
 static void
-apply(struct view *v)
+apply(struct view *v, int rematch)
 {
 	int i;
 
+	if (rematch || v->match == NULL)
+		match_rows(v);
 	free(v->shown);
 	v->shown = xcalloc((size_t)(v->n_rows ? v->n_rows : 1), sizeof *v->shown);
 	v->n_shown = 0;
 	for (i = 0; i < v->n_rows; i++)
-		if (matches(v, &v->rows[i]))
+		if (v->match[i])
 			v->shown[v->n_shown++] = i;
 	sorting = v;
 	if (v->n_shown > 1)
@@ -151,10 +178,10 @@ apply(struct view *v)
 	sorting = NULL;
 
 	if (v->n_shown == 0) {
-		v->selected = -1;
+		v->selected = -1; /* the statement is remembered for when rows come back */
 		return;
 	}
-	if (v->selected >= 0) {
+	if (v->has_selected_id) {
 		for (i = 0; i < v->n_shown; i++) {
 			const struct batch_row *r = &v->rows[v->shown[i]].r;
 
@@ -168,6 +195,7 @@ apply(struct view *v)
 		v->selected = 0;
 	if (v->selected >= v->n_shown)
 		v->selected = v->n_shown - 1;
+	v->has_selected_id = 1;
 	v->selected_id = v->rows[v->shown[v->selected]].r.queryid;
 	v->selected_toplevel = v->rows[v->shown[v->selected]].r.toplevel;
 }
@@ -186,7 +214,7 @@ view_set_rows(struct view *v, struct view_row *rows, int n, double seconds)
 		v->rows[i].r.query = v->rows[i].text;
 		v->total_ms += v->rows[i].r.total_ms;
 	}
-	apply(v);
+	apply(v, 1);
 }
 
 int
@@ -209,12 +237,14 @@ view_set_filter(struct view *v, const char *pattern, int utf8)
 				 (const char *)msg, (size_t)offset);
 			return -1;
 		}
+		/* compiled to machine code where PCRE2 can: much faster; else interpreted */
+		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	}
 	pcre2_code_free(v->re);
 	v->re = re;
 	free(v->pattern);
 	v->pattern = re ? xstrdup(pattern) : NULL;
-	apply(v);
+	apply(v, 1);
 	return 0;
 }
 
@@ -224,7 +254,7 @@ view_sort_by(struct view *v, enum view_col col)
 	if (col < 0 || col >= COL_COUNT)
 		return;
 	v->sort = col;
-	apply(v);
+	apply(v, 0);
 }
 
 void
@@ -244,7 +274,7 @@ void
 view_reverse(struct view *v)
 {
 	v->reverse = !v->reverse;
-	apply(v);
+	apply(v, 0);
 }
 
 static void
@@ -259,6 +289,7 @@ select_at(struct view *v, int i)
 	if (i >= v->n_shown)
 		i = v->n_shown - 1;
 	v->selected = i;
+	v->has_selected_id = 1;
 	v->selected_id = v->rows[v->shown[i]].r.queryid;
 	v->selected_toplevel = v->rows[v->shown[i]].r.toplevel;
 }
@@ -266,7 +297,9 @@ select_at(struct view *v, int i)
 void
 view_move(struct view *v, int delta)
 {
-	select_at(v, v->selected + delta);
+	long long to = (long long)v->selected + delta;
+
+	select_at(v, to < 0 ? 0 : to > v->n_shown ? v->n_shown : (int)to);
 }
 
 void

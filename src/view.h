@@ -44,8 +44,11 @@ struct view {
 	void *re; /* the compiled filter (pcre2_code), or NULL */
 	char *pattern;
 	char error[200]; /* why the last pattern was refused */
+	unsigned char *match; /* per row: the filter matched (computed once per filter or rows) */
+	int limit_hits; /* rows the filter could not decide (match limit or time budget): shown */
 
 	int selected; /* index into shown; -1 when nothing is shown */
+	int has_selected_id; /* the statement to select again when it is shown */
 	int64_t selected_id;
 	int selected_toplevel;
 	int top; /* the first shown row on the screen */
@@ -57,7 +60,11 @@ void view_free(struct view *v);
 /* Replace the rows (taken over; texts too). The selection stays on its statement. */
 void view_set_rows(struct view *v, struct view_row *rows, int n, double seconds);
 
-/* A new filter pattern (caseless; NULL or "" clears it). -1 with v->error when invalid. */
+/*
+ * A new filter pattern (caseless; NULL or "" clears it). -1 with v->error when invalid,
+ * and the previous filter stays. Matching is bounded per row and in all; rows it could
+ * not decide are shown and counted in limit_hits.
+ */
 int view_set_filter(struct view *v, const char *pattern, int utf8);
 
 /* Sort by the column dir steps to the right (or left), as htop's < and >. */
