@@ -93,14 +93,13 @@ restore_terminal(void)
 	}
 }
 
+/* Can this terminal show the screen? Checked before connecting, without drawing. */
 static int
-term_start(struct screen *s, struct pgt_err *err)
+term_check(struct pgt_err *err)
 {
-	static const int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	const char *term = getenv("TERM");
-	SCREEN *scr;
+	int rc = 0, errret = 0;
 	char *cup;
-	size_t i;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		pgt_err_set(err, "the screen needs a terminal: use --batch for a plain table");
@@ -111,6 +110,31 @@ term_start(struct screen *s, struct pgt_err *err)
 			    term ? term : "");
 		return -1;
 	}
+	if (setupterm(NULL, STDOUT_FILENO, &errret) != OK) {
+		pgt_err_set(err, "unknown terminal type '%s': set TERM, or use --batch", term);
+		return -1;
+	}
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		pgt_err_set(err, "the terminal (TERM=%s) cannot move the cursor: use --batch",
+			    term);
+		rc = -1;
+	}
+	del_curterm(cur_term);
+	return rc;
+}
+
+static int
+term_start(struct screen *s, struct pgt_err *err)
+{
+	static const int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+	const char *term = getenv("TERM");
+	SCREEN *scr;
+	char *cup;
+	size_t i;
+
+	if (term_check(err) < 0)
+		return -1;
 	scr = newterm(NULL, stdout, stdin);
 	if (scr == NULL) {
 		pgt_err_set(err, "unknown terminal type '%s': set TERM, or use --batch", term);
@@ -350,9 +374,9 @@ draw_header(struct screen *s)
 	char line[512];
 
 	if (s->offline) {
-		put_line(s, 0, 0, "pgmltop %s  %s:%s  PostgreSQL %s  history %s  [offline]",
-			 PACKAGE_VERSION, s->srv.host, s->srv.port, s->srv.version,
-			 store_path(s->st));
+		put_line(s, 0, 0, "pgmltop %s  [offline]  %s:%s  PostgreSQL %.*s  history %s",
+			 PACKAGE_VERSION, s->srv.host, s->srv.port,
+			 (int)strcspn(s->srv.version, " "), s->srv.version, store_path(s->st));
 		put_line(s, 1, 0, "History of the server sampled most recently into this file");
 	} else {
 		const struct server_info *srv = sampler_server(s->sm);
@@ -364,9 +388,10 @@ draw_header(struct screen *s)
 
 		if (srv->postmaster_start > 0)
 			fmt_uptime(up, sizeof up, now_wall() - srv->postmaster_start);
-		put_line(s, 0, 0, "pgmltop %s  %s:%s  PostgreSQL %s  up %s  every %.1fs  [%s]",
-			 PACKAGE_VERSION, srv->host, srv->port, srv->version, up,
-			 sampler_interval(s->sm), state_name(s));
+		/* the state first: it must stay visible on a narrow terminal */
+		put_line(s, 0, 0, "pgmltop %s  [%s]  every %.1fs  %s:%s  PostgreSQL %.*s  up %s",
+			 PACKAGE_VERSION, state_name(s), sampler_interval(s->sm), srv->host,
+			 srv->port, (int)strcspn(srv->version, " "), srv->version, up);
 		if (tps >= 0)
 			snprintf(tps_s, sizeof tps_s, "%.1f", tps);
 		if (hit >= 0)
@@ -1083,19 +1108,15 @@ screen_run(const struct options *o)
 		}
 		s.win = WIN_WEEK;
 	} else {
+		if (term_check(&err) < 0) {
+			fprintf(stderr, "pgmltop: %s\n", err.msg);
+			return 1;
+		}
 		if (!o->no_history && open_store(&s, 0) < 0)
 			return 1;
 		password = run_password_first(o, &failed);
 		if (failed) {
 			store_close(s.st);
-			return 1;
-		}
-		/* the terminal is checked before connecting: no point in a connection without it */
-		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fprintf(stderr, "pgmltop: the screen needs a terminal: use --batch for a "
-					"plain table\n");
-			store_close(s.st);
-			free(password);
 			return 1;
 		}
 		s.sm = sampler_new(o, s.st, password, say_cb, &s);

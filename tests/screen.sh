@@ -1,0 +1,396 @@
+#!/bin/sh
+# The interactive screen, driven through tmux against a real PostgreSQL running pgbench:
+# the layout, the keys (sort, freeze, filter, drill-down, help, window, interval), resizing
+# down to 1x1, hostile query text, a server that stops under the screen, a clean exit,
+# --offline with a terminal, and the refusals without a usable terminal or server.
+set -u
+. "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
+. "$TESTS_SRCDIR/pg-harness.sh"
+. "$TESTS_SRCDIR/lib-history.sh"
+
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
+[ -n "$TMUX_BIN" ] || bail_out "tmux not found (Debian: apt-get install tmux)"
+unset TMUX # never talk to a tmux this test runs in
+
+started=$(date +%s)
+tap_tmpdir
+mkdir "$TAP_TMP/home" "$TAP_TMP/xdg"
+
+# The screen size of every session (rows 4 .. H-3 hold statements). Wide enough that the
+# query column, which takes what the batch table's columns leave, shows whole statements.
+W=200
+H=30
+
+# tm ARGS...: the private tmux server of this run.
+tm() {
+	"$TMUX_BIN" -L "pgmltop-screen-$$" -f "$TESTS_SRCDIR/tmux.conf" "$@"
+}
+
+cleanup() {
+	tm kill-server >/dev/null 2>&1
+	bg_kill_all
+	pg_cleanup
+}
+trap cleanup EXIT
+
+# More NAME=VALUE words for the environment of the next start (no blanks in them).
+EXTRA_ENV=
+
+# start SESSION TERM ARGS...: pgmltop ARGS in a new detached session of W x H. The first
+# call starts the server; set-clipboard on makes tmux keep any OSC 52 it receives as a
+# paste buffer, so that one reaching the terminal can be seen. A shell around pgmltop
+# writes its exit status to SESSION.rc (tmux 3.3 sometimes never reports the status of a
+# pane) and then sleeps, so that the terminal stays as pgmltop left it.
+start() {
+	st_s=$1
+	st_term=$2
+	shift 2
+	rm -f "$TAP_TMP/$st_s.rc"
+	# shellcheck disable=SC2016,SC2086 # the inner shell expands them; EXTRA_ENV is split
+	tm set -s set-clipboard on ';' \
+		new-session -d -s "$st_s" -x "$W" -y "$H" \
+		sh -c 'env "$@"; echo $? >"$0.tmp" && mv "$0.tmp" "$0" && exec sleep 120' \
+		"$TAP_TMP/$st_s.rc" $EXTRA_ENV \
+		TERM="$st_term" HOME="$TAP_TMP/home" XDG_DATA_HOME="$TAP_TMP/xdg" \
+		LC_ALL="${LC_ALL:-C.UTF-8}" PGHOST="${PGHOST:-}" PGPORT="${PGPORT:-}" \
+		PGUSER="${PGUSER:-}" PGDATABASE="${PGDATABASE:-}" "$PGMLTOP_BIN" "$@"
+}
+
+# The session the keys go to and the screen is read from.
+S=t
+
+screen() {
+	tm capture-pane -p -t "$S"
+}
+
+# row N: the text of row N (from 0) of the screen.
+row() {
+	screen | sed -n "$(($1 + 1))p"
+}
+
+# list: the statement rows (rows 4 .. H-3) of the screen.
+list() {
+	screen | sed -n "5,$((H - 2))p"
+}
+
+keys() {
+	tm send-keys -t "$S" "$@"
+}
+
+text() {
+	tm send-keys -t "$S" -l -- "$1"
+}
+
+pane() {
+	tm display -p -t "$S" "$1"
+}
+
+# show: the screen as diagnostics, rows numbered from 0, control bytes visible.
+show() {
+	echo "screen of session $S:" | diag
+	tm capture-pane -p -t "$S" -S - | cat -v | awk '{ printf "%2d|%s\n", NR - 1, $0 }' | diag
+}
+
+# poll SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds; on timeout show the
+# screen and fail.
+poll() {
+	p_n=$(($1 * 10))
+	shift
+	while [ "$p_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		p_n=$((p_n - 1))
+	done
+	"$@" && return 0
+	echo "timed out waiting for: $*" | diag
+	show
+	return 1
+}
+
+has() { screen | grep -qF -- "$1"; }
+has_i() { screen | grep -qiF -- "$1"; }
+row_has() { row "$1" | grep -qF -- "$2"; }
+row_lacks() { ! row "$1" | grep -qF -- "$2"; }
+
+# wait_row N TEXT [SECONDS]: row N shows TEXT.
+wait_row() { poll "${3:-10}" row_has "$1" "$2"; }
+
+# status: the exit status of pgmltop in session $S, empty while it runs.
+status() {
+	cat "$TAP_TMP/$S.rc" 2>/dev/null
+}
+status_is() { [ "$(status)" = "$1" ]; }
+# wait_exit STATUS: pgmltop ended with STATUS.
+wait_exit() {
+	poll 10 status_is "$1" || {
+		echo "exit status: '$(status)', want $1" | diag
+		return 1
+	}
+}
+alive() {
+	if [ -n "$(status)" ] || [ "$(pane '#{pane_dead}')" != 0 ]; then
+		echo "pgmltop ended with status '$(status)'" | diag
+		show
+		return 1
+	fi
+}
+
+# column_ordered COLUMN desc|asc: the statement rows are ordered by COLUMN (a number),
+# equal values allowed; at least two rows.
+column_ordered() {
+	list | awk -v c="$1" -v d="$2" '
+		NF == 0 { next }
+		{
+			n++
+			if ($c !~ /^[0-9]+(\.[0-9]+)?$/) bad = 1
+			v = $c + 0
+			if (n > 1 && ((d == "desc" && v > prev) || (d == "asc" && v < prev))) bad = 1
+			prev = v
+		}
+		END { exit !(n >= 2 && !bad) }'
+}
+
+# sorted_by NAME desc|asc COLUMN: row 2 names the sort and the rows follow it.
+sorted_by() {
+	row_has 2 "Sort: $1 $2" && column_ordered "$3" "$2"
+}
+
+# filtered PATTERN: row 2 shows the filter and every statement row contains PATTERN.
+filtered() {
+	row_has 2 "Filter: $1" &&
+		list | awk -v p="$1" 'NF { n++; if (index($0, p) == 0) bad = 1 }
+			END { exit !(n >= 1 && !bad) }'
+}
+
+help_shown() {
+	for w in quit filter sort window freeze; do
+		has_i "$w" || return 1
+	done
+}
+
+drill_shown() {
+	has "Statement $1" && screen | grep -q '^ *Query *$' && screen | grep -q '^ *Counters'
+}
+
+ESC=$(printf '\033')
+BEL=$(printf '\007')
+
+# colours: how many colour parameters the SGR sequences of the screen hold (default
+# colours, 39 and 49, not counted).
+colours() {
+	tm capture-pane -p -e -t "$S" | grep -o "$ESC\[[0-9;]*m" | sed "s/^$ESC\[//; s/m\$//" |
+		tr ';' '\n' | grep -Ec '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
+no_colour() {
+	n=$(colours)
+	[ "$n" = 0 ] || {
+		echo "$n colour parameters on the screen:" | diag
+		tm capture-pane -p -e -t "$S" | cat -v | diag
+		return 1
+	}
+}
+
+# The hostile statement is plain text, with raw bytes only inside it.
+hostile_safe() {
+	s=$(screen)
+	printf '%s\n' "$s" | grep -qF 'hostile' &&
+		printf '%s\n' "$s" | grep -qF '\x1b[2J' &&
+		printf '%s\n' "$s" | grep -qF '\x1b]52;c;SGVsbG8=\x07'
+}
+
+# ---- a server with pgbench running ----
+
+pg_start
+pg_pgbench_init 1
+bg_start bench pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -c 2 -j 1 -R 100 -T 100 \
+	"$PGDATABASE" || bail_out "pgbench did not start"
+
+start t screen -s 1 -H "$TAP_TMP/h.db" || bail_out "tmux could not start a session"
+
+# 1. the layout, with statements of pgbench
+header_ok() { row_has 0 pgmltop && row_has 0 "[connected]" && row_has 0 "every 1.0s"; }
+columns_ok() { row_has 3 QUERYID && row_has 3 QUERY && row_has 3 "CALLS/S"; }
+pgbench_rows() { list | grep -qF pgbench_; }
+check "1: row 0 shows pgmltop, every 1.0s and [connected]" poll 10 header_ok
+check "1: row 3 is the column header" poll 5 columns_ok
+check "1: statements of pgbench are listed" poll 10 pgbench_rows
+check "1: row 2 shows the window, sort and filter" \
+	poll 5 row_has 2 "Window: last interval  Sort: TIME% desc  Filter: none"
+
+# 2. sorting: > and F6 step right, < steps left, I inverts; the list frozen while read
+keys '>'
+check "2: > sorts by MEAN_MS" wait_row 2 "Sort: MEAN_MS desc"
+keys F6
+check "2: F6 sorts by MAX_MS" wait_row 2 "Sort: MAX_MS desc"
+keys p
+check "2: p freezes: row 0 shows [paused]" wait_row 0 "[paused]"
+keys '<' '<' '<'
+check "2: three < sort by CALLS/S, rows in non-increasing order" poll 5 sorted_by CALLS/S desc 2
+keys I
+check "2: I inverts: CALLS/S asc, rows in non-decreasing order" poll 5 sorted_by CALLS/S asc 2
+keys I '>'
+check "2: back to TIME% desc" wait_row 2 "Sort: TIME% desc"
+keys p
+check "2: p again: [connected]" wait_row 0 "[connected]"
+
+# 3. filter
+keys /
+text pgbench_accounts
+check "3: the message line prompts Filter: pgbench_accounts" \
+	wait_row $((H - 2)) "Filter: pgbench_accounts"
+keys Enter
+check "3: / pgbench_accounts Enter: only its statements, row 2 shows the filter" \
+	poll 10 filtered pgbench_accounts
+text '\'
+check "3: \\ clears the filter" wait_row 2 "Filter: none"
+keys /
+text '(unclosed'
+invalid_shown() { row_has $((H - 2)) "invalid pattern" && pgbench_rows; }
+check "3: an invalid pattern says so on the message line and lists all rows" poll 5 invalid_shown
+keys Escape
+invalid_gone() { row_has 2 "Filter: none" && row_lacks $((H - 2)) "invalid pattern"; }
+check "3: Esc clears the invalid pattern and its message" poll 5 invalid_gone
+
+# 4. drill-down on the first row (frozen, so the first row stays the same)
+keys p
+wait_row 0 "[paused]" >/dev/null
+id=$(row 4 | awk '{ print $1 }')
+keys g Enter
+check "4: Enter opens Statement $id with Query and Counters" poll 5 drill_shown "$id"
+keys Escape
+check "4: Esc goes back to the list" wait_row 3 QUERYID
+keys p
+wait_row 0 "[connected]" >/dev/null
+
+# 5. help
+keys '?'
+check "5: ? lists quit, filter, sort, window and freeze" poll 5 help_shown
+keys q
+check "5: q leaves the help for the list" wait_row 3 QUERYID
+check "5: ... and pgmltop still runs" alive
+
+# 6. windows
+keys w
+check "6: w: Window: last hour" wait_row 2 "Window: last hour"
+keys w
+check "6: w again: Window: last day" wait_row 2 "Window: last day"
+keys F5
+check "6: F5: Window: last 7 days" wait_row 2 "Window: last 7 days"
+keys w
+check "6: w after the last: Window: last interval" wait_row 2 "Window: last interval"
+
+# 7. interval
+keys +
+check "7: + doubles the interval: every 2.0s" wait_row 0 "every 2.0s"
+keys -
+check "7: - halves it: every 1.0s" wait_row 0 "every 1.0s"
+
+# 8. resize, down to 1x1
+tm resize-window -t "$S" -x 20 -y 5
+sleep 1 # nothing to poll for: the program must survive the time it has
+check "8: alive at 20x5" alive
+tm resize-window -t "$S" -x 1 -y 1
+sleep 1
+check "8: alive at 1x1" alive
+tm resize-window -t "$S" -x "$W" -y "$H"
+redrawn() { row_has 0 pgmltop && row_has 3 QUERYID && pgbench_rows; }
+check "8: back at ${W}x$H the whole screen is drawn again" poll 10 redrawn
+
+# 9. hostile query text: a clear-screen, an OSC 52 clipboard write and a BEL in a comment
+printf 'SELECT 42 AS hostile /* \033[2J \033]52;c;SGVsbG8=\007 */;\n' >"$TAP_TMP/hostile.sql"
+bg_start hostile pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 1 -R 10 -T 60 \
+	-f "$TAP_TMP/hostile.sql" "$PGDATABASE"
+keys /
+text hostile
+keys Enter
+check "9: the hostile statement is shown with \\x1b and \\x07 as text" poll 10 hostile_safe
+raw=$(screen | grep -c "$ESC")
+raw_e=$(tm capture-pane -p -e -t "$S" | grep -c -e "$ESC]" -e "$BEL")
+bufs=$(tm list-buffers | wc -l)
+if [ "$raw" = 0 ] && [ "$raw_e" = 0 ] && [ "$bufs" = 0 ]; then
+	ok "9: no raw ESC, OSC or BEL reached the terminal (no clipboard buffer)"
+else
+	not_ok "9: no raw ESC, OSC or BEL reached the terminal (no clipboard buffer)"
+	echo "raw ESC lines: $raw; OSC/BEL lines with -e: $raw_e; tmux buffers: $bufs" | diag
+	tm list-buffers | diag
+	show
+fi
+intact() { row_has 0 pgmltop && row_has 3 QUERYID; }
+check "9: the header is intact (no clear-screen reached the terminal)" poll 3 intact
+kill "$(bg_pid hostile)" 2>/dev/null
+text '\'
+wait_row 2 "Filter: none" >/dev/null
+
+# 10. the server stops under the screen
+pg_crash
+lost() { row_has 0 "[reconnecting]" && row_has $((H - 2)) "connection lost"; }
+check "10: [reconnecting] and 'connection lost' after the server stopped" poll 10 lost
+keys '?'
+check "10: keys still work: ? shows the help" poll 5 help_shown
+keys q
+check "10: q goes back to the list" wait_row 3 QUERYID
+check "10: the server starts again" pg_restart_server
+check "10: [connected] again" wait_row 0 "[connected]" 20
+
+# 11. quit
+alt_on() { [ "$(pane '#{alternate_on}')" = 1 ]; }
+alt_left() { [ "$(pane '#{alternate_on}')" = 0 ]; }
+cursor_on() { [ "$(pane '#{cursor_flag}')" = 1 ]; }
+check "11: the screen is on the alternate screen while it runs" alt_on
+keys q
+check "11: q ends pgmltop with status 0" wait_exit 0
+check "11: the terminal left the alternate screen" alt_left
+check "11: the cursor is visible" cursor_on
+kill "$(bg_pid bench)" 2>/dev/null
+
+# 12. --offline with a terminal shows the history
+start o screen --offline --no-color -H "$TAP_TMP/h.db"
+S=o
+offline_ok() { row_has 0 "[offline]" && pgbench_rows; }
+check "12: --offline: row 0 shows [offline], pgbench statements listed" poll 10 offline_ok
+check "12: --offline starts at the last 7 days" wait_row 2 "Window: last 7 days"
+check "12: --no-color: no colours on the screen" no_colour
+keys q
+check "12: q ends --offline with status 0" wait_exit 0
+
+# SIGTERM restores the terminal too
+EXTRA_ENV=NO_COLOR=1
+start k screen --offline -H "$TAP_TMP/h.db"
+EXTRA_ENV=
+S=k
+poll 10 offline_ok >/dev/null
+check "12: NO_COLOR: no colours on the screen" no_colour
+pid=$(ps -o pid= --ppid "$(pane '#{pane_pid}')" | tr -d ' ')
+[ -n "$pid" ] && kill -TERM "$pid"
+ended() { [ -n "$(status)" ]; }
+check "12: SIGTERM ends pgmltop" poll 10 ended
+check "12: after SIGTERM the terminal left the alternate screen" alt_left
+check "12: after SIGTERM the cursor is visible" cursor_on
+
+# 13. no usable terminal
+"$PGMLTOP_BIN" -H "$TAP_TMP/x.db" </dev/null >"$TAP_TMP/o" 2>"$TAP_TMP/e"
+rc=$?
+if [ "$rc" = 1 ] && grep -q '^pgmltop: .*--batch' "$TAP_TMP/e"; then
+	ok "13: stdout not a terminal: exit 1, the message mentions --batch"
+else
+	not_ok "13: stdout not a terminal: exit 1, the message mentions --batch"
+	echo "exit status $rc, stderr:" | diag
+	diag <"$TAP_TMP/e"
+fi
+start d dumb -H "$TAP_TMP/x.db"
+S=d
+check "13: TERM=dumb: exit 1" wait_exit 1
+dumb_said() { tm capture-pane -p -S - -t "$S" | grep -qF -- --batch; }
+check "13: TERM=dumb: the message mentions --batch" poll 2 dumb_said
+
+# 14. no server before the screen
+start c screen -h 127.0.0.1 -p 1 -H "$TAP_TMP/x.db"
+S=c
+check "14: unreachable server: exit 1" wait_exit 1
+refused_said() {
+	tm capture-pane -p -S - -t "$S" | grep -Eq '127\.0\.0\.1|port 1|running'
+}
+check "14: the message names the server or says it is not running" poll 2 refused_said
+
+echo "wall time $(($(date +%s) - started)) s" | diag
+done_testing
