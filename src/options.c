@@ -270,6 +270,7 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		pgt_err_set(err, "too many arguments, starting with '%s'", argv[optind]);
 		return -1;
 	}
+	o->interval_set = interval_set;
 	if (!interval_set)
 		o->interval = o->mode == MODE_COLLECT ? DEFAULT_COLLECT_INTERVAL : DEFAULT_INTERVAL;
 	if (o->output != NULL && o->mode != MODE_REPORT) {

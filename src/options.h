@@ -29,6 +29,7 @@ struct options {
 	struct conn_opts conn; /* strings borrowed from argv */
 	int prompt;            /* PROMPT_* */
 	double interval;       /* seconds */
+	int interval_set;      /* -s was given: it wins over saved settings */
 	long iterations;       /* 0: until stopped */
 	const char *history;   /* NULL: the default file */
 	int no_history;

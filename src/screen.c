@@ -22,6 +22,7 @@
 #include "run.h"
 #include "sampler.h"
 #include "sanitize.h"
+#include "settings.h"
 #include "store.h"
 #include "view.h"
 
@@ -60,7 +61,13 @@ struct screen {
 	int message_error;
 
 	int color;
+	int no_color; /* --no-color, NO_COLOR or the saved settings */
 	int utf8;
+	char *settings_path;
+	struct settings saved; /* as loaded: saved again only when something changed */
+	int interval_changed;  /* on the screen (+, -, s), not by -s */
+	int saved_color_changed; /* C on the screen, not --no-color */
+	int colors_ready;
 	int dirty;
 	int quit;
 
@@ -124,6 +131,22 @@ term_check(struct pgt_err *err)
 	return rc;
 }
 
+/* Colour on or off; colours are set up the first time they are turned on. */
+static void
+set_color(struct screen *s, int on)
+{
+	s->color = on && has_colors();
+	if (s->color && !s->colors_ready) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_BLACK, COLOR_CYAN);  /* column titles, key bar labels */
+		init_pair(2, COLOR_RED, -1);            /* errors */
+		init_pair(3, COLOR_CYAN, -1);           /* header figures */
+		init_pair(4, COLOR_BLACK, COLOR_GREEN); /* the selected row */
+		s->colors_ready = 1;
+	}
+}
+
 static int
 term_start(struct screen *s, struct pgt_err *err)
 {
@@ -159,15 +182,7 @@ term_start(struct screen *s, struct pgt_err *err)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	curs_set(0);
-	s->color = !s->o->no_color && has_colors();
-	if (s->color) {
-		start_color();
-		use_default_colors();
-		init_pair(1, COLOR_BLACK, COLOR_CYAN);  /* column titles, key bar labels */
-		init_pair(2, COLOR_RED, -1);            /* errors */
-		init_pair(3, COLOR_CYAN, -1);           /* header figures */
-		init_pair(4, COLOR_BLACK, COLOR_GREEN); /* the selected row */
-	}
+	set_color(s, !s->no_color);
 	return 0;
 }
 
@@ -501,6 +516,8 @@ static const char *const help_lines[] = {
 	"  space p       freeze the list (sampling goes on); again to go on",
 	"  + -           double / halve the interval",
 	"  s             type an interval in seconds",
+	"  C             colours on or off",
+	"Sort, order, interval and colours are saved when the screen quits.",
 	"  ? h F1        this help",
 	"",
 	"Columns: CALLS/S calls per second, TIME% share of the time of all statements,",
@@ -775,6 +792,7 @@ set_interval(struct screen *s, double v)
 	if (v > MAX_INTERVAL)
 		v = MAX_INTERVAL;
 	sampler_set_interval(s->sm, v);
+	s->interval_changed = 1;
 	set_message(s, 0, "interval %.1f s", v);
 }
 
@@ -946,6 +964,12 @@ key(struct screen *s, int ch)
 	case 'I':
 		view_reverse(&s->view);
 		break;
+	case 'C':
+		set_color(s, !s->color);
+		s->saved_color_changed = 1;
+		if (!s->color && !has_colors())
+			set_message(s, 0, "this terminal has no colours");
+		break;
 	case ' ':
 	case 'p':
 		if (s->offline) {
@@ -1004,6 +1028,41 @@ key(struct screen *s, int ch)
 		s->dirty = 0;
 		break;
 	}
+}
+
+/* ---- settings ---- */
+
+static void
+apply_settings(struct screen *s)
+{
+	int col = view_col_by_name(s->saved.sort);
+
+	if (col >= 0)
+		s->view.sort = (enum view_col)col;
+	s->view.reverse = s->saved.reverse;
+	s->no_color = s->o->no_color || !s->saved.color;
+}
+
+/* Save what the user changed; a failure is said on stderr (the screen is gone). */
+static void
+save_settings(struct screen *s)
+{
+	struct settings now = s->saved;
+	struct pgt_err err = {{0}};
+
+	if (s->settings_path == NULL)
+		return;
+	strlcpy_(now.sort, view_col_name(s->view.sort), sizeof now.sort);
+	now.reverse = s->view.reverse;
+	if (s->sm != NULL && s->interval_changed)
+		now.interval = sampler_interval(s->sm);
+	if (s->saved_color_changed)
+		now.color = s->color;
+	if (strcmp(now.sort, s->saved.sort) == 0 && now.reverse == s->saved.reverse &&
+	    now.interval == s->saved.interval && now.color == s->saved.color)
+		return;
+	if (settings_save(s->settings_path, &now, &err) < 0)
+		fprintf(stderr, "pgmltop: %s\n", err.msg);
 }
 
 /* ---- the loop ---- */
@@ -1088,12 +1147,20 @@ screen_run(const struct options *o)
 	char *password = NULL;
 	int status = 0, failed;
 
+	struct pgt_err settings_err = {{0}};
+	int settings_problems = 0;
+
 	memset(&s, 0, sizeof s);
 	s.o = o;
 	s.utf8 = screen_utf8 = locale_is_utf8();
 	s.offline = o->mode == MODE_OFFLINE;
 	view_init(&s.view);
 	run_install_signals();
+	settings_defaults(&s.saved);
+	s.settings_path = settings_path(&settings_err);
+	if (s.settings_path != NULL)
+		settings_problems = settings_load(s.settings_path, &s.saved, &settings_err);
+	apply_settings(&s);
 
 	if (s.offline) {
 		int found;
@@ -1136,11 +1203,17 @@ screen_run(const struct options *o)
 		store_close(s.st);
 		return 1;
 	}
+	if (s.sm != NULL && !o->interval_set && s.saved.interval > 0)
+		sampler_set_interval(s.sm, s.saved.interval);
+	if (settings_problems > 0 || s.settings_path == NULL)
+		set_message(&s, 1, "%s", settings_err.msg);
 	if (s.offline && s.srv.id == 0)
 		set_message(&s, 0, "the history %s holds no samples yet", store_path(s.st));
 	reload(&s);
 	status = loop(&s);
 	restore_terminal();
+	save_settings(&s);
+	free(s.settings_path);
 	view_free(&s.view);
 	store_stmt_history_free(&s.hist);
 	sampler_free(s.sm);

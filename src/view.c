@@ -27,6 +27,17 @@ view_col_name(enum view_col col)
 	return col >= 0 && col < COL_COUNT ? col_names[col] : "?";
 }
 
+int
+view_col_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < COL_COUNT; i++)
+		if (strcmp(col_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
 void
 view_init(struct view *v)
 {

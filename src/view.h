@@ -81,6 +81,8 @@ void view_scroll(struct view *v, int height);
 
 const struct view_row *view_selected(const struct view *v);
 const char *view_col_name(enum view_col col);
+/* The column of a name as view_col_name gives it; -1 when there is none. */
+int view_col_by_name(const char *name);
 /* The column's value of a row, for sorting (and tests). */
 double view_value(const struct view *v, const struct view_row *row, enum view_col col);
 

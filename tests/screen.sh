@@ -52,6 +52,7 @@ start() {
 		sh -c 'env "$@"; echo $? >"$0.tmp" && mv "$0.tmp" "$0" && exec sleep 120' \
 		"$TAP_TMP/$st_s.rc" $EXTRA_ENV \
 		TERM="$st_term" HOME="$TAP_TMP/home" XDG_DATA_HOME="$TAP_TMP/xdg" \
+		XDG_CONFIG_HOME="$TAP_TMP/config" PGMLTOP_CONFIG= \
 		LC_ALL="${LC_ALL:-C.UTF-8}" PGHOST="${PGHOST:-}" PGPORT="${PGPORT:-}" \
 		PGUSER="${PGUSER:-}" PGDATABASE="${PGDATABASE:-}" "$PGMLTOP_BIN" "$@"
 }
@@ -391,6 +392,40 @@ refused_said() {
 	tm capture-pane -p -S - -t "$S" | grep -Eq '127\.0\.0\.1|port 1|running'
 }
 check "14: the message names the server or says it is not running" poll 2 refused_said
+
+# 15. settings changed on the screen come back; -s wins over them
+CFG="$TAP_TMP/config/pgmltop/config"
+check "15: the screen saved its settings in XDG_CONFIG_HOME, mode 0600" \
+	test "$(stat -c %a "$CFG" 2>/dev/null)" = 600
+start p1 screen -H "$TAP_TMP/h.db"
+S=p1
+check "15: the interval saved at the last quit comes back (1.0s)" wait_row 0 "every 1.0s"
+keys '>'
+check "15: > sorts by MEAN_MS" wait_row 2 "Sort: MEAN_MS desc"
+keys '+'
+check "15: + doubles the interval" wait_row 0 "every 2.0s"
+keys q
+check "15: q ends pgmltop with status 0" wait_exit 0
+start p2 screen -H "$TAP_TMP/h.db"
+S=p2
+check "15: the sort column comes back" wait_row 2 "Sort: MEAN_MS desc"
+check "15: the interval comes back" wait_row 0 "every 2.0s"
+keys q
+check "15: q ends pgmltop with status 0 again" wait_exit 0
+start p3 screen -s 3 -H "$TAP_TMP/h.db"
+S=p3
+check "15: -s wins over the saved interval" wait_row 0 "every 3.0s"
+keys q
+check "15: q ends pgmltop with status 0 (-s)" wait_exit 0
+check "15: an interval given with -s is not saved" grep -q '^interval = 2$' "$CFG"
+printf 'sort = BOGUS\n' >"$CFG"
+start p4 screen -H "$TAP_TMP/h.db"
+S=p4
+check "15: a bad settings file is named with its line, defaults used" \
+	poll 10 has "config:1: unknown column"
+check "15: ... and the default sort is used" wait_row 2 "Sort: TIME% desc"
+keys q
+check "15: q ends pgmltop with status 0 (bad settings)" wait_exit 0
 
 echo "wall time $(($(date +%s) - started)) s" | diag
 done_testing

@@ -1,0 +1,233 @@
+#include "config.h"
+
+#include "settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "paths.h"
+
+#define SETTINGS_MAX_BYTES (64 * 1024)
+
+void
+settings_defaults(struct settings *c)
+{
+	memset(c, 0, sizeof *c);
+	strlcpy_(c->sort, "TIME%", sizeof c->sort);
+	c->reverse = 0;
+	c->interval = 0; /* 0: the mode's default */
+	c->color = 1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "off") == 0 || strcmp(v, "false") == 0 ||
+		 strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+known_column(const char *v)
+{
+	static const char *const cols[] = {"QUERYID",   "CALLS/S",  "TIME%",   "MEAN_MS", "MAX_MS",
+					   "ROWS/CALL", "SHR_READ", "SHR_HIT", "TEMP_WR", "QUERY"};
+	size_t i;
+
+	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		if (strcmp(v, cols[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+settings_parse(const char *text, const char *name, struct settings *c, struct pgt_err *err)
+{
+	char *copy = xstrdup(text), *line, *next;
+	int problems = 0, lineno = 0;
+
+	for (line = copy; line != NULL; line = next) {
+		char *key, *val, *eq;
+		const char *why = NULL;
+		double d;
+		int b;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			why = "expected key=value";
+		} else {
+			*eq = '\0';
+			val = trim(eq + 1);
+			key = trim(key);
+			if (strcmp(key, "sort") == 0) {
+				if (known_column(val))
+					strlcpy_(c->sort, val, sizeof c->sort);
+				else
+					why = "unknown column";
+			} else if (strcmp(key, "reverse") == 0) {
+				if (parse_bool(val, &b) == 0)
+					c->reverse = b;
+				else
+					why = "expected yes or no";
+			} else if (strcmp(key, "interval") == 0) {
+				if (parse_double(val, 0.5, 3600, &d) == 0)
+					c->interval = d;
+				else
+					why = "expected seconds from 0.5 to 3600";
+			} else if (strcmp(key, "color") == 0) {
+				if (parse_bool(val, &b) == 0)
+					c->color = b;
+				else
+					why = "expected yes or no";
+			} else {
+				why = "unknown setting";
+			}
+		}
+		if (why != NULL) {
+			if (problems++ == 0)
+				pgt_err_set(err, "%s:%d: %s (the line is ignored)", name, lineno, why);
+		}
+	}
+	free(copy);
+	return problems;
+}
+
+char *
+settings_format(const struct settings *c)
+{
+	struct strbuf sb = {0};
+
+	sb_add(&sb, "# pgmltop settings, saved when the screen quits\n");
+	sb_addf(&sb, "sort = %s\n", c->sort);
+	sb_addf(&sb, "reverse = %s\n", c->reverse ? "yes" : "no");
+	if (c->interval > 0)
+		sb_addf(&sb, "interval = %g\n", c->interval);
+	sb_addf(&sb, "color = %s\n", c->color ? "yes" : "no");
+	return sb_detach(&sb);
+}
+
+char *
+settings_path(struct pgt_err *err)
+{
+	const char *env = getenv("PGMLTOP_CONFIG");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+
+	if (env != NULL && env[0] != '\0')
+		return xstrdup(env);
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/pgmltop/config", xdg);
+	if (home == NULL || home[0] == '\0') {
+		pgt_err_set(err, "no home directory for the settings file: set XDG_CONFIG_HOME");
+		return NULL;
+	}
+	return xasprintf("%s/.config/pgmltop/config", home);
+}
+
+int
+settings_load(const char *path, struct settings *c, struct pgt_err *err)
+{
+	struct strbuf sb = {0};
+	char buf[4096];
+	ssize_t n;
+	int fd, problems;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		pgt_err_set(err, "cannot read the settings %s: %s (defaults used)", path,
+			    strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		if (sb.len + (size_t)n > SETTINGS_MAX_BYTES) {
+			pgt_err_set(err, "%s is larger than %d bytes: not a settings file (defaults "
+					 "used)",
+				    path, SETTINGS_MAX_BYTES);
+			close(fd);
+			sb_release(&sb);
+			return 1;
+		}
+		sb_addn(&sb, buf, (size_t)n);
+	}
+	close(fd);
+	if (n < 0) {
+		pgt_err_set(err, "cannot read the settings %s: %s (defaults used)", path,
+			    strerror(errno));
+		sb_release(&sb);
+		return 1;
+	}
+	if (memchr(sb_str(&sb), '\0', sb.len) != NULL) {
+		pgt_err_set(err, "%s is not a text file (defaults used)", path);
+		sb_release(&sb);
+		return 1;
+	}
+	problems = settings_parse(sb_str(&sb), path, c, err);
+	sb_release(&sb);
+	return problems;
+}
+
+int
+settings_save(const char *path, const struct settings *c, struct pgt_err *err)
+{
+	char *text = settings_format(c), *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	size_t len = strlen(text);
+	int fd, rc = -1;
+
+	if (paths_make_parent(path, err) < 0)
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pgt_err_set(err, "cannot save the settings in %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		pgt_err_set(err, "cannot save the settings in %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		pgt_err_set(err, "cannot save the settings in %s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	free(tmp);
+	return rc;
+}
