@@ -71,6 +71,9 @@ struct screen {
 	int dirty;
 	int quit;
 
+	FILE *key_timing; /* PGMLTOP_KEY_TIMING: one line per key, for make bench */
+	double key_at;    /* when the keys being answered arrived (monotonic), 0: none */
+
 	/* the drill-down pane */
 	int detail_scroll;
 	int64_t detail_id;
@@ -1102,6 +1105,12 @@ loop(struct screen *s)
 			break;
 		if (s->dirty)
 			draw(s);
+		if (s->key_at > 0 && s->key_timing != NULL) {
+			fprintf(s->key_timing, "key_to_screen_ms %.3f rows %d\n",
+				(now_mono() - s->key_at) * 1000, s->view.n_rows);
+			fflush(s->key_timing);
+		}
+		s->key_at = 0;
 		if (s->sm != NULL) {
 			double wake = sampler_wake(s->sm);
 
@@ -1116,6 +1125,8 @@ loop(struct screen *s)
 		}
 		if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 			return 1;
+		if (fds[0].revents & POLLIN)
+			s->key_at = now_mono();
 		while ((ch = getch()) != ERR)
 			key(s, ch);
 		if (s->sm != NULL) {
@@ -1209,8 +1220,12 @@ screen_run(const struct options *o)
 		set_message(&s, 1, "%s", settings_err.msg);
 	if (s.offline && s.srv.id == 0)
 		set_message(&s, 0, "the history %s holds no samples yet", store_path(s.st));
+	if (getenv("PGMLTOP_KEY_TIMING") != NULL && getenv("PGMLTOP_KEY_TIMING")[0] != '\0')
+		s.key_timing = fopen(getenv("PGMLTOP_KEY_TIMING"), "a");
 	reload(&s);
 	status = loop(&s);
+	if (s.key_timing != NULL)
+		fclose(s.key_timing);
 	restore_terminal();
 	save_settings(&s);
 	free(s.settings_path);
