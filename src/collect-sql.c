@@ -147,7 +147,10 @@ collect_sql_activity(int version_num)
 			 " backend_type, state, wait_event_type, wait_event,"
 			 " extract(epoch from backend_start), extract(epoch from xact_start),"
 			 " extract(epoch from query_start), extract(epoch from state_change),"
-			 " %s, left(query, %d)"
+			 " %s, left(query, %d),"
+			 /* costly on a busy lock table: only for sessions that wait for a lock */
+			 " CASE WHEN wait_event_type = 'Lock'"
+			 " THEN pg_catalog.pg_blocking_pids(pid)::text END"
 			 " FROM pg_catalog.pg_stat_activity"
 			 " WHERE pid <> pg_catalog.pg_backend_pid()",
 			 version_num >= 140000 ? "query_id" : "NULL::int8", ACTIVITY_QUERY_MAX);
@@ -284,12 +287,26 @@ collect_parse_clock(const struct pg_rows *r, struct snapshot *snap, struct pgt_e
 	return 0;
 }
 
+/* "{12,34}" (an int[] as text) to "12,34"; NULL for NULL or an empty array. */
+static char *
+blocking_list(const char *arr)
+{
+	size_t n;
+
+	if (arr == NULL)
+		return NULL;
+	if (*arr == '{')
+		arr++;
+	n = strcspn(arr, "}");
+	return n > 0 ? xstrndup(arr, n) : NULL;
+}
+
 int
 collect_parse_activity(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
 {
 	int i, n = 0;
 
-	if (shape(r, 15, "pg_stat_activity", err) < 0)
+	if (shape(r, 16, "pg_stat_activity", err) < 0)
 		return -1;
 	memset(&snap->sessions, 0, sizeof snap->sessions);
 	snap->activity = xcalloc((size_t)r->nrows, sizeof *snap->activity);
@@ -303,11 +320,9 @@ collect_parse_activity(const struct pg_rows *r, struct snapshot *snap, struct pg
 		snap->sessions.total++;
 		if (state == NULL)
 			continue; /* another role's session: state hidden */
-		if (strcmp(state, "idle") == 0) {
+		if (strcmp(state, "idle") == 0)
 			snap->sessions.idle++;
-			continue;
-		}
-		if (strncmp(state, "idle in transaction", 19) == 0)
+		else if (strncmp(state, "idle in transaction", 19) == 0)
 			snap->sessions.idle_in_xact++;
 		else if (strcmp(state, "active") == 0)
 			snap->sessions.active++;
@@ -330,6 +345,7 @@ collect_parse_activity(const struct pg_rows *r, struct snapshot *snap, struct pg
 		a->has_query_id = pg_rows_get(r, i, 13) != NULL;
 		a->query_id = get_i64(r, i, 13);
 		a->query = pg_rows_get(r, i, 14) ? sanitize_redact(pg_rows_get(r, i, 14)) : NULL;
+		a->blocked_by = blocking_list(pg_rows_get(r, i, 15));
 	}
 	snap->n_activity = n;
 	return 0;

@@ -26,6 +26,7 @@ enum cstate {
 	C_PROBE,   /* can pg_stat_statements be read? */
 	C_IDLE,    /* connected, no query running */
 	C_SAMPLE,  /* a sample step is running */
+	C_ADMIN,   /* pg_cancel_backend or pg_terminate_backend is running */
 };
 
 enum step { S_CLOCK, S_STMTS, S_TEXTS, S_ACTIVITY, S_DATABASE, S_CHECKPOINT, S_SETTINGS, S_DONE };
@@ -55,6 +56,8 @@ struct collector {
 	int announced;     /* COLLECT_CONNECTED was said for this connection */
 	int want_sample;   /* a sample was asked for while detecting again */
 	int texts_failing; /* reading texts failed; said once */
+	int admin_terminate; /* the queued admin command: 1 terminate, 0 cancel */
+	int admin_pid;       /* its backend, 0: none queued */
 	double texts_retry_at;
 	char last_pgss_error[256];
 
@@ -199,6 +202,7 @@ go_offline(struct collector *c, double now, const char *why)
 
 	pg_disconnect(c->pg);
 	drop_sample(c);
+	c->admin_pid = 0;
 	if (first) {
 		c->state = C_OFF;
 		return;
@@ -257,6 +261,7 @@ collect_deadline(const struct collector *c)
 	case C_COLUMNS:
 	case C_PROBE:
 	case C_SAMPLE:
+	case C_ADMIN:
 		/* the server's statement_timeout should end it first; this is for the network */
 		return c->query_started + c->timeout_ms / 1000.0 + 10.0;
 	default:
@@ -591,6 +596,56 @@ missing_ids(struct collector *c)
 	return sb_detach(&sb);
 }
 
+/* The queued cancel or terminate, when the connection is free. */
+static void
+send_admin(struct collector *c, double now)
+{
+	char pid[16];
+	const char *params[1] = {pid};
+
+	if (c->admin_pid == 0 || c->state != C_IDLE)
+		return;
+	snprintf(pid, sizeof pid, "%d", c->admin_pid);
+	if (send(c, now,
+		 c->admin_terminate ? "SELECT pg_catalog.pg_terminate_backend($1::int)"
+				    : "SELECT pg_catalog.pg_cancel_backend($1::int)",
+		 1, params) == 0)
+		c->state = C_ADMIN;
+	else
+		c->admin_pid = 0;
+}
+
+static void
+admin_done(struct collector *c, enum pg_event ev, struct pg_rows *r)
+{
+	const char *what = c->admin_terminate ? "terminate" : "cancel the query of";
+	const char *v = pg_rows_get(r, 0, 0);
+
+	if (ev == PG_EV_ERROR)
+		push(c, COLLECT_WARNING, "cannot %s backend %d: %s", what, c->admin_pid,
+		     pg_error(c->pg));
+	else if (v != NULL && v[0] == 't')
+		push(c, COLLECT_WARNING, "backend %d: %s", c->admin_pid,
+		     c->admin_terminate ? "terminated" : "query cancelled");
+	else
+		push(c, COLLECT_WARNING, "cannot %s backend %d: there is no such backend (it "
+					 "may have ended)",
+		     what, c->admin_pid);
+	c->admin_pid = 0;
+	c->state = C_IDLE;
+}
+
+int
+collect_admin(struct collector *c, int terminate, int pid, double now)
+{
+	if (!collect_connected(c) || pid <= 0 || c->admin_pid != 0)
+		return -1;
+	c->admin_terminate = terminate;
+	c->admin_pid = pid;
+	send_admin(c, now); /* now when the connection is free, else after the sample */
+	return 0;
+}
+
 /* Send the query of the current step, skipping steps that have nothing to do. */
 static void
 send_step(struct collector *c, double now)
@@ -642,6 +697,7 @@ send_step(struct collector *c, double now)
 			c->missing = NULL;
 			c->state = C_IDLE;
 			push(c, COLLECT_SAMPLE, "sample");
+			send_admin(c, now);
 			return;
 		}
 	}
@@ -852,6 +908,9 @@ collect_process(struct collector *c, short revents, double now)
 		case C_SAMPLE:
 			step_done(c, now, ev, r);
 			break;
+		case C_ADMIN:
+			admin_done(c, ev, r);
+			break;
 		default:
 			break;
 		}
@@ -861,7 +920,7 @@ collect_process(struct collector *c, short revents, double now)
 	}
 	if (dl > 0 && now > dl && (c->state == C_CONNECTING || c->state == C_DETECT ||
 				   c->state == C_COLUMNS || c->state == C_PROBE ||
-				   c->state == C_SAMPLE)) {
+				   c->state == C_SAMPLE || c->state == C_ADMIN)) {
 		if (!c->ever_connected) {
 			push(c, COLLECT_FAILED, "cannot connect: no answer from the server in %.0f s "
 						"(%s)",
@@ -879,13 +938,13 @@ collect_process(struct collector *c, short revents, double now)
 int
 collect_connected(const struct collector *c)
 {
-	return c->state == C_IDLE || c->state == C_SAMPLE;
+	return c->state == C_IDLE || c->state == C_SAMPLE || c->state == C_ADMIN;
 }
 
 int
 collect_sampling(const struct collector *c)
 {
-	return c->state == C_SAMPLE ||
+	return c->state == C_SAMPLE || c->state == C_ADMIN ||
 	       (c->want_sample &&
 		(c->state == C_DETECT || c->state == C_COLUMNS || c->state == C_PROBE));
 }

@@ -69,6 +69,13 @@ int collect_needs_password(const struct collector *c);
 
 const struct server_info *collect_server(const struct collector *c);
 
+/*
+ * Cancel the query of a backend (terminate 0) or end it (1), when the connection is free.
+ * The outcome comes as a COLLECT_WARNING message, refusals included. -1 when not
+ * connected or another one is queued.
+ */
+int collect_admin(struct collector *c, int terminate, int pid, double now);
+
 /* These query ids have their texts stored: do not fetch them again. */
 void collect_texts_known(struct collector *c, const int64_t *ids, int n);
 

@@ -509,3 +509,9 @@ sampler_server_id(const struct sampler *s)
 {
 	return s->server_id;
 }
+
+int
+sampler_admin(struct sampler *s, int terminate, int pid)
+{
+	return collect_admin(s->col, terminate, pid, now_mono());
+}

@@ -59,6 +59,9 @@ const struct snapshot *sampler_snapshot(const struct sampler *s);
 const struct delta_set *sampler_delta(const struct sampler *s);
 const struct server_info *sampler_server(const struct sampler *s);
 int64_t sampler_server_id(const struct sampler *s); /* 0 when not in the history */
+/* Cancel (0) or terminate (1) a backend; the outcome is said. -1 when not possible now. */
+int sampler_admin(struct sampler *s, int terminate, int pid);
+
 /* A statement's text from the samples or the history, or NULL; borrowed. */
 const char *sampler_text(struct sampler *s, int64_t queryid);
 

@@ -27,8 +27,8 @@
 #include "view.h"
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
-enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP };
-enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL };
+enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS };
+enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
 
 static const char *const window_names[WIN_COUNT] = {"last interval", "last hour", "last day",
 						    "last 7 days"};
@@ -73,6 +73,15 @@ struct screen {
 
 	FILE *key_timing; /* PGMLTOP_KEY_TIMING: one line per key, for make bench */
 	double key_at;    /* when the keys being answered arrived (monotonic), 0: none */
+
+	/* the sessions pane */
+	int sess_sel;     /* index into the lines drawn */
+	int sess_top;
+	int sess_pid;     /* the selected session, kept across refreshes */
+	int show_idle;
+	int confirm_pid;  /* the backend the confirmation is about */
+	int confirm_terminate;
+	enum pane back_to; /* where Esc goes from the statement pane */
 
 	/* the drill-down pane */
 	int detail_scroll;
@@ -505,7 +514,7 @@ draw_list(struct screen *s)
 }
 
 static const char *const help_lines[] = {
-	"pgmltop help: the statement list",
+	"pgmltop help",
 	"",
 	"  q, F10        quit (in a pane: back to the list)",
 	"  Up/Down j/k   move the selection; PgUp/PgDn, Home/End (g/G)",
@@ -522,6 +531,10 @@ static const char *const help_lines[] = {
 	"  C             colours on or off",
 	"Sort, order, interval and colours are saved when the screen quits.",
 	"  ? h F1        this help",
+	"  Tab 2 / 1     the sessions screen / the statements",
+	"Sessions: longest first, a blocked session under its blocker; i shows idle",
+	"ones; c cancels the selected session's query, K (F9) terminates it, after",
+	"a y to confirm; Enter opens the statement it runs (by query id).",
 	"",
 	"Columns: CALLS/S calls per second, TIME% share of the time of all statements,",
 	"MEAN_MS and MAX_MS execution time (MAX_MS since the entry began), ROWS/CALL,",
@@ -729,9 +742,9 @@ draw_detail(struct screen *s)
 static void
 draw_footer(struct screen *s)
 {
-	static const char *const keys[][2] = {{"F1", "Help"},  {"F3", "Filter"}, {"F5", "Window"},
-					      {"F6", "Sort"},  {"Enter", "Detail"}, {"p", "Freeze"},
-					      {"F10", "Quit"}};
+	static const char *const keys[][2] = {{"F1", "Help"},	   {"F3", "Filter"}, {"F5", "Window"},
+					      {"F6", "Sort"},	   {"Tab", "Sessions"}, {"Enter", "Detail"},
+					      {"p", "Freeze"},	   {"F10", "Quit"}};
 	attr_t key = s->color ? COLOR_PAIR(1) : A_REVERSE;
 	int x = 0;
 	size_t i;
@@ -753,9 +766,273 @@ draw_footer(struct screen *s)
 		put_line(s, LINES - 2, 0, "Filter: %s", s->input);
 	else if (s->prompt == PROMPT_INTERVAL)
 		put_line(s, LINES - 2, 0, "Interval (seconds): %s", s->input);
+	else if (s->prompt == PROMPT_CONFIRM)
+		put_line(s, LINES - 2, A_BOLD, "%s backend %d? y to confirm, any other key to keep it",
+			 s->confirm_terminate ? "Terminate" : "Cancel the query of", s->confirm_pid);
 	else if (s->message[0])
 		put_line(s, LINES - 2, s->message_error ? (s->color ? COLOR_PAIR(2) : A_BOLD) : 0,
 			 "%s", s->message);
+}
+
+/* ---- the sessions pane ---- */
+
+struct sess_line {
+	const struct activity_row *a;
+	int depth;
+	double seconds; /* how long it has been in its state */
+};
+
+static double
+sess_seconds(const struct activity_row *a, double now)
+{
+	double since = 0;
+
+	if (a->state != NULL && strcmp(a->state, "active") == 0)
+		since = a->query_start;
+	else if (a->state != NULL && strncmp(a->state, "idle in transaction", 19) == 0)
+		since = a->xact_start > 0 ? a->xact_start : a->state_change;
+	else
+		since = a->state_change;
+	return since > 0 && now > since ? now - since : 0;
+}
+
+static int
+blocked_by(const struct activity_row *a, int pid)
+{
+	const char *p = a->blocked_by;
+
+	while (p != NULL && *p) {
+		if (atoi(p) == pid)
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+static const struct sess_line *sorting_lines;
+
+static int
+cmp_seconds(const void *a, const void *b)
+{
+	const struct sess_line *x = &sorting_lines[*(const int *)a];
+	const struct sess_line *y = &sorting_lines[*(const int *)b];
+
+	if (x->seconds != y->seconds)
+		return x->seconds < y->seconds ? 1 : -1;
+	return x->a->pid - y->a->pid;
+}
+
+/* Append a session, then the sessions it blocks, one level deeper. */
+static void
+sess_emit(struct sess_line *all, const int *order, int n, int i, int depth, char *done,
+	  struct sess_line *out, int *n_out)
+{
+	int k;
+
+	if (done[i])
+		return;
+	done[i] = 1;
+	out[*n_out] = all[i];
+	out[(*n_out)++].depth = depth;
+	for (k = 0; k < n; k++)
+		if (!done[order[k]] && blocked_by(all[order[k]].a, all[i].a->pid))
+			sess_emit(all, order, n, order[k], depth + 1, done, out, n_out);
+}
+
+/*
+ * The sessions to show, longest first, each blocked session under the one blocking it.
+ * Returns how many; *out is the caller's to free.
+ */
+static int
+sess_build(struct screen *s, struct sess_line **out)
+{
+	const struct snapshot *snap = s->sm ? sampler_snapshot(s->sm) : NULL;
+	struct sess_line *all;
+	int *order, i, k, n = 0, n_out = 0;
+	char *done;
+
+	*out = NULL;
+	if (snap == NULL || snap->n_activity == 0)
+		return 0;
+	all = xcalloc((size_t)snap->n_activity, sizeof *all);
+	for (i = 0; i < snap->n_activity; i++) {
+		const struct activity_row *a = &snap->activity[i];
+
+		if (!s->show_idle && a->state != NULL && strcmp(a->state, "idle") == 0)
+			continue;
+		all[n].a = a;
+		all[n++].seconds = sess_seconds(a, snap->ts);
+	}
+	order = xcalloc((size_t)(n ? n : 1), sizeof *order);
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	sorting_lines = all;
+	if (n > 1)
+		qsort(order, (size_t)n, sizeof *order, cmp_seconds);
+	sorting_lines = NULL;
+	done = xcalloc((size_t)(n ? n : 1), 1);
+	*out = xcalloc((size_t)(n ? n : 1), sizeof **out);
+	/* roots: not blocked by a session shown here */
+	for (k = 0; k < n; k++) {
+		int blocked = 0, j;
+
+		for (j = 0; j < n && !blocked; j++)
+			blocked = j != order[k] && blocked_by(all[order[k]].a, all[j].a->pid);
+		if (!blocked)
+			sess_emit(all, order, n, order[k], 0, done, *out, &n_out);
+	}
+	for (k = 0; k < n; k++) /* what is left waits in a cycle (a deadlock) */
+		sess_emit(all, order, n, order[k], 0, done, *out, &n_out);
+	free(done);
+	free(order);
+	free(all);
+	return n_out;
+}
+
+static void
+fmt_seconds(char *buf, size_t size, double t)
+{
+	if (t < 60)
+		snprintf(buf, size, "%.1fs", t);
+	else if (t < 3600)
+		snprintf(buf, size, "%dm%02ds", (int)t / 60, (int)t % 60);
+	else if (t < 86400)
+		snprintf(buf, size, "%dh%02dm", (int)t / 3600, (int)t % 3600 / 60);
+	else
+		snprintf(buf, size, "%dd%02dh", (int)(t / 86400), (int)t % 86400 / 3600);
+}
+
+static int
+sess_height(void)
+{
+	return LINES - 6 > 0 ? LINES - 6 : 0;
+}
+
+static void
+draw_sessions(struct screen *s)
+{
+	attr_t title = s->color ? COLOR_PAIR(1) : A_REVERSE;
+	attr_t sel = s->color ? COLOR_PAIR(4) : A_REVERSE;
+	struct sess_line *l;
+	int n = sess_build(s, &l), i, height = sess_height();
+
+	/* the selection follows its session */
+	for (i = 0; i < n; i++)
+		if (l[i].a->pid == s->sess_pid) {
+			s->sess_sel = i;
+			break;
+		}
+	if (s->sess_sel >= n)
+		s->sess_sel = n - 1;
+	if (s->sess_sel < 0)
+		s->sess_sel = 0;
+	s->sess_pid = n > 0 ? l[s->sess_sel].a->pid : 0;
+	if (s->sess_sel < s->sess_top)
+		s->sess_top = s->sess_sel;
+	if (height > 0 && s->sess_sel >= s->sess_top + height)
+		s->sess_top = s->sess_sel - height + 1;
+
+	put_line(s, 2, 0, "Sessions: %d shown, idle ones %s (i)  longest first, blocked ones under "
+			  "their blocker",
+		 n, s->show_idle ? "shown" : "hidden");
+	put_line(s, 3, title, "%7s %-12s %-12s %-14s %-16s %9s %20s  %s", "PID", "USER",
+		 "DATABASE", "STATE", "WAIT", "DURATION", "QUERYID", "QUERY");
+	for (i = 0; i < height && s->sess_top + i < n; i++) {
+		const struct sess_line *x = &l[s->sess_top + i];
+		const struct activity_row *a = x->a;
+		char dur[32], wait[64], qid[32], indent[40];
+		int d;
+
+		fmt_seconds(dur, sizeof dur, x->seconds);
+		if (a->wait_event_type != NULL)
+			snprintf(wait, sizeof wait, "%s:%s", a->wait_event_type,
+				 a->wait_event ? a->wait_event : "");
+		else
+			wait[0] = '\0';
+		if (a->has_query_id && a->query_id != 0)
+			snprintf(qid, sizeof qid, "%lld", (long long)a->query_id);
+		else
+			qid[0] = '\0';
+		indent[0] = '\0';
+		for (d = 0; d < x->depth && d < 8; d++)
+			strcat(indent, d + 1 == x->depth ? "`- " : "   ");
+		{
+			/* each field from the server made safe and cut to its column */
+			char *user = sanitize_line(a->usename ? a->usename : "", 12, s->utf8);
+			char *db = sanitize_line(a->datname ? a->datname : "", 12, s->utf8);
+			char *st = sanitize_line(a->state ? a->state : "", 14, s->utf8);
+			char *w = sanitize_line(wait, 16, s->utf8);
+			char *q = sanitize_line(a->query ? a->query : "", 0, s->utf8);
+
+			put_line(s, 4 + i, s->sess_top + i == s->sess_sel ? sel : 0,
+				 "%7d %-12s %-12s %-14s %-16s %9s %20s  %s%s", a->pid, user, db, st,
+				 w, dur, qid, indent, q);
+			free(user);
+			free(db);
+			free(st);
+			free(w);
+			free(q);
+		}
+	}
+	if (n == 0 && height > 0)
+		put_line(s, 4, 0, "%s",
+			 s->sm == NULL ? "(sessions are shown live only: not with --offline)"
+				       : "(no sessions to show: i shows idle ones)");
+	free(l);
+}
+
+static const struct activity_row *
+sess_selected(struct screen *s)
+{
+	const struct snapshot *snap = s->sm ? sampler_snapshot(s->sm) : NULL;
+	int i;
+
+	for (i = 0; snap != NULL && i < snap->n_activity; i++)
+		if (snap->activity[i].pid == s->sess_pid)
+			return &snap->activity[i];
+	return NULL;
+}
+
+static void
+sess_confirm(struct screen *s, int terminate)
+{
+	const struct activity_row *a = sess_selected(s);
+
+	if (a == NULL) {
+		set_message(s, 1, "no session selected");
+		return;
+	}
+	s->confirm_pid = a->pid;
+	s->confirm_terminate = terminate;
+	s->prompt = PROMPT_CONFIRM;
+	s->input[0] = '\0';
+}
+
+/* Enter on a session: the pane of the statement it runs, found by query id. */
+static void
+sess_open_statement(struct screen *s)
+{
+	const struct activity_row *a = sess_selected(s);
+
+	if (a == NULL || !a->has_query_id || a->query_id == 0) {
+		set_message(s, 1, "this session has no query id (PostgreSQL 14 and later, with "
+				  "compute_query_id): no statement to open");
+		return;
+	}
+	if (!view_select_id(&s->view, a->query_id) && s->st != NULL && s->win != WIN_DAY) {
+		s->win = WIN_DAY; /* not in this interval: look at the last day */
+		reload(s);
+	}
+	if (!view_select_id(&s->view, a->query_id)) {
+		set_message(s, 1, "statement %lld is not in the %s list%s", (long long)a->query_id,
+			    window_names[s->win], s->view.pattern ? " (a filter is on)" : "");
+		return;
+	}
+	s->pane = PANE_DETAIL;
+	s->back_to = PANE_SESSIONS;
+	s->detail_scroll = 0;
 }
 
 static void
@@ -771,6 +1048,10 @@ draw(struct screen *s)
 	case PANE_DETAIL:
 		draw_detail(s);
 		break;
+	case PANE_SESSIONS:
+		draw_header(s);
+		draw_sessions(s);
+		break;
 	default:
 		draw_header(s);
 		draw_list(s);
@@ -780,6 +1061,7 @@ draw(struct screen *s)
 	refresh();
 	s->dirty = 0;
 }
+
 
 /* ---- keys ---- */
 
@@ -819,6 +1101,21 @@ key_prompt(struct screen *s, int ch)
 {
 	size_t len = strlen(s->input);
 
+	if (s->prompt == PROMPT_CONFIRM) {
+		s->prompt = PROMPT_NONE;
+		s->dirty = 1;
+		if (ch != 'y' && ch != 'Y') {
+			set_message(s, 0, "backend %d left alone", s->confirm_pid);
+			return;
+		}
+		if (sampler_admin(s->sm, s->confirm_terminate, s->confirm_pid) < 0)
+			set_message(s, 1, "not connected (or a request is still running): try again");
+		else
+			set_message(s, 0, "asked the server to %s backend %d",
+				    s->confirm_terminate ? "terminate" : "cancel the query of",
+				    s->confirm_pid);
+		return;
+	}
 	if (ch == 27) { /* Esc */
 		if (s->prompt == PROMPT_FILTER) {
 			view_set_filter(&s->view, NULL, s->utf8);
@@ -896,7 +1193,86 @@ key(struct screen *s, int ch)
 	if (s->pane == PANE_HELP) {
 		if (ch == 'q' || ch == 27 || ch == KEY_F(10) || ch == '?' || ch == 'h' ||
 		    ch == KEY_F(1))
+			s->pane = s->back_to;
+		return;
+	}
+	if (s->pane == PANE_SESSIONS) {
+		int spage = sess_height() > 1 ? sess_height() - 1 : 1;
+
+		switch (ch) {
+		case 'q':
+		case KEY_F(10):
+			s->quit = 1;
+			return;
+		case KEY_UP:
+		case 'k':
+			s->sess_sel--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			s->sess_sel++;
+			break;
+		case KEY_PPAGE:
+			s->sess_sel -= spage;
+			break;
+		case KEY_NPAGE:
+			s->sess_sel += spage;
+			break;
+		case KEY_HOME:
+		case 'g':
+			s->sess_sel = 0;
+			break;
+		case KEY_END:
+		case 'G':
+			s->sess_sel = 1 << 20;
+			break;
+		case 'i':
+			s->show_idle = !s->show_idle;
+			break;
+		case 'c':
+			sess_confirm(s, 0);
+			break;
+		case 'K':
+		case KEY_F(9):
+			sess_confirm(s, 1);
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+			sess_open_statement(s);
+			break;
+		case '\t':
+		case '1':
+		case 27:
 			s->pane = PANE_LIST;
+			break;
+		case '?':
+		case 'h':
+		case KEY_F(1):
+			s->back_to = PANE_SESSIONS;
+			s->pane = PANE_HELP;
+			break;
+		case ' ':
+		case 'p':
+			s->frozen = !s->frozen;
+			break;
+		default:
+			s->dirty = 0;
+			return;
+		}
+		/* the selection moves by index: remember which session it is on now */
+		s->sess_pid = -1;
+		{
+			struct sess_line *l;
+			int n = sess_build(s, &l);
+
+			if (s->sess_sel >= n)
+				s->sess_sel = n - 1;
+			if (s->sess_sel < 0)
+				s->sess_sel = 0;
+			s->sess_pid = n > 0 ? l[s->sess_sel].a->pid : 0;
+			free(l);
+		}
 		return;
 	}
 	if (s->pane == PANE_DETAIL) {
@@ -905,7 +1281,7 @@ key(struct screen *s, int ch)
 		case 27:
 		case KEY_F(10):
 		case KEY_LEFT:
-			s->pane = PANE_LIST;
+			s->pane = s->back_to;
 			break;
 		case KEY_UP:
 		case 'k':
@@ -1016,13 +1392,24 @@ key(struct screen *s, int ch)
 	case KEY_ENTER:
 		if (view_selected(&s->view) != NULL) {
 			s->pane = PANE_DETAIL;
+			s->back_to = PANE_LIST;
 			s->detail_scroll = 0;
 		}
 		break;
 	case '?':
 	case 'h':
 	case KEY_F(1):
+		s->back_to = PANE_LIST;
 		s->pane = PANE_HELP;
+		break;
+	case '\t':
+	case '2':
+		if (s->offline)
+			set_message(s, 0, "offline: the sessions screen needs a server");
+		else
+			s->pane = PANE_SESSIONS;
+		break;
+	case '1':
 		break;
 	case 27:
 		s->message[0] = '\0';

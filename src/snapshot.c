@@ -24,6 +24,7 @@ snapshot_free(struct snapshot *snap)
 		free(a->wait_event_type);
 		free(a->wait_event);
 		free(a->query);
+		free(a->blocked_by);
 	}
 	for (i = 0; i < snap->n_databases; i++)
 		free(snap->databases[i].datname);

@@ -58,6 +58,7 @@ struct activity_row {
 	char *wait_event_type;
 	char *wait_event;
 	char *query; /* literal text, passwords redacted; NULL when hidden */
+	char *blocked_by; /* pids holding the lock it waits for, "12,34"; NULL: none */
 	double backend_start;
 	double xact_start;
 	double query_start;
@@ -133,7 +134,7 @@ struct snapshot {
 	int n_stmts;
 	int n_hidden; /* entries whose queryid the role may not see */
 
-	struct activity_row *activity;
+	struct activity_row *activity; /* client sessions whose state can be seen, idle too */
 	int n_activity;
 	struct session_counts sessions;
 

@@ -685,8 +685,12 @@ write_activity(struct store *st, int64_t sample_id, const struct snapshot *snap,
 
 	for (i = 0; i < snap->n_activity; i++) {
 		const struct activity_row *a = &snap->activity[i];
-		sqlite3_stmt *s = prep(st, Q_ACTIVITY, err);
+		sqlite3_stmt *s;
 
+		/* idle sessions are counted in the sample, not kept one by one */
+		if (a->state != NULL && strcmp(a->state, "idle") == 0)
+			continue;
+		s = prep(st, Q_ACTIVITY, err);
 		if (s == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, sample_id);

@@ -351,3 +351,27 @@ view_selected(const struct view *v)
 		return NULL;
 	return &v->rows[v->shown[v->selected]];
 }
+
+int
+view_select_id(struct view *v, int64_t queryid)
+{
+	int i, nested = -1;
+
+	for (i = 0; i < v->n_shown; i++) {
+		const struct batch_row *r = &v->rows[v->shown[i]].r;
+
+		if (r->queryid != queryid)
+			continue;
+		if (r->toplevel) {
+			select_at(v, i);
+			return 1;
+		}
+		if (nested < 0)
+			nested = i;
+	}
+	if (nested >= 0) {
+		select_at(v, nested);
+		return 1;
+	}
+	return 0;
+}

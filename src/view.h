@@ -80,6 +80,8 @@ void view_end(struct view *v);
 void view_scroll(struct view *v, int height);
 
 const struct view_row *view_selected(const struct view *v);
+/* Select a statement by query id (a top-level one first); 0 when it is not shown. */
+int view_select_id(struct view *v, int64_t queryid);
 const char *view_col_name(enum view_col col);
 /* The column of a name as view_col_name gives it; -1 when there is none. */
 int view_col_by_name(const char *name);

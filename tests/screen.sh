@@ -427,5 +427,67 @@ check "15: ... and the default sort is used" wait_row 2 "Sort: TIME% desc"
 keys q
 check "15: q ends pgmltop with status 0 (bad settings)" wait_exit 0
 
+# 16. the sessions screen: a blocked session under its blocker, cancel with confirmation
+pg_psql -c "CREATE TABLE IF NOT EXISTS screen_lock (id int PRIMARY KEY, v int)" \
+	-c "INSERT INTO screen_lock VALUES (1, 0) ON CONFLICT DO NOTHING" >/dev/null
+bg_start holder psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "BEGIN" -c "UPDATE screen_lock SET v = v + 1 WHERE id = 1" \
+	-c "SELECT pg_sleep(60) AS holder_sleeps" -c "COMMIT"
+holder_in() { [ "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%holder_sleeps%' AND pid <> pg_backend_pid()")" = 1 ]; }
+poll 10 holder_in >/dev/null
+bg_start waiter psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "UPDATE screen_lock SET v = v + 2 WHERE id = 1 /* waiter */"
+start se screen -s 1 -H "$TAP_TMP/h.db"
+S=se
+check "16: connected" wait_row 0 "[connected]"
+keys Tab
+check "16: Tab opens the sessions screen" wait_row 2 "Sessions:"
+check "16: the sessions header" wait_row 3 "PID USER"
+blocked_shown() {
+	screen | grep -q 'holder_sleeps' && screen | grep -q 'Lock:.*`- UPDATE screen_lock'
+}
+check "16: the waiting session is shown under the one holding the lock" poll 10 blocked_shown
+holder_pid=$(pg_value "SELECT pid FROM pg_stat_activity WHERE query LIKE '%holder_sleeps%' AND pid <> pg_backend_pid()")
+# select the holder: it is the longest-running root, the first line
+keys Home c
+check "16: c asks to confirm, naming the backend" poll 5 has "Cancel the query of backend $holder_pid?"
+keys n
+check "16: another key leaves it alone" poll 5 has "backend $holder_pid left alone"
+check "16: ... and the holder still runs" holder_in
+keys c y
+check "16: y cancels: the server says so" poll 10 has "backend $holder_pid: query cancelled"
+check "16: the holder's query was cancelled" \
+	poll 10 grep -q "canceling statement due to user request" "$TAP_TMP/holder.err"
+check "16: the waiter got its lock and ended" poll 10 test -e "$TAP_TMP/waiter.rc"
+keys 1
+check "16: 1 goes back to the statements" wait_row 3 "QUERYID"
+keys q
+check "16: q ends pgmltop with status 0" wait_exit 0
+
+# 17. a role that may not signal other roles' backends: refused with the server's reason
+pg_psql -c "DROP ROLE IF EXISTS weak" -c "CREATE ROLE weak LOGIN" \
+	-c "GRANT pg_read_all_stats TO weak" >/dev/null
+bg_start sleeper psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "SELECT pg_sleep(30) AS sleeper_sleeps"
+EXTRA_ENV=PGUSER=weak
+start sw screen -s 1 -U weak -H "$TAP_TMP/weak.db"
+EXTRA_ENV=
+S=sw
+check "17: connected as weak" wait_row 0 "[connected]"
+keys Tab
+check "17: the sleeping session is listed" poll 10 has "sleeper_sleeps"
+keys Home c y
+check "17: the refusal is shown with the server's reason" \
+	poll 10 has "cannot cancel the query of backend"
+# PostgreSQL says "must be a superuser ..." for a superuser's backend, "permission
+# denied ..." for another role's
+refusal_reason() { screen | grep -Eq 'cannot cancel the query of backend [0-9]+: (must be|permission denied)'; }
+check "17: ... it gives the server's reason" poll 5 refusal_reason
+check "17: the session still runs" \
+	test "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%sleeper_sleeps%' AND pid <> pg_backend_pid()")" = 1
+keys q
+check "17: q ends pgmltop with status 0" wait_exit 0
+kill "$(bg_pid sleeper)" 2>/dev/null
+
 echo "wall time $(($(date +%s) - started)) s" | diag
 done_testing

@@ -477,9 +477,10 @@ collect_parse_clock_row(void **state)
 	rows_free(r);
 }
 
-#define ACT(pid, bt, state, wtype, qid, query)                                                  \
+#define ACTB(pid, bt, state, wtype, qid, query, blocked)                                       \
 	pid, "app", "alice", "psql", "10.0.0.7", bt, state, wtype, wtype ? "relation" : NULL,     \
-		"1700000000", NULL, "1700000100", "1700000100.5", qid, query
+		"1700000000", NULL, "1700000100", "1700000100.5", qid, query, blocked
+#define ACT(pid, bt, state, wtype, qid, query) ACTB(pid, bt, state, wtype, qid, query, NULL)
 
 static void
 collect_parse_activity_rows(void **state)
@@ -489,15 +490,15 @@ collect_parse_activity_rows(void **state)
 		ACT("102", "client backend", "idle", NULL, NULL, "COMMIT"),
 		ACT("103", "client backend", "idle in transaction", NULL, NULL, "BEGIN"),
 		ACT("104", "client backend", "idle in transaction (aborted)", NULL, NULL, "x"),
-		ACT("105", "client backend", "active", "Lock", "-5",
-		    "ALTER ROLE bob PASSWORD 'hunter2'"),
+		ACTB("105", "client backend", "active", "Lock", "-5",
+		     "ALTER ROLE bob PASSWORD 'hunter2'", "{101,109}"),
 		ACT("106", "autovacuum worker", "active", NULL, NULL, "autovacuum: VACUUM t"),
 		ACT("107", "client backend", NULL, NULL, NULL, NULL),
 		ACT("108", "walsender", "active", NULL, NULL, "START_REPLICATION"),
 		ACT("109", "client backend", "active", "LWLock", NULL, "SELECT 2"),
 		ACT("110", NULL, NULL, NULL, NULL, NULL),
 	};
-	struct pg_rows *r = rows_new(15, 10, cells);
+	struct pg_rows *r = rows_new(16, 10, cells);
 	struct pgt_err err = {{0}};
 	struct snapshot snap;
 	const struct activity_row *a;
@@ -511,17 +512,23 @@ collect_parse_activity_rows(void **state)
 	assert_int_equal(snap.sessions.idle_in_xact, 2);
 	assert_int_equal(snap.sessions.waiting, 1);
 	assert_int_equal(snap.sessions.total, 7);
-	assert_int_equal(snap.n_activity, 5);
+	/* every client session whose state can be seen, idle ones too */
+	assert_int_equal(snap.n_activity, 6);
 	assert_int_equal(snap.activity[0].pid, 101);
-	assert_int_equal(snap.activity[1].pid, 103);
-	assert_int_equal(snap.activity[2].pid, 104);
-	assert_int_equal(snap.activity[3].pid, 105);
-	assert_int_equal(snap.activity[4].pid, 109);
+	assert_int_equal(snap.activity[1].pid, 102);
+	assert_int_equal(snap.activity[2].pid, 103);
+	assert_int_equal(snap.activity[3].pid, 104);
+	assert_int_equal(snap.activity[4].pid, 105);
+	assert_int_equal(snap.activity[5].pid, 109);
 	for (i = 0; i < snap.n_activity; i++) {
 		assert_non_null(snap.activity[i].backend_type);
 		assert_string_equal(snap.activity[i].backend_type, "client backend");
-		assert_string_not_equal(snap.activity[i].state, "idle");
+		assert_non_null(snap.activity[i].state);
 	}
+	/* the lock waiter knows who blocks it; the others are blocked by no one */
+	assert_non_null(snap.activity[4].blocked_by);
+	assert_string_equal(snap.activity[4].blocked_by, "101,109");
+	assert_null(snap.activity[0].blocked_by);
 	a = &snap.activity[0];
 	assert_string_equal(a->datname, "app");
 	assert_string_equal(a->usename, "alice");
@@ -536,7 +543,7 @@ collect_parse_activity_rows(void **state)
 	assert_string_equal(a->query, "SELECT 1");
 	a = &snap.activity[1];
 	assert_int_equal(a->has_query_id, 0);
-	a = &snap.activity[3];
+	a = &snap.activity[4];
 	assert_int_equal(a->query_id, -5);
 	assert_string_equal(a->wait_event_type, "Lock");
 	assert_string_equal(a->wait_event, "relation");
@@ -689,7 +696,7 @@ collect_parse_wrong_shape(void **state)
 	} cases[] = {
 		{collect_parse_statements, N_RESULT, "pg_stat_statements"},
 		{collect_parse_clock, 4, "clock"},
-		{collect_parse_activity, 15, "pg_stat_activity"},
+		{collect_parse_activity, 16, "pg_stat_activity"},
 		{collect_parse_database, 18, "pg_stat_database"},
 		{collect_parse_checkpoint, 6, "checkpoint"},
 		{collect_parse_settings, 5, "pg_settings"},
