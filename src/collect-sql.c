@@ -183,6 +183,12 @@ collect_sql_settings(void)
 	return "SELECT name, setting, unit, source, pending_restart FROM pg_catalog.pg_settings";
 }
 
+const char *
+collect_sql_roles(void)
+{
+	return "SELECT oid, rolname FROM pg_catalog.pg_roles";
+}
+
 /* ---- parsing ---- */
 
 static int64_t
@@ -449,5 +455,24 @@ collect_parse_texts(const struct pg_rows *r, struct snapshot *snap, struct pgt_e
 		n++;
 	}
 	snap->n_texts = n;
+	return 0;
+}
+
+int
+collect_parse_roles(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	int i, n = 0;
+
+	if (shape(r, 2, "pg_roles", err) < 0)
+		return -1;
+	snap->roles = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *snap->roles);
+	for (i = 0; i < r->nrows; i++) {
+		if (pg_rows_get(r, i, 0) == NULL || pg_rows_get(r, i, 1) == NULL)
+			continue;
+		snap->roles[n].oid = (uint32_t)get_i64(r, i, 0);
+		snap->roles[n].name = get_str(r, i, 1);
+		n++;
+	}
+	snap->n_roles = n;
 	return 0;
 }

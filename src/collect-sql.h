@@ -29,6 +29,7 @@ char *collect_sql_activity(int version_num);
 const char *collect_sql_database(void);
 const char *collect_sql_checkpoint(int version_num);
 const char *collect_sql_settings(void);
+const char *collect_sql_roles(void);
 
 /* The longest literal query text kept from pg_stat_activity. */
 #define ACTIVITY_QUERY_MAX 4096
@@ -41,5 +42,6 @@ int collect_parse_database(const struct pg_rows *r, struct snapshot *snap, struc
 int collect_parse_checkpoint(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_settings(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_texts(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
+int collect_parse_roles(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 
 #endif

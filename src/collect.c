@@ -29,7 +29,17 @@ enum cstate {
 	C_ADMIN,   /* pg_cancel_backend or pg_terminate_backend is running */
 };
 
-enum step { S_CLOCK, S_STMTS, S_TEXTS, S_ACTIVITY, S_DATABASE, S_CHECKPOINT, S_SETTINGS, S_DONE };
+enum step {
+	S_CLOCK,
+	S_STMTS,
+	S_TEXTS,
+	S_ACTIVITY,
+	S_DATABASE,
+	S_CHECKPOINT,
+	S_SETTINGS,
+	S_ROLES,
+	S_DONE
+};
 
 struct event {
 	enum collect_event ev;
@@ -689,6 +699,9 @@ send_step(struct collector *c, double now)
 		case S_SETTINGS:
 			send(c, now, collect_sql_settings(), 0, NULL);
 			return;
+		case S_ROLES:
+			send(c, now, collect_sql_roles(), 0, NULL);
+			return;
 		case S_DONE:
 			c->snap->have = c->srv.have;
 			c->ready = c->snap;
@@ -820,6 +833,9 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 		break;
 	case S_SETTINGS:
 		rc = collect_parse_settings(r, c->snap, &err);
+		break;
+	case S_ROLES:
+		rc = collect_parse_roles(r, c->snap, &err);
 		break;
 	case S_DONE:
 		break;

@@ -234,10 +234,37 @@ server_id(const struct screen *s)
 	return s->offline ? s->srv.id : sampler_server_id(s->sm);
 }
 
+/* The name of a database or role from the latest sample, or NULL. */
+static const char *
+live_name(const struct snapshot *snap, int role, uint32_t oid)
+{
+	int i;
+
+	if (snap == NULL)
+		return NULL;
+	if (role) {
+		for (i = 0; i < snap->n_roles; i++)
+			if (snap->roles[i].oid == oid)
+				return snap->roles[i].name;
+	} else {
+		for (i = 0; i < snap->n_databases; i++)
+			if (snap->databases[i].datid == oid)
+				return snap->databases[i].datname;
+	}
+	return NULL;
+}
+
+static char *
+dup_name(const char *name)
+{
+	return name != NULL ? xstrdup(name) : NULL;
+}
+
 static void
 load_interval(struct screen *s)
 {
 	const struct delta_set *d = sampler_delta(s->sm);
+	const struct snapshot *snap = sampler_snapshot(s->sm);
 	struct view_row *rows;
 	int i, n = 0;
 
@@ -253,6 +280,8 @@ load_interval(struct screen *s)
 
 		batch_row_from_stmt(&rows[n].r, &d->stmts[i]);
 		rows[n].text = text ? xstrdup(text) : NULL;
+		rows[n].dbname = dup_name(live_name(snap, 0, d->stmts[i].dbid));
+		rows[n].username = dup_name(live_name(snap, 1, d->stmts[i].userid));
 		n++;
 	}
 	view_set_rows(&s->view, rows, n, d->interval_s);
@@ -274,7 +303,7 @@ load_history(struct screen *s)
 	}
 	if (server_id(s) == 0 ||
 	    store_sample_span(s->st, server_id(s), from, to, &samples, &first, &last, &err) < 0 ||
-	    store_statements(s->st, server_id(s), from, to, &tot, &n, &err) < 0) {
+	    store_statements_by_key(s->st, server_id(s), from, to, &tot, &n, &err) < 0) {
 		if (err.msg[0])
 			set_message(s, 1, "%s", err.msg);
 		view_set_rows(&s->view, NULL, 0, 0);
@@ -291,8 +320,10 @@ load_history(struct screen *s)
 		rows[i].r.shared_blks_read = tot[i].shared_blks_read;
 		rows[i].r.shared_blks_hit = tot[i].shared_blks_hit;
 		rows[i].r.temp_blks_written = tot[i].temp_blks_written;
-		rows[i].text = tot[i].query; /* taken over */
-		tot[i].query = NULL;
+		rows[i].text = tot[i].query; /* taken over, with the names */
+		rows[i].dbname = tot[i].dbname;
+		rows[i].username = tot[i].username;
+		tot[i].query = tot[i].dbname = tot[i].username = NULL;
 	}
 	store_statements_free(tot, n);
 	/* rates over the time the history covers, not the whole window */
@@ -434,9 +465,11 @@ draw_header(struct screen *s)
 		put_line(s, 1, 0, "%s", line);
 		mvchgat(1, 0, -1, fig, s->color ? 3 : 0, NULL);
 	}
-	put_line(s, 2, 0, "Window: %s  Sort: %s %s  Filter: %s  %d of %d statements",
+	put_line(s, 2, 0, "Window: %s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
 		 window_names[s->win], view_col_name(s->view.sort), s->view.reverse ? "asc" : "desc",
-		 s->view.pattern ? s->view.pattern : "none", s->view.n_shown, s->view.n_rows);
+		 s->view.pattern ? s->view.pattern : "none", s->view.db ? "  db: " : "",
+		 s->view.db ? s->view.db : "", s->view.user ? "  user: " : "",
+		 s->view.user ? s->view.user : "", s->view.n_shown, s->view.n_rows);
 }
 
 /*
@@ -523,7 +556,8 @@ static const char *const help_lines[] = {
 	"  I             invert the sort order",
 	"  / F3 F4       filter: a PCRE2 pattern on the query text, caseless,",
 	"                applied as you type; Enter keeps it, Esc clears it",
-	"  \\             clear the filter",
+	"  d u           only one database / one user: the next one; after the last, all",
+	"  \\             clear the filter, the database and the user",
 	"  w F5          window: last interval, last hour, last day, last 7 days",
 	"  space p       freeze the list (sampling goes on); again to go on",
 	"  + -           double / halve the interval",
@@ -662,6 +696,15 @@ draw_detail(struct screen *s)
 	wrap_into(&body, &n, r->text ? r->text : "(text not read yet)", width, s->utf8);
 	sb_addf(&body, "\nCounters (%s)\n", window_names[s->win]);
 	n += 2;
+	{
+		char *db = sanitize_line(r->dbname ? r->dbname : "?", 64, s->utf8);
+		char *user = sanitize_line(r->username ? r->username : "?", 64, s->utf8);
+
+		sb_addf(&body, "database %s   user %s\n", db, user);
+		n++;
+		free(db);
+		free(user);
+	}
 	sb_addf(&body, "calls %lld   total %.3f ms   mean %.3f ms   max %.3f ms\n",
 		(long long)r->r.calls, r->r.total_ms,
 		r->r.calls > 0 ? r->r.total_ms / (double)r->r.calls : 0, r->r.max_ms);
@@ -1385,8 +1428,25 @@ key(struct screen *s, int ch)
 		break;
 	case '\\':
 		view_set_filter(&s->view, NULL, s->utf8);
+		view_set_scope(&s->view, NULL, NULL);
 		s->message[0] = '\0';
 		break;
+	case 'd':
+	case 'u': {
+		/* the next database (or role) among the rows; after the last, all again */
+		int user = ch == 'u';
+		const char *next = view_next_name(&s->view, user, user ? s->view.user : s->view.db);
+		char *keep = next ? xstrdup(next) : NULL;
+
+		if (user)
+			view_set_scope(&s->view, s->view.db, keep);
+		else
+			view_set_scope(&s->view, keep, s->view.user);
+		free(keep);
+		if (next == NULL && !(user ? s->view.user : s->view.db))
+			set_message(s, 0, "all %s", user ? "users" : "databases");
+		break;
+	}
 	case '\n':
 	case '\r':
 	case KEY_ENTER:

@@ -36,6 +36,9 @@ snapshot_free(struct snapshot *snap)
 	}
 	for (i = 0; i < snap->n_texts; i++)
 		free(snap->texts[i].query);
+	for (i = 0; i < snap->n_roles; i++)
+		free(snap->roles[i].name);
+	free(snap->roles);
 	free(snap->stmts);
 	free(snap->activity);
 	free(snap->databases);

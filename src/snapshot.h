@@ -106,6 +106,11 @@ struct setting_row {
 	int pending_restart;
 };
 
+struct role_row {
+	uint32_t oid;
+	char *name;
+};
+
 struct text_row {
 	int64_t queryid;
 	char *query;
@@ -142,6 +147,9 @@ struct snapshot {
 	int n_databases;
 
 	struct checkpoint_row checkpoint;
+
+	struct role_row *roles; /* oid and name of every role */
+	int n_roles;
 
 	struct setting_row *settings; /* NULL when not read in this sample */
 	int n_settings;

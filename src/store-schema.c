@@ -81,6 +81,9 @@ static const char *const migrations[] = {
 	" tup_inserted INTEGER, tup_updated INTEGER, tup_deleted INTEGER, temp_files INTEGER,"
 	" temp_bytes INTEGER, deadlocks INTEGER, blk_read_ms REAL, blk_write_ms REAL,"
 	" PRIMARY KEY (server_id, hour, datid)) WITHOUT ROWID;"
+	"CREATE TABLE names ("
+	" server_id INTEGER NOT NULL, kind TEXT NOT NULL, oid INTEGER NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY (server_id, kind, oid)) WITHOUT ROWID;"
 	"CREATE TABLE rollup_state ("
 	" server_id INTEGER PRIMARY KEY, hour INTEGER NOT NULL);",
 };

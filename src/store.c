@@ -29,6 +29,7 @@ enum {
 	Q_RENEW,
 	Q_SEEN,
 	Q_GET_TEXT,
+	Q_NAME,
 	Q_COUNT
 };
 
@@ -60,6 +61,8 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_RENEW] = "UPDATE leases SET ts = ? WHERE server_id = ? AND pid = ? AND host = ?",
 	[Q_SEEN] = "UPDATE servers SET last_seen = ? WHERE id = ?",
 	[Q_GET_TEXT] = "SELECT query FROM queries WHERE server_id = ? AND queryid = ?",
+	[Q_NAME] = "INSERT INTO names (server_id, kind, oid, name) VALUES (?,?,?,?)"
+		   " ON CONFLICT DO UPDATE SET name = excluded.name WHERE name <> excluded.name",
 };
 
 struct setting_seen {
@@ -861,6 +864,33 @@ write_settings(struct store *st, int64_t server_id, const struct snapshot *snap,
 	return 0;
 }
 
+/* Names of databases and roles, for showing and filtering; written when they change. */
+static int
+write_names(struct store *st, int64_t server_id, const struct snapshot *snap, struct pgt_err *err)
+{
+	int i;
+
+	for (i = 0; i < snap->n_databases + snap->n_roles; i++) {
+		int db = i < snap->n_databases;
+		const char *name = db ? snap->databases[i].datname
+				      : snap->roles[i - snap->n_databases].name;
+		uint32_t oid = db ? snap->databases[i].datid : snap->roles[i - snap->n_databases].oid;
+		sqlite3_stmt *s;
+
+		if (name == NULL)
+			continue;
+		if ((s = prep(st, Q_NAME, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, server_id);
+		bind_text(s, 2, db ? "db" : "role");
+		sqlite3_bind_int64(s, 3, oid);
+		bind_text(s, 4, name);
+		if (run(st, s, err, "store the names of databases and roles") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 write_events(struct store *st, int64_t server_id, const struct snapshot *snap,
 	     const struct delta_set *d, struct pgt_err *err)
@@ -950,6 +980,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 	    write_activity(st, sample_id, snap, err) < 0 ||
 	    write_databases(st, sample_id, d, err) < 0 ||
 	    write_settings(st, server_id, snap, err) < 0 ||
+	    write_names(st, server_id, snap, err) < 0 ||
 	    write_events(st, server_id, snap, d, err) < 0)
 		goto fail;
 	if ((s = prep(st, Q_SEEN, err)) == NULL)
@@ -1159,9 +1190,9 @@ store_latest_server(struct store *st, struct server_rec *out, struct pgt_err *er
 	return rc == SQLITE_ROW;
 }
 
-int
-store_statements(struct store *st, int64_t server_id, double from, double to,
-		 struct stmt_total **rows, int *n, struct pgt_err *err)
+static int
+statements(struct store *st, int64_t server_id, double from, double to, int by_key,
+	   struct stmt_total **rows, int *n, struct pgt_err *err)
 {
 	sqlite3_stmt *s;
 	int alloc = 0, rc;
@@ -1172,32 +1203,43 @@ store_statements(struct store *st, int64_t server_id, double from, double to,
 	 * Hours up to the rollup mark come from stmt_hourly, later samples from the raw
 	 * deltas: every interval is counted once.
 	 */
-	if (sqlite3_prepare_v2(
-		    st->db,
+	char *sql;
+	int prc;
+
+	sql = xasprintf(
 		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
 		    "  WHERE server_id = ?1), -1) AS hour),"
 		    " t AS ("
-		    "  SELECT queryid, toplevel, calls, total_ms, max_ms, rows, shared_blks_hit,"
-		    "   shared_blks_read, temp_blks_written FROM stmt_hourly, mark"
+		    "  SELECT queryid, toplevel, dbid, userid, calls, total_ms, max_ms, rows,"
+		    "   shared_blks_hit, shared_blks_read, temp_blks_written FROM stmt_hourly, mark"
 		    "  WHERE server_id = ?1 AND stmt_hourly.hour <= mark.hour"
 		    "   AND stmt_hourly.hour >= CAST(?2 / 3600 AS INTEGER)"
 		    "   AND stmt_hourly.hour * 3600 <= ?3"
 		    "  UNION ALL"
-		    "  SELECT d.queryid, d.toplevel, d.calls, d.total_ms, d.max_ms, d.rows,"
+		    "  SELECT d.queryid, d.toplevel, d.dbid, d.userid, d.calls, d.total_ms, d.max_ms,"
+		    "   d.rows,"
 		    "   d.shared_blks_hit, d.shared_blks_read, d.temp_blks_written"
 		    "  FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id, mark"
 		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, (mark.hour + 1) * 3600)"
 		    "   AND s.ts <= ?3),"
-		    " g AS (SELECT queryid, toplevel, sum(calls) AS calls, sum(total_ms) AS total_ms,"
+		    " g AS (SELECT queryid, toplevel, %s AS dbid, %s AS userid,"
+		    "  sum(calls) AS calls, sum(total_ms) AS total_ms,"
 		    "  max(max_ms) AS max_ms, sum(rows) AS rows, sum(shared_blks_hit) AS hit,"
 		    "  sum(shared_blks_read) AS read, sum(temp_blks_written) AS temp"
-		    "  FROM t GROUP BY queryid, toplevel)"
+		    "  FROM t GROUP BY queryid, toplevel%s)"
 		    /* texts are joined after grouping: one lookup per statement, not per row */
 		    " SELECT g.queryid, g.toplevel, g.calls, g.total_ms, g.max_ms, g.rows, g.hit,"
-		    "  g.read, g.temp, q.query"
+		    "  g.read, g.temp, q.query, g.dbid, g.userid,"
+		    "  (SELECT name FROM names WHERE server_id = ?1 AND kind = 'db' AND oid = g.dbid),"
+		    "  (SELECT name FROM names WHERE server_id = ?1 AND kind = 'role'"
+		    "   AND oid = g.userid)"
 		    " FROM g LEFT JOIN queries q ON q.server_id = ?1 AND q.queryid = g.queryid"
-		    " ORDER BY g.total_ms DESC, g.queryid, g.toplevel",
-		    -1, &s, NULL) != SQLITE_OK) {
+		    " ORDER BY g.total_ms DESC, g.queryid, g.toplevel, g.dbid, g.userid",
+		    by_key ? "dbid" : "NULL", by_key ? "userid" : "NULL",
+		    by_key ? ", dbid, userid" : "");
+	prc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	free(sql);
+	if (prc != SQLITE_OK) {
 		db_error(st, err, "read the statements");
 		return -1;
 	}
@@ -1224,6 +1266,12 @@ store_statements(struct store *st, int64_t server_id, double from, double to,
 		r->temp_blks_written = sqlite3_column_int64(s, 8);
 		if (sqlite3_column_text(s, 9) != NULL)
 			r->query = xstrdup((const char *)sqlite3_column_text(s, 9));
+		r->dbid = (uint32_t)sqlite3_column_int64(s, 10);
+		r->userid = (uint32_t)sqlite3_column_int64(s, 11);
+		if (sqlite3_column_text(s, 12) != NULL)
+			r->dbname = xstrdup((const char *)sqlite3_column_text(s, 12));
+		if (sqlite3_column_text(s, 13) != NULL)
+			r->username = xstrdup((const char *)sqlite3_column_text(s, 13));
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -1236,13 +1284,30 @@ store_statements(struct store *st, int64_t server_id, double from, double to,
 	return 0;
 }
 
+int
+store_statements(struct store *st, int64_t server_id, double from, double to,
+		 struct stmt_total **rows, int *n, struct pgt_err *err)
+{
+	return statements(st, server_id, from, to, 0, rows, n, err);
+}
+
+int
+store_statements_by_key(struct store *st, int64_t server_id, double from, double to,
+			struct stmt_total **rows, int *n, struct pgt_err *err)
+{
+	return statements(st, server_id, from, to, 1, rows, n, err);
+}
+
 void
 store_statements_free(struct stmt_total *rows, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(rows[i].query);
+		free(rows[i].dbname);
+		free(rows[i].username);
+	}
 	free(rows);
 }
 

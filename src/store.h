@@ -92,11 +92,18 @@ struct stmt_total {
 	int64_t shared_blks_read;
 	int64_t temp_blks_written;
 	char *query; /* NULL when the text was never read */
+	uint32_t dbid;   /* with store_statements_by_key only */
+	uint32_t userid;
+	char *dbname;    /* NULL when not known */
+	char *username;
 };
 
 /* Totals per (queryid, toplevel) in [from, to], by total time. Caller frees with the below. */
 int store_statements(struct store *st, int64_t server_id, double from, double to,
 		     struct stmt_total **rows, int *n, struct pgt_err *err);
+/* The same, one row per (queryid, toplevel, dbid, userid), with database and role names. */
+int store_statements_by_key(struct store *st, int64_t server_id, double from, double to,
+			    struct stmt_total **rows, int *n, struct pgt_err *err);
 void store_statements_free(struct stmt_total *rows, int n);
 
 /* One statement over time: calls and time per hour, and when it was seen. */

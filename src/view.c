@@ -51,8 +51,11 @@ free_rows(struct view_row *rows, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(rows[i].text);
+		free(rows[i].dbname);
+		free(rows[i].username);
+	}
 	free(rows);
 }
 
@@ -63,6 +66,8 @@ view_free(struct view *v)
 	free(v->shown);
 	free(v->match);
 	free(v->pattern);
+	free(v->db);
+	free(v->user);
 	pcre2_code_free(v->re);
 	view_init(v);
 }
@@ -180,9 +185,17 @@ apply(struct view *v, int rematch)
 	free(v->shown);
 	v->shown = xcalloc((size_t)(v->n_rows ? v->n_rows : 1), sizeof *v->shown);
 	v->n_shown = 0;
-	for (i = 0; i < v->n_rows; i++)
-		if (v->match[i])
-			v->shown[v->n_shown++] = i;
+	for (i = 0; i < v->n_rows; i++) {
+		const struct view_row *r = &v->rows[i];
+
+		if (!v->match[i])
+			continue;
+		if (v->db != NULL && (r->dbname == NULL || strcmp(r->dbname, v->db) != 0))
+			continue;
+		if (v->user != NULL && (r->username == NULL || strcmp(r->username, v->user) != 0))
+			continue;
+		v->shown[v->n_shown++] = i;
+	}
 	sorting = v;
 	if (v->n_shown > 1)
 		qsort(v->shown, (size_t)v->n_shown, sizeof *v->shown, cmp_shown);
@@ -374,4 +387,33 @@ view_select_id(struct view *v, int64_t queryid)
 		return 1;
 	}
 	return 0;
+}
+
+void
+view_set_scope(struct view *v, const char *db, const char *user)
+{
+	char *d = db ? xstrdup(db) : NULL, *u = user ? xstrdup(user) : NULL;
+
+	free(v->db);
+	free(v->user);
+	v->db = d;
+	v->user = u;
+	apply(v, 0);
+}
+
+const char *
+view_next_name(const struct view *v, int user, const char *current)
+{
+	const char *best = NULL;
+	int i;
+
+	for (i = 0; i < v->n_rows; i++) {
+		const char *name = user ? v->rows[i].username : v->rows[i].dbname;
+
+		if (name == NULL || (current != NULL && strcmp(name, current) <= 0))
+			continue;
+		if (best == NULL || strcmp(name, best) < 0)
+			best = name;
+	}
+	return best;
 }

@@ -27,6 +27,8 @@ enum view_col {
 struct view_row {
 	struct batch_row r; /* r.query points at text, owned by the row */
 	char *text;
+	char *dbname; /* owned; NULL when not known */
+	char *username;
 };
 
 struct view {
@@ -41,6 +43,8 @@ struct view {
 	enum view_col sort;
 	int reverse; /* 1: smallest first (the default order is largest first) */
 
+	char *db;   /* only rows of this database (NULL: all) */
+	char *user; /* only rows of this role (NULL: all) */
 	void *re; /* the compiled filter (pcre2_code), or NULL */
 	char *pattern;
 	char error[200]; /* why the last pattern was refused */
@@ -66,6 +70,15 @@ void view_set_rows(struct view *v, struct view_row *rows, int n, double seconds)
  * not decide are shown and counted in limit_hits.
  */
 int view_set_filter(struct view *v, const char *pattern, int utf8);
+
+/* Only the rows of a database and a role (NULL: any). */
+void view_set_scope(struct view *v, const char *db, const char *user);
+
+/*
+ * The next database (user 0) or role (user 1) name after 'current' among the rows, in
+ * name order; NULL after the last one (meaning all). Borrowed from the rows.
+ */
+const char *view_next_name(const struct view *v, int user, const char *current);
 
 /* Sort by the column dir steps to the right (or left), as htop's < and >. */
 void view_sort_step(struct view *v, int dir);
