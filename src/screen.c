@@ -367,33 +367,29 @@ put(int y, int x, attr_t attr, const char *text)
 	free(line);
 }
 
-/* A line, sanitized and cut to the width, padded with spaces when attr is set. */
+/* A whole line (put() makes it safe and cuts it); with attr, the rest is filled too. */
 static void
-put_line(struct screen *s, int y, attr_t attr, const char *fmt, ...) PGT_PRINTF(4, 5);
+put_line(int y, attr_t attr, const char *fmt, ...) PGT_PRINTF(3, 4);
 
 static void
-put_line(struct screen *s, int y, attr_t attr, const char *fmt, ...)
+put_line(int y, attr_t attr, const char *fmt, ...)
 {
 	struct strbuf sb = {0};
 	va_list ap;
-	char *line;
 
 	if (y < 0 || y >= LINES || COLS <= 0)
 		return;
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	line = xstrdup(sb_str(&sb)); /* put() makes it safe and cuts it */
-	(void)s;
 	move(y, 0);
 	if (attr) {
 		attron(attr);
 		hline(' ', COLS);
 	}
-	put(y, 0, attr, line);
+	put(y, 0, attr, sb_str(&sb));
 	if (attr)
 		attroff(attr);
-	free(line);
 	sb_release(&sb);
 }
 
@@ -432,10 +428,10 @@ draw_header(struct screen *s)
 	char line[512];
 
 	if (s->offline) {
-		put_line(s, 0, 0, "pgmltop %s  [offline]  %s:%s  PostgreSQL %.*s  history %s",
+		put_line(0, 0, "pgmltop %s  [offline]  %s:%s  PostgreSQL %.*s  history %s",
 			 PACKAGE_VERSION, s->srv.host, s->srv.port,
 			 (int)strcspn(s->srv.version, " "), s->srv.version, store_path(s->st));
-		put_line(s, 1, 0, "History of the server sampled most recently into this file");
+		put_line(1, 0, "History of the server sampled most recently into this file");
 	} else {
 		const struct server_info *srv = sampler_server(s->sm);
 		const struct snapshot *snap = sampler_snapshot(s->sm);
@@ -447,7 +443,7 @@ draw_header(struct screen *s)
 		if (srv->postmaster_start > 0)
 			fmt_uptime(up, sizeof up, now_wall() - srv->postmaster_start);
 		/* the state first: it must stay visible on a narrow terminal */
-		put_line(s, 0, 0, "pgmltop %s  [%s]  every %.1fs  %s:%s  PostgreSQL %.*s  up %s",
+		put_line(0, 0, "pgmltop %s  [%s]  every %.1fs  %s:%s  PostgreSQL %.*s  up %s",
 			 PACKAGE_VERSION, state_name(s), sampler_interval(s->sm), srv->host,
 			 srv->port, (int)strcspn(srv->version, " "), srv->version, up);
 		if (tps >= 0)
@@ -462,10 +458,10 @@ draw_header(struct screen *s)
 				 snap->sessions.idle_in_xact, snap->sessions.waiting);
 		else
 			snprintf(line, sizeof line, "Tps -  Hit -  Sessions -");
-		put_line(s, 1, 0, "%s", line);
+		put_line(1, 0, "%s", line);
 		mvchgat(1, 0, -1, fig, s->color ? 3 : 0, NULL);
 	}
-	put_line(s, 2, 0, "Window: %s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
+	put_line(2, 0, "Window: %s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
 		 window_names[s->win], view_col_name(s->view.sort), s->view.reverse ? "asc" : "desc",
 		 s->view.pattern ? s->view.pattern : "none", s->view.db ? "  db: " : "",
 		 s->view.db ? s->view.db : "", s->view.user ? "  user: " : "",
@@ -523,7 +519,7 @@ draw_list(struct screen *s)
 
 	batch_format_header(fixed, sizeof fixed, s->view.seconds);
 	used = fit_columns(cols, sizeof cols, fixed, s->view.sort);
-	put_line(s, 3, title, "%s  QUERY", cols);
+	put_line(3, title, "%s  QUERY", cols);
 	view_scroll(&s->view, height);
 	for (i = 0; i < height && s->view.top + i < s->view.n_shown; i++) {
 		int k = s->view.top + i;
@@ -535,12 +531,12 @@ draw_list(struct screen *s)
 		fit_columns(cols, sizeof cols, fixed, s->view.sort);
 		q = r->text ? sanitize_line(r->text, qwidth, s->utf8)
 			    : xstrdup("(text not read yet)");
-		put_line(s, 4 + i, k == s->view.selected ? sel : 0, "%s  %s%s", cols,
+		put_line(4 + i, k == s->view.selected ? sel : 0, "%s  %s%s", cols,
 			 r->r.toplevel ? "" : "(nested) ", q);
 		free(q);
 	}
 	if (s->view.n_rows == 0 && height > 0)
-		put_line(s, 4, 0, "%s",
+		put_line(4, 0, "%s",
 			 s->win == WIN_INTERVAL && !s->offline
 				 ? "(waiting for the first interval: rates need two samples)"
 				 : "(no statements in this window)");
@@ -579,12 +575,12 @@ static const char *const help_lines[] = {
 };
 
 static void
-draw_help(struct screen *s)
+draw_help(void)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof help_lines / sizeof help_lines[0]; i++)
-		put_line(s, (int)i, i == 0 ? A_BOLD : 0, "%s", help_lines[i]);
+		put_line((int)i, i == 0 ? A_BOLD : 0, "%s", help_lines[i]);
 }
 
 /* Text wrapped to width columns (by display width), one line per newline in body. */
@@ -687,7 +683,7 @@ draw_detail(struct screen *s)
 	char when[32], buf[1024];
 
 	if (r == NULL) {
-		put_line(s, 0, 0, "No statement selected: Esc goes back");
+		put_line(0, 0, "No statement selected: Esc goes back");
 		return;
 	}
 	load_detail(s, r);
@@ -758,7 +754,7 @@ draw_detail(struct screen *s)
 		s->detail_scroll = 0;
 	snprintf(buf, sizeof buf, "Statement %lld%s", (long long)r->r.queryid,
 		 r->r.toplevel ? "" : " (nested)");
-	put_line(s, 0, A_BOLD, "%s", buf);
+	put_line(0, A_BOLD, "%s", buf);
 	p = sb_str(&body);
 	for (i = 0, y = 1; *p && y < height; i++) {
 		const char *e = strchr(p, '\n');
@@ -803,17 +799,17 @@ draw_footer(struct screen *s)
 		x += (int)strlen(keys[i][1]) + 1;
 	}
 	if (s->prompt == PROMPT_FILTER && s->view.error[0])
-		put_line(s, LINES - 2, s->color ? COLOR_PAIR(2) : A_BOLD, "Filter: %s   %s", s->input,
+		put_line(LINES - 2, s->color ? COLOR_PAIR(2) : A_BOLD, "Filter: %s   %s", s->input,
 			 s->view.error);
 	else if (s->prompt == PROMPT_FILTER)
-		put_line(s, LINES - 2, 0, "Filter: %s", s->input);
+		put_line(LINES - 2, 0, "Filter: %s", s->input);
 	else if (s->prompt == PROMPT_INTERVAL)
-		put_line(s, LINES - 2, 0, "Interval (seconds): %s", s->input);
+		put_line(LINES - 2, 0, "Interval (seconds): %s", s->input);
 	else if (s->prompt == PROMPT_CONFIRM)
-		put_line(s, LINES - 2, A_BOLD, "%s backend %d? y to confirm, any other key to keep it",
+		put_line(LINES - 2, A_BOLD, "%s backend %d? y to confirm, any other key to keep it",
 			 s->confirm_terminate ? "Terminate" : "Cancel the query of", s->confirm_pid);
 	else if (s->message[0])
-		put_line(s, LINES - 2, s->message_error ? (s->color ? COLOR_PAIR(2) : A_BOLD) : 0,
+		put_line(LINES - 2, s->message_error ? (s->color ? COLOR_PAIR(2) : A_BOLD) : 0,
 			 "%s", s->message);
 }
 
@@ -977,10 +973,10 @@ draw_sessions(struct screen *s)
 	if (height > 0 && s->sess_sel >= s->sess_top + height)
 		s->sess_top = s->sess_sel - height + 1;
 
-	put_line(s, 2, 0, "Sessions: %d shown, idle ones %s (i)  longest first, blocked ones under "
+	put_line(2, 0, "Sessions: %d shown, idle ones %s (i)  longest first, blocked ones under "
 			  "their blocker",
 		 n, s->show_idle ? "shown" : "hidden");
-	put_line(s, 3, title, "%7s %-12s %-12s %-14s %-16s %9s %20s  %s", "PID", "USER",
+	put_line(3, title, "%7s %-12s %-12s %-14s %-16s %9s %20s  %s", "PID", "USER",
 		 "DATABASE", "STATE", "WAIT", "DURATION", "QUERYID", "QUERY");
 	for (i = 0; i < height && s->sess_top + i < n; i++) {
 		const struct sess_line *x = &l[s->sess_top + i];
@@ -1009,7 +1005,7 @@ draw_sessions(struct screen *s)
 			char *w = sanitize_line(wait, 16, s->utf8);
 			char *q = sanitize_line(a->query ? a->query : "", 0, s->utf8);
 
-			put_line(s, 4 + i, s->sess_top + i == s->sess_sel ? sel : 0,
+			put_line(4 + i, s->sess_top + i == s->sess_sel ? sel : 0,
 				 "%7d %-12s %-12s %-14s %-16s %9s %20s  %s%s", a->pid, user, db, st,
 				 w, dur, qid, indent, q);
 			free(user);
@@ -1020,7 +1016,7 @@ draw_sessions(struct screen *s)
 		}
 	}
 	if (n == 0 && height > 0)
-		put_line(s, 4, 0, "%s",
+		put_line(4, 0, "%s",
 			 s->sm == NULL ? "(sessions are shown live only: not with --offline)"
 				       : "(no sessions to show: i shows idle ones)");
 	free(l);
@@ -1086,7 +1082,7 @@ draw(struct screen *s)
 		return;
 	switch (s->pane) {
 	case PANE_HELP:
-		draw_help(s);
+		draw_help();
 		break;
 	case PANE_DETAIL:
 		draw_detail(s);
