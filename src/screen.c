@@ -27,7 +27,7 @@
 #include "view.h"
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
-enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS };
+enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
 
 static const char *const window_names[WIN_COUNT] = {"last interval", "last hour", "last day",
@@ -68,6 +68,9 @@ struct screen {
 	int interval_changed;  /* on the screen (+, -, s), not by -s */
 	int saved_color_changed; /* C on the screen, not --no-color */
 	int colors_ready;
+	int hidden[9];    /* fixed columns the user hid (by view_col); QUERYID never */
+	int setup_sel;
+	int help_scroll;
 	int dirty;
 	int quit;
 
@@ -478,15 +481,23 @@ static const struct {
 static const int drop_order[] = {7, 5, 4, 8, 6}; /* SHR_HIT ROWS/CALL MAX_MS TEMP_WR SHR_READ */
 #define QUERY_MIN_COLS 30
 
-/* Copy the columns that fit into out (never the sort column); returns the width used. */
+/*
+ * Copy the columns that fit into out: not those the user hid, and, on a narrow terminal,
+ * not the least important ones; never the sort column. Returns the width used.
+ */
 static int
-fit_columns(char *out, size_t size, const char *fixed, enum view_col sort)
+fit_columns(char *out, size_t size, const char *fixed, enum view_col sort, const int *hidden)
 {
-	int shown[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, width = BATCH_FIXED_COLS, i;
+	int shown[9], width = 0, i;
 	size_t off = 0;
 
+	for (i = 0; i < 9; i++) {
+		shown[i] = i == 0 || i == (int)sort || !hidden[i];
+		if (shown[i])
+			width += fixed_cols[i].width + (i > 0);
+	}
 	for (i = 0; i < 5 && width + 2 + QUERY_MIN_COLS > COLS; i++) {
-		if (drop_order[i] == (int)sort)
+		if (drop_order[i] == (int)sort || !shown[drop_order[i]])
 			continue;
 		shown[drop_order[i]] = 0;
 		width -= fixed_cols[drop_order[i]].width + 1;
@@ -518,7 +529,7 @@ draw_list(struct screen *s)
 	char fixed[256], cols[256];
 
 	batch_format_header(fixed, sizeof fixed, s->view.seconds);
-	used = fit_columns(cols, sizeof cols, fixed, s->view.sort);
+	used = fit_columns(cols, sizeof cols, fixed, s->view.sort, s->hidden);
 	put_line(3, title, "%s  QUERY", cols);
 	view_scroll(&s->view, height);
 	for (i = 0; i < height && s->view.top + i < s->view.n_shown; i++) {
@@ -528,7 +539,7 @@ draw_list(struct screen *s)
 		char *q;
 
 		batch_format_row(fixed, sizeof fixed, &r->r, s->view.seconds, s->view.total_ms);
-		fit_columns(cols, sizeof cols, fixed, s->view.sort);
+		fit_columns(cols, sizeof cols, fixed, s->view.sort, s->hidden);
 		q = r->text ? sanitize_line(r->text, qwidth, s->utf8)
 			    : xstrdup("(text not read yet)");
 		put_line(4 + i, k == s->view.selected ? sel : 0, "%s  %s%s", cols,
@@ -561,6 +572,7 @@ static const char *const help_lines[] = {
 	"  C             colours on or off",
 	"Sort, order, interval and colours are saved when the screen quits.",
 	"  ? h F1        this help",
+	"  F2            setup: which columns are shown, colours",
 	"  Tab 2 / 1     the sessions screen / the statements",
 	"Sessions: longest first, a blocked session under its blocker; i shows idle",
 	"ones; c cancels the selected session's query, K (F9) terminates it, after",
@@ -571,16 +583,23 @@ static const char *const help_lines[] = {
 	"SHR_READ and SHR_HIT shared blocks read and found in cache, TEMP_WR temporary",
 	"blocks written. Query text is shown on one line; control characters as \\xNN.",
 	"",
-	"q or Esc: back",
+	"Up/Down, PgUp/PgDn scroll this help; q or Esc: back",
 };
 
-static void
-draw_help(void)
-{
-	size_t i;
+#define HELP_LINES ((int)(sizeof help_lines / sizeof help_lines[0]))
 
-	for (i = 0; i < sizeof help_lines / sizeof help_lines[0]; i++)
-		put_line((int)i, i == 0 ? A_BOLD : 0, "%s", help_lines[i]);
+static void
+draw_help(struct screen *s)
+{
+	int height = LINES - 1, i;
+
+	if (s->help_scroll > HELP_LINES - height)
+		s->help_scroll = HELP_LINES - height;
+	if (s->help_scroll < 0)
+		s->help_scroll = 0;
+	for (i = 0; i < height && s->help_scroll + i < HELP_LINES; i++)
+		put_line(i, s->help_scroll + i == 0 ? A_BOLD : 0, "%s",
+			 help_lines[s->help_scroll + i]);
 }
 
 /* Text wrapped to width columns (by display width), one line per newline in body. */
@@ -781,7 +800,8 @@ draw_detail(struct screen *s)
 static void
 draw_footer(struct screen *s)
 {
-	static const char *const keys[][2] = {{"F1", "Help"},	   {"F3", "Filter"}, {"F5", "Window"},
+	static const char *const keys[][2] = {{"F1", "Help"},	   {"F2", "Setup"},  {"F3", "Filter"},
+					      {"F5", "Window"},
 					      {"F6", "Sort"},	   {"Tab", "Sessions"}, {"Enter", "Detail"},
 					      {"p", "Freeze"},	   {"F10", "Quit"}};
 	attr_t key = s->color ? COLOR_PAIR(1) : A_REVERSE;
@@ -1074,6 +1094,61 @@ sess_open_statement(struct screen *s)
 	s->detail_scroll = 0;
 }
 
+/* ---- the setup pane ---- */
+
+#define SETUP_ITEMS 9 /* the columns CALLS/S .. TEMP_WR, then colours */
+
+static void
+draw_setup(struct screen *s)
+{
+	attr_t sel = s->color ? COLOR_PAIR(4) : A_REVERSE;
+	int i;
+
+	put_line(0, A_BOLD, "Setup: space or Enter turns an item on or off; Esc or F2 goes back");
+	put_line(1, 0, "Saved when the screen quits. QUERYID and QUERY are always shown, and so is "
+		       "the sort column.");
+	for (i = 0; i < SETUP_ITEMS; i++) {
+		int on = i < 8 ? !s->hidden[i + 1] : s->color;
+		const char *name = i < 8 ? view_col_name((enum view_col)(i + 1)) : "colours";
+
+		put_line(3 + i, i == s->setup_sel ? sel : 0, "  [%c] %s", on ? 'x' : ' ', name);
+	}
+}
+
+static void
+key_setup(struct screen *s, int ch)
+{
+	switch (ch) {
+	case KEY_UP:
+	case 'k':
+		if (s->setup_sel > 0)
+			s->setup_sel--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		if (s->setup_sel < SETUP_ITEMS - 1)
+			s->setup_sel++;
+		break;
+	case ' ':
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (s->setup_sel < 8) {
+			s->hidden[s->setup_sel + 1] = !s->hidden[s->setup_sel + 1];
+		} else {
+			set_color(s, !s->color);
+			s->saved_color_changed = 1;
+		}
+		break;
+	case 27:
+	case 'q':
+	case KEY_F(2):
+	case KEY_F(10):
+		s->pane = PANE_LIST;
+		break;
+	}
+}
+
 static void
 draw(struct screen *s)
 {
@@ -1082,7 +1157,7 @@ draw(struct screen *s)
 		return;
 	switch (s->pane) {
 	case PANE_HELP:
-		draw_help();
+		draw_help(s);
 		break;
 	case PANE_DETAIL:
 		draw_detail(s);
@@ -1090,6 +1165,9 @@ draw(struct screen *s)
 	case PANE_SESSIONS:
 		draw_header(s);
 		draw_sessions(s);
+		break;
+	case PANE_SETUP:
+		draw_setup(s);
 		break;
 	default:
 		draw_header(s);
@@ -1230,9 +1308,21 @@ key(struct screen *s, int ch)
 		return;
 	}
 	if (s->pane == PANE_HELP) {
-		if (ch == 'q' || ch == 27 || ch == KEY_F(10) || ch == '?' || ch == 'h' ||
-		    ch == KEY_F(1))
+		if (ch == KEY_UP || ch == 'k')
+			s->help_scroll--;
+		else if (ch == KEY_DOWN || ch == 'j')
+			s->help_scroll++;
+		else if (ch == KEY_PPAGE)
+			s->help_scroll -= page;
+		else if (ch == KEY_NPAGE || ch == ' ')
+			s->help_scroll += page;
+		else if (ch == 'q' || ch == 27 || ch == KEY_F(10) || ch == '?' || ch == 'h' ||
+			 ch == KEY_F(1))
 			s->pane = s->back_to;
+		return;
+	}
+	if (s->pane == PANE_SETUP) {
+		key_setup(s, ch);
 		return;
 	}
 	if (s->pane == PANE_SESSIONS) {
@@ -1458,6 +1548,9 @@ key(struct screen *s, int ch)
 		s->back_to = PANE_LIST;
 		s->pane = PANE_HELP;
 		break;
+	case KEY_F(2):
+		s->pane = PANE_SETUP;
+		break;
 	case '\t':
 	case '2':
 		if (s->offline)
@@ -1478,6 +1571,37 @@ key(struct screen *s, int ch)
 
 /* ---- settings ---- */
 
+/* "SHR_HIT,TEMP_WR" to flags by column, and back. */
+static void
+hidden_from_text(int *hidden, const char *text)
+{
+	char *list = xstrdup(text), *tok, *save = NULL;
+	int i;
+
+	for (i = 0; i < 9; i++)
+		hidden[i] = 0;
+	for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int col = view_col_by_name(tok);
+
+		if (col > 0 && col < 9)
+			hidden[col] = 1;
+	}
+	free(list);
+}
+
+static void
+hidden_to_text(const int *hidden, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 1; i < 9; i++)
+		if (hidden[i] && off + 16 < size)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? "," : "",
+					       view_col_name((enum view_col)i));
+}
+
 static void
 apply_settings(struct screen *s)
 {
@@ -1487,6 +1611,7 @@ apply_settings(struct screen *s)
 		s->view.sort = (enum view_col)col;
 	s->view.reverse = s->saved.reverse;
 	s->no_color = s->o->no_color || !s->saved.color;
+	hidden_from_text(s->hidden, s->saved.hidden);
 }
 
 /* Save what the user changed; a failure is said on stderr (the screen is gone). */
@@ -1504,8 +1629,10 @@ save_settings(struct screen *s)
 		now.interval = sampler_interval(s->sm);
 	if (s->saved_color_changed)
 		now.color = s->color;
+	hidden_to_text(s->hidden, now.hidden, sizeof now.hidden);
 	if (strcmp(now.sort, s->saved.sort) == 0 && now.reverse == s->saved.reverse &&
-	    now.interval == s->saved.interval && now.color == s->saved.color)
+	    now.interval == s->saved.interval && now.color == s->saved.color &&
+	    strcmp(now.hidden, s->saved.hidden) == 0)
 		return;
 	if (settings_save(s->settings_path, &now, &err) < 0)
 		fprintf(stderr, "pgmltop: %s\n", err.msg);

@@ -105,6 +105,19 @@ settings_parse(const char *text, const char *name, struct settings *c, struct pg
 					c->interval = d;
 				else
 					why = "expected seconds from 0.5 to 3600";
+			} else if (strcmp(key, "hidden") == 0) {
+				char *list = xstrdup(val), *tok, *save = NULL;
+
+				for (tok = strtok_r(list, ",", &save); tok && !why;
+				     tok = strtok_r(NULL, ",", &save))
+					if (!known_column(trim(tok)) || strcmp(trim(tok), "QUERY") == 0 ||
+					    strcmp(trim(tok), "QUERYID") == 0)
+						why = "unknown or required column";
+				if (!why && strlen(val) < sizeof c->hidden)
+					strlcpy_(c->hidden, val, sizeof c->hidden);
+				else if (!why)
+					why = "too long";
+				free(list);
 			} else if (strcmp(key, "color") == 0) {
 				if (parse_bool(val, &b) == 0)
 					c->color = b;
@@ -134,6 +147,7 @@ settings_format(const struct settings *c)
 	if (c->interval > 0)
 		sb_addf(&sb, "interval = %g\n", c->interval);
 	sb_addf(&sb, "color = %s\n", c->color ? "yes" : "no");
+	sb_addf(&sb, "hidden = %s\n", c->hidden);
 	return sb_detach(&sb);
 }
 

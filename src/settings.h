@@ -15,6 +15,7 @@ struct settings {
 	int reverse;     /* 1: smallest first */
 	double interval; /* seconds */
 	int color;       /* 0: no colour */
+	char hidden[160]; /* columns the user hid, comma-separated names ("" for none) */
 };
 
 void settings_defaults(struct settings *c);

@@ -531,5 +531,30 @@ check "18: \\ clears the database and the user" poll 5 both_listed
 keys q
 check "18: q ends pgmltop with status 0" wait_exit 0
 
+# 19. F2 setup: a column hidden there stays hidden, also after a restart
+start su screen -s 1 -H "$TAP_TMP/h.db"
+S=su
+check "19: connected" wait_row 0 "[connected]"
+keys F2
+check "19: F2 opens the setup" poll 5 has "[x] SHR_HIT"
+# SHR_HIT is the seventh item: CALLS/S TIME% MEAN_MS MAX_MS ROWS/CALL SHR_READ SHR_HIT
+keys Down Down Down Down Down Down Space
+check "19: space turns SHR_HIT off" poll 5 has "[ ] SHR_HIT"
+keys Escape
+check "19: back on the list" wait_row 3 "QUERYID"
+check "19: the header has no SHR_HIT" poll 5 row_lacks 3 "SHR_HIT"
+check "19: ... and still SHR_READ" row_has 3 "SHR_READ"
+keys q
+check "19: q ends pgmltop with status 0" wait_exit 0
+check "19: the hidden column is saved" grep -q '^hidden = SHR_HIT$' "$CFG"
+start su2 screen -s 1 -H "$TAP_TMP/h.db"
+S=su2
+check "19: after a restart, SHR_HIT is still hidden" poll 10 row_lacks 3 "SHR_HIT"
+check "19: ... the other columns are there" wait_row 3 "SHR_READ"
+keys '?'
+check "19: the help lists F2" poll 5 has "F2"
+keys q q
+check "19: q ends pgmltop with status 0 again" wait_exit 0
+
 echo "wall time $(($(date +%s) - started)) s" | diag
 done_testing

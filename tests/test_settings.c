@@ -70,6 +70,24 @@ settings_parse_skips_bad_lines_and_names_the_first(void **state)
 }
 
 static void
+settings_hidden_columns(void **state)
+{
+	struct settings c;
+	struct pgt_err err = {{0}};
+
+	(void)state;
+	settings_defaults(&c);
+	assert_string_equal(c.hidden, "");
+	assert_int_equal(settings_parse("hidden = SHR_HIT,TEMP_WR\n", "f", &c, &err), 0);
+	assert_string_equal(c.hidden, "SHR_HIT,TEMP_WR");
+	/* QUERYID and QUERY are always shown; an unknown name refuses the line */
+	assert_int_equal(settings_parse("hidden = QUERY\n", "f", &c, &err), 1);
+	assert_int_equal(settings_parse("hidden = SHR_HIT,NOPE\n", "f", &c, &err), 1);
+	assert_string_equal(c.hidden, "SHR_HIT,TEMP_WR");
+	assert_non_null(strstr(err.msg, "f:1:"));
+}
+
+static void
 settings_format_round_trips(void **state)
 {
 	struct settings a, b;
@@ -82,6 +100,7 @@ settings_format_round_trips(void **state)
 	a.reverse = 1;
 	a.interval = 0.5;
 	a.color = 0;
+	strcpy(a.hidden, "MAX_MS,SHR_HIT");
 	text = settings_format(&a);
 	settings_defaults(&b);
 	assert_int_equal(settings_parse(text, "x", &b, &err), 0);
@@ -89,6 +108,7 @@ settings_format_round_trips(void **state)
 	assert_int_equal(b.reverse, 1);
 	assert_true(b.interval == 0.5);
 	assert_int_equal(b.color, 0);
+	assert_string_equal(b.hidden, "MAX_MS,SHR_HIT");
 	free(text);
 }
 
@@ -165,6 +185,7 @@ main(void)
 		cmocka_unit_test(settings_defaults_are_time_desc),
 		cmocka_unit_test(settings_parse_reads_every_key),
 		cmocka_unit_test(settings_parse_skips_bad_lines_and_names_the_first),
+		cmocka_unit_test(settings_hidden_columns),
 		cmocka_unit_test(settings_format_round_trips),
 		cmocka_unit_test(settings_save_and_load_with_private_modes),
 		cmocka_unit_test(settings_load_refuses_binary_and_huge_files),
