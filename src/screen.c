@@ -74,6 +74,7 @@ struct screen {
 	int dirty;
 	int quit;
 
+	double drawn_at;  /* the last draw (monotonic): the clock is redrawn once a second */
 	FILE *key_timing; /* PGMLTOP_KEY_TIMING: one line per key, for make bench */
 	double key_at;    /* when the keys being answered arrived (monotonic), 0: none */
 
@@ -1177,6 +1178,7 @@ draw(struct screen *s)
 	draw_footer(s);
 	refresh();
 	s->dirty = 0;
+	s->drawn_at = now_mono();
 }
 
 
@@ -1713,8 +1715,8 @@ loop(struct screen *s)
 			if (s->o->iterations > 0 && sampler_count(s->sm) >= s->o->iterations)
 				break;
 		}
-		/* the clock in the header (uptime) moves on */
-		if (timeout_ms >= 1000)
+		/* the clock in the header (uptime) moves on: once a second, not at each wake-up */
+		if (now_mono() - s->drawn_at >= 1.0)
 			s->dirty = 1;
 	}
 	return 0;

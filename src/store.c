@@ -823,13 +823,14 @@ seen_load(struct store *st, int64_t server_id, struct pgt_err *err)
 	return 0;
 }
 
-/* Store the settings whose value differs from the last stored one. */
+/* Store the settings whose value differs from the last stored one; *written counts them. */
 static int
-write_settings(struct store *st, int64_t server_id, const struct snapshot *snap,
+write_settings(struct store *st, int64_t server_id, const struct snapshot *snap, int *written,
 	       struct pgt_err *err)
 {
 	int i;
 
+	*written = 0;
 	if (snap->settings == NULL)
 		return 0;
 	if (seen_load(st, server_id, err) < 0)
@@ -860,6 +861,7 @@ write_settings(struct store *st, int64_t server_id, const struct snapshot *snap,
 		sqlite3_bind_int(s, 7, r->pending_restart);
 		if (run(st, s, err, "store the settings") < 0)
 			return -1;
+		(*written)++;
 	}
 	return 0;
 }
@@ -936,6 +938,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 {
 	sqlite3_stmt *s;
 	int64_t sample_id;
+	int settings_written = 0;
 
 	if (exec(st, "BEGIN IMMEDIATE", err, "store the sample") < 0)
 		return -1;
@@ -979,7 +982,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 	    write_texts(st, server_id, snap, err) < 0 ||
 	    write_activity(st, sample_id, snap, err) < 0 ||
 	    write_databases(st, sample_id, d, err) < 0 ||
-	    write_settings(st, server_id, snap, err) < 0 ||
+	    write_settings(st, server_id, snap, &settings_written, err) < 0 ||
 	    write_names(st, server_id, snap, err) < 0 ||
 	    write_events(st, server_id, snap, d, err) < 0)
 		goto fail;
@@ -991,8 +994,8 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 		goto fail;
 	if (exec(st, "COMMIT", err, "store the sample") < 0)
 		goto fail;
-	/* the settings now stored are the ones to compare with next time */
-	if (snap->settings != NULL)
+	/* changed settings were stored: read them again before the next comparison */
+	if (settings_written > 0)
 		st->settings_server = 0;
 	return 1;
 fail:

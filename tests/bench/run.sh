@@ -119,4 +119,5 @@ fi
 if [ -n "$timefmt" ] && [ -s "$TAP_TMP/rss" ]; then
 	echo "collector peak RSS: $(tail -n 1 "$TAP_TMP/rss") kB"
 fi
+sh "$srcdir/tests/bench/screen-bench.sh" "$builddir" || status=1
 exit "$status"
