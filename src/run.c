@@ -55,7 +55,6 @@ run_install_signals(void)
 static void
 say(const char *fmt, ...) PGT_PRINTF(1, 2);
 
-static int locale_utf8(void);
 
 /* A message on stderr; it may quote the server, so it is made safe for a terminal. */
 static void
@@ -68,7 +67,7 @@ say(const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	line = sanitize_line(sb_str(&sb), 0, locale_utf8());
+	line = sanitize_line(sb_str(&sb), 0, run_locale_utf8());
 	fflush(stdout);
 	fprintf(stderr, "pgmltop: %s\n", line);
 	free(line);
@@ -113,8 +112,8 @@ run_prompt_password(const char *user)
 	}
 }
 
-static int
-locale_utf8(void)
+int
+run_locale_utf8(void)
 {
 	const char *cs = nl_langinfo(CODESET);
 
@@ -136,8 +135,8 @@ out_width(void)
 	return 300;
 }
 
-static struct store *
-open_history(const struct options *o, int flags)
+struct store *
+run_open_history(const struct options *o, int flags)
 {
 	struct pgt_err err = {{0}};
 	char *path = o->history ? xstrdup(o->history) : paths_default_history(&err);
@@ -303,13 +302,13 @@ run_password_first(const struct options *o, int *failed)
 int
 run_sampling(const struct options *o)
 {
-	struct batch_ctx b = {o, locale_utf8(), out_width()};
+	struct batch_ctx b = {o, run_locale_utf8(), out_width()};
 	struct store *st = NULL;
 	struct sampler *sm;
 	char *password;
 	int status = 0, failed;
 
-	if (!o->no_history && (st = open_history(o, 0)) == NULL)
+	if (!o->no_history && (st = run_open_history(o, 0)) == NULL)
 		return 1;
 	password = run_password_first(o, &failed);
 	if (failed) {
@@ -368,7 +367,7 @@ out:
 int
 run_offline(const struct options *o)
 {
-	struct store *st = open_history(o, STORE_READONLY);
+	struct store *st = run_open_history(o, STORE_READONLY);
 	struct report r;
 	struct pgt_err err = {{0}};
 	struct batch_table t;
@@ -390,7 +389,7 @@ run_offline(const struct options *o)
 	batch_time(r.from, from, sizeof from);
 	batch_time(r.to, to, sizeof to);
 	{
-		int utf8 = locale_utf8();
+		int utf8 = run_locale_utf8();
 		char *path = sanitize_line(store_path(st), 0, utf8);
 		char *host = sanitize_line(r.server.host, 0, utf8);
 		char *port = sanitize_line(r.server.port, 0, utf8);
@@ -408,7 +407,7 @@ run_offline(const struct options *o)
 	t.seconds = 0; /* a long window: total calls say more than a rate */
 	t.top = o->top;
 	t.width = out_width();
-	t.utf8 = locale_utf8();
+	t.utf8 = run_locale_utf8();
 	t.n_rows = r.n_stmts;
 	t.rows = xcalloc((size_t)(r.n_stmts ? r.n_stmts : 1), sizeof *t.rows);
 	for (i = 0; i < r.n_stmts; i++) {
@@ -433,7 +432,7 @@ run_offline(const struct options *o)
 int
 run_report(const struct options *o)
 {
-	struct store *st = open_history(o, STORE_READONLY);
+	struct store *st = run_open_history(o, STORE_READONLY);
 	struct report r;
 	struct pgt_err err = {{0}};
 	FILE *out = stdout;

@@ -9,6 +9,15 @@ int run_sampling(const struct options *o);
 int run_offline(const struct options *o);
 int run_report(const struct options *o);
 
+struct store;
+/*
+ * The history file of -H (or the default one), opened with STORE_* flags; NULL when it
+ * cannot be used (the reason was said on stderr).
+ */
+struct store *run_open_history(const struct options *o, int flags);
+/* Does the locale take UTF-8? */
+int run_locale_utf8(void);
+
 /* Ask for a password on the terminal, without echo. Returns a new string or NULL. */
 char *run_prompt_password(const char *user);
 

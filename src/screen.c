@@ -3,7 +3,6 @@
 #include "screen.h"
 
 #include <errno.h>
-#include <langinfo.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +17,6 @@
 #include <term.h>
 
 #include "batch.h"
-#include "paths.h"
 #include "run.h"
 #include "sampler.h"
 #include "sanitize.h"
@@ -1643,30 +1641,6 @@ save_settings(struct screen *s)
 /* ---- the loop ---- */
 
 static int
-locale_is_utf8(void)
-{
-	const char *cs = nl_langinfo(CODESET);
-
-	return cs != NULL && strcmp(cs, "UTF-8") == 0;
-}
-
-static int
-open_store(struct screen *s, int flags)
-{
-	struct pgt_err err = {{0}};
-	char *path = s->o->history ? xstrdup(s->o->history) : paths_default_history(&err);
-
-	if (path != NULL)
-		s->st = store_open(path, flags, &err);
-	free(path);
-	if (s->st == NULL) {
-		fprintf(stderr, "pgmltop: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
@@ -1735,7 +1709,7 @@ screen_run(const struct options *o)
 
 	memset(&s, 0, sizeof s);
 	s.o = o;
-	s.utf8 = screen_utf8 = locale_is_utf8();
+	s.utf8 = screen_utf8 = run_locale_utf8();
 	s.offline = o->mode == MODE_OFFLINE;
 	view_init(&s.view);
 	run_install_signals();
@@ -1748,7 +1722,7 @@ screen_run(const struct options *o)
 	if (s.offline) {
 		int found;
 
-		if (open_store(&s, STORE_READONLY) < 0)
+		if ((s.st = run_open_history(o, STORE_READONLY)) == NULL)
 			return 1;
 		found = store_latest_server(s.st, &s.srv, &err);
 		if (found < 0) {
@@ -1762,7 +1736,7 @@ screen_run(const struct options *o)
 			fprintf(stderr, "pgmltop: %s\n", err.msg);
 			return 1;
 		}
-		if (!o->no_history && open_store(&s, 0) < 0)
+		if (!o->no_history && (s.st = run_open_history(o, 0)) == NULL)
 			return 1;
 		password = run_password_first(o, &failed);
 		if (failed) {
