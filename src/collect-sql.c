@@ -226,54 +226,130 @@ shape(const struct pg_rows *r, int ncols, const char *what, struct pgt_err *err)
 	return 0;
 }
 
-int
-collect_parse_statements(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+void
+stmt_cache_free(struct stmt_cache *cache)
 {
+	if (cache == NULL)
+		return;
+	free(cache->hash);
+	free(cache->parsed);
+	free(cache->hidden);
+	memset(cache, 0, sizeof *cache);
+}
+
+/* FNV-1a over the cells of row i, each ended by a byte that no text holds (or NULL's). */
+static uint64_t
+row_hash(const struct pg_rows *r, int i)
+{
+	char *const *c = r->cells + (size_t)i * (size_t)r->ncols;
+	uint64_t h = 14695981039346656037ULL;
+	int k;
+
+	for (k = 0; k < r->ncols; k++) {
+		const unsigned char *p = (const unsigned char *)c[k];
+
+		if (p != NULL)
+			for (; *p; p++)
+				h = (h ^ *p) * 1099511628211ULL;
+		h = (h ^ (p != NULL ? 0x00u : 0xffu)) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Row i as a statement; 0 when the row has no query id (another role's statement). */
+static int
+parse_stmt_row(const struct pg_rows *r, int i, struct stmt_row *s)
+{
+	const char *tl;
+
+	if (pg_rows_get(r, i, 3) == NULL || pg_rows_get(r, i, 1) == NULL)
+		return 0;
+	memset(s, 0, sizeof *s);
+	s->userid = (uint32_t)get_i64(r, i, 0);
+	s->dbid = (uint32_t)get_i64(r, i, 1);
+	tl = pg_rows_get(r, i, 2);
+	s->toplevel = tl == NULL || tl[0] == 't';
+	s->queryid = get_i64(r, i, 3);
+	s->calls = get_i64(r, i, 4);
+	s->rows = get_i64(r, i, 5);
+	s->plans = get_i64(r, i, 6);
+	s->total_exec_ms = get_dbl(r, i, 7);
+	s->total_plan_ms = get_dbl(r, i, 8);
+	s->min_ms = get_dbl(r, i, 9);
+	s->max_ms = get_dbl(r, i, 10);
+	s->stddev_ms = get_dbl(r, i, 11);
+	s->shared_blks_hit = get_i64(r, i, 12);
+	s->shared_blks_read = get_i64(r, i, 13);
+	s->shared_blks_dirtied = get_i64(r, i, 14);
+	s->shared_blks_written = get_i64(r, i, 15);
+	s->local_blks_hit = get_i64(r, i, 16);
+	s->local_blks_read = get_i64(r, i, 17);
+	s->temp_blks_read = get_i64(r, i, 18);
+	s->temp_blks_written = get_i64(r, i, 19);
+	s->blk_read_ms = get_dbl(r, i, 20);
+	s->blk_write_ms = get_dbl(r, i, 21);
+	s->wal_records = get_i64(r, i, 22);
+	s->wal_fpi = get_i64(r, i, 23);
+	s->wal_bytes = get_dbl(r, i, 24);
+	s->stats_since = get_dbl(r, i, 25);
+	return 1;
+}
+
+int
+collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, struct snapshot *snap,
+			 struct pgt_err *err)
+{
+	struct stmt_cache next;
 	int i, n = 0;
 
-	if (shape(r, N_STMT_COLS, "pg_stat_statements", err) < 0)
+	if (shape(r, N_STMT_COLS, "pg_stat_statements", err) < 0) {
+		stmt_cache_free(cache);
 		return -1;
-	snap->stmts = xcalloc((size_t)r->nrows, sizeof *snap->stmts);
+	}
+	snap->stmts = xcalloc((size_t)r->nrows + 1, sizeof *snap->stmts);
 	snap->n_hidden = 0;
+	memset(&next, 0, sizeof next);
+	if (cache != NULL) {
+		next.n = r->nrows;
+		next.hash = xcalloc((size_t)r->nrows + 1, sizeof *next.hash);
+		next.parsed = xcalloc((size_t)r->nrows + 1, sizeof *next.parsed);
+		next.hidden = xcalloc((size_t)r->nrows + 1, 1);
+	}
 	for (i = 0; i < r->nrows; i++) {
 		struct stmt_row *s = &snap->stmts[n];
-		const char *tl;
+		int visible;
 
-		if (pg_rows_get(r, i, 3) == NULL || pg_rows_get(r, i, 1) == NULL) {
-			snap->n_hidden++; /* another role's statement: no query id */
-			continue;
+		if (cache != NULL) {
+			next.hash[i] = row_hash(r, i);
+			/* the same text hashes the same; the calls are compared exactly too */
+			if (i < cache->n && next.hash[i] == cache->hash[i] &&
+			    (cache->hidden[i] ||
+			     cache->parsed[i].calls == get_i64(r, i, 4))) {
+				visible = !cache->hidden[i];
+				if (visible)
+					*s = cache->parsed[i];
+				next.hits++;
+			} else {
+				visible = parse_stmt_row(r, i, s);
+				next.misses++;
+			}
+			next.hidden[i] = (unsigned char)!visible;
+			if (visible)
+				next.parsed[i] = *s;
+		} else {
+			visible = parse_stmt_row(r, i, s);
 		}
-		s->userid = (uint32_t)get_i64(r, i, 0);
-		s->dbid = (uint32_t)get_i64(r, i, 1);
-		tl = pg_rows_get(r, i, 2);
-		s->toplevel = tl == NULL || tl[0] == 't';
-		s->queryid = get_i64(r, i, 3);
-		s->calls = get_i64(r, i, 4);
-		s->rows = get_i64(r, i, 5);
-		s->plans = get_i64(r, i, 6);
-		s->total_exec_ms = get_dbl(r, i, 7);
-		s->total_plan_ms = get_dbl(r, i, 8);
-		s->min_ms = get_dbl(r, i, 9);
-		s->max_ms = get_dbl(r, i, 10);
-		s->stddev_ms = get_dbl(r, i, 11);
-		s->shared_blks_hit = get_i64(r, i, 12);
-		s->shared_blks_read = get_i64(r, i, 13);
-		s->shared_blks_dirtied = get_i64(r, i, 14);
-		s->shared_blks_written = get_i64(r, i, 15);
-		s->local_blks_hit = get_i64(r, i, 16);
-		s->local_blks_read = get_i64(r, i, 17);
-		s->temp_blks_read = get_i64(r, i, 18);
-		s->temp_blks_written = get_i64(r, i, 19);
-		s->blk_read_ms = get_dbl(r, i, 20);
-		s->blk_write_ms = get_dbl(r, i, 21);
-		s->wal_records = get_i64(r, i, 22);
-		s->wal_fpi = get_i64(r, i, 23);
-		s->wal_bytes = get_dbl(r, i, 24);
-		s->stats_since = get_dbl(r, i, 25);
-		n++;
+		if (visible)
+			n++;
+		else
+			snap->n_hidden++;
 	}
 	snap->n_stmts = n;
 	snap->pgss_ok = 1;
+	if (cache != NULL) {
+		stmt_cache_free(cache);
+		*cache = next;
+	}
 	return 0;
 }
 

@@ -5,6 +5,8 @@
 #ifndef PGMLTOP_COLLECT_SQL_H
 #define PGMLTOP_COLLECT_SQL_H
 
+#include <stdint.h>
+
 #include "pg.h"
 #include "snapshot.h"
 
@@ -34,8 +36,25 @@ const char *collect_sql_roles(void);
 /* The longest literal query text kept from pg_stat_activity. */
 #define ACTIVITY_QUERY_MAX 4096
 
+/*
+ * The rows of the previous pg_stat_statements result as parsed, with a 64-bit hash of the
+ * text of each: most rows do not change between two samples, and a row whose hash and
+ * calls are those of the row at the same place last time is copied instead of parsed
+ * again.
+ */
+struct stmt_cache {
+	int n;
+	uint64_t *hash;          /* one per row */
+	struct stmt_row *parsed; /* one per row */
+	unsigned char *hidden;   /* one per row: the row had no query id */
+	int hits, misses;        /* of the last parse */
+};
+
+void stmt_cache_free(struct stmt_cache *cache);
+
 /* Each returns -1 with a message when the rows do not have the expected shape. */
-int collect_parse_statements(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
+int collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache,
+			     struct snapshot *snap, struct pgt_err *err);
 int collect_parse_clock(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_activity(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_database(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);

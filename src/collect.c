@@ -71,6 +71,7 @@ struct collector {
 	double texts_retry_at;
 	char last_pgss_error[256];
 
+	struct stmt_cache stmt_cache; /* the last statements parsed, not to parse them again */
 	struct snapshot *snap; /* being read */
 	struct snapshot *ready;
 	int64_t *missing; /* query ids whose texts are being fetched */
@@ -172,6 +173,7 @@ collect_free(struct collector *c)
 	free(c->sql_clock);
 	free(c->sql_activity);
 	free(c->known);
+	stmt_cache_free(&c->stmt_cache);
 	free(c);
 }
 
@@ -809,7 +811,7 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 		rc = collect_parse_clock(r, c->snap, &err);
 		break;
 	case S_STMTS:
-		rc = collect_parse_statements(r, c->snap, &err);
+		rc = collect_parse_statements(r, &c->stmt_cache, c->snap, &err);
 		if (c->last_pgss_error[0] && rc == 0) {
 			c->last_pgss_error[0] = '\0';
 			push(c, COLLECT_WARNING, "pg_stat_statements can be read again");

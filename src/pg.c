@@ -39,38 +39,31 @@ pg_rows_free(struct pg_rows *r)
 		return;
 	free(r->cells);
 	free(r->arena);
+	if (r->result != NULL)
+		PQclear(r->result);
 	free(r);
 }
 
-/* One allocation for all the text of a result. */
+/*
+ * The cells point into the result itself, which the rows own from now on: a sample of
+ * pg_stat_statements is a few hundred kilobytes, and copying it once more every second
+ * would cost as much as reading it.
+ */
 static struct pg_rows *
-rows_copy(const PGresult *res)
+rows_take(PGresult *res)
 {
 	struct pg_rows *r = xcalloc(1, sizeof *r);
-	size_t total = 0, off = 0;
 	int i, j;
 
+	r->result = res;
 	r->nrows = PQntuples(res);
 	r->ncols = PQnfields(res);
+	r->cells = xcalloc((size_t)r->nrows * (size_t)r->ncols + 1, sizeof *r->cells);
 	for (i = 0; i < r->nrows; i++)
 		for (j = 0; j < r->ncols; j++)
 			if (!PQgetisnull(res, i, j))
-				total += (size_t)PQgetlength(res, i, j) + 1;
-	r->arena = xmalloc(total);
-	r->cells = xcalloc((size_t)r->nrows * (size_t)r->ncols, sizeof *r->cells);
-	for (i = 0; i < r->nrows; i++) {
-		for (j = 0; j < r->ncols; j++) {
-			size_t len;
-
-			if (PQgetisnull(res, i, j))
-				continue;
-			len = (size_t)PQgetlength(res, i, j);
-			memcpy(r->arena + off, PQgetvalue(res, i, j), len);
-			r->arena[off + len] = '\0';
-			r->cells[(size_t)i * (size_t)r->ncols + (size_t)j] = r->arena + off;
-			off += len + 1;
-		}
-	}
+				r->cells[(size_t)i * (size_t)r->ncols + (size_t)j] =
+					PQgetvalue(res, i, j);
 	return r;
 }
 
@@ -256,8 +249,10 @@ process_query(struct pg *pg)
 		switch (PQresultStatus(res)) {
 		case PGRES_TUPLES_OK:
 		case PGRES_COMMAND_OK:
-			if (pg->rows == NULL && !pg->failed)
-				pg->rows = rows_copy(res);
+			if (pg->rows == NULL && !pg->failed) {
+				pg->rows = rows_take(res);
+				res = NULL;
+			}
 			break;
 		default: {
 			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -270,7 +265,8 @@ process_query(struct pg *pg)
 			break;
 		}
 		}
-		PQclear(res);
+		if (res != NULL)
+			PQclear(res);
 	}
 	return PG_EV_NONE;
 }

@@ -1,6 +1,6 @@
 /*
- * One asynchronous libpq connection. Results are copied into struct pg_rows, so no
- * PGresult leaves this file. Nothing here blocks: the caller polls pg_socket() for
+ * One asynchronous libpq connection. Results come out as struct pg_rows, so no
+ * PGresult is seen outside this file. Nothing here blocks: the caller polls pg_socket() for
  * pg_poll_events() and calls pg_process() when it is ready.
  */
 #ifndef PGMLTOP_PG_H
@@ -22,7 +22,8 @@ struct pg_rows {
 	int nrows;
 	int ncols;
 	char **cells; /* nrows * ncols */
-	char *arena;
+	char *arena;  /* the text of the cells, when they were copied */
+	void *result; /* or the libpq result the cells point into */
 };
 
 const char *pg_rows_get(const struct pg_rows *r, int row, int col);

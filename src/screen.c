@@ -21,6 +21,7 @@
 #include "sampler.h"
 #include "sanitize.h"
 #include "settings.h"
+#include "loader.h"
 #include "store.h"
 #include "view.h"
 
@@ -48,6 +49,11 @@ struct screen {
 	enum window win;
 	int frozen;
 	double loaded_at; /* when a history window was last read (monotonic) */
+	struct loader *loader; /* reads history windows in its thread; NULL: read here */
+	int loader_failed;     /* it could not start: windows are read here */
+	int loading;           /* a window is being read */
+	double load_asked;     /* when (monotonic) */
+	int64_t open_after_load; /* a statement to open once the window is read, 0: none */
 	long loaded_sample; /* the sample count the interval window shows */
 
 	enum pane pane;
@@ -195,7 +201,21 @@ term_start(struct screen *s, struct pgt_err *err)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	/*
+	 * No look for typed keys in the middle of a redraw: ncurses would flush its output
+	 * and poll the terminal at each line, a hundred system calls a second for nothing.
+	 */
+	typeahead(-1);
 	curs_set(0);
+	/*
+	 * Until the first endwin(), ncurses takes every cursor move as a call from a
+	 * terminfo program and flushes its output there: a redraw went out in a hundred
+	 * small writes. Leaving and entering once before anything is drawn ends that; a
+	 * redraw is then one write.
+	 */
+	refresh();
+	endwin();
+	refresh();
 	set_color(s, !s->no_color);
 	return 0;
 }
@@ -289,29 +309,15 @@ load_interval(struct screen *s)
 	view_set_rows(&s->view, rows, n, d->interval_s);
 }
 
+/* The rows of a history window read by store_statements_by_key (which it frees). */
 static void
-load_history(struct screen *s)
+show_history(struct screen *s, struct stmt_total *tot, int n, int samples, double first,
+	     double from, double to)
 {
-	struct pgt_err err = {{0}};
-	struct stmt_total *tot = NULL;
-	struct view_row *rows;
-	double to = now_wall(), from = to - window_seconds[s->win], first = 0, last = 0, span;
-	int i, n = 0, samples = 0;
+	struct view_row *rows = xcalloc((size_t)(n ? n : 1), sizeof *rows);
+	double span;
+	int i;
 
-	if (s->st == NULL) {
-		set_message(s, 1, "no history file (--no-history): only the last interval");
-		s->win = WIN_INTERVAL;
-		return;
-	}
-	if (server_id(s) == 0 ||
-	    store_sample_span(s->st, server_id(s), from, to, &samples, &first, &last, &err) < 0 ||
-	    store_statements_by_key(s->st, server_id(s), from, to, &tot, &n, &err) < 0) {
-		if (err.msg[0])
-			set_message(s, 1, "%s", err.msg);
-		view_set_rows(&s->view, NULL, 0, 0);
-		return;
-	}
-	rows = xcalloc((size_t)(n ? n : 1), sizeof *rows);
 	for (i = 0; i < n; i++) {
 		rows[i].r.queryid = tot[i].queryid;
 		rows[i].r.toplevel = tot[i].toplevel;
@@ -329,19 +335,125 @@ load_history(struct screen *s)
 	}
 	store_statements_free(tot, n);
 	/* rates over the time the history covers, not the whole window */
-	span = samples > 0 && first > from ? to - first : window_seconds[s->win];
+	span = samples > 0 && first > from ? to - first : to - from;
 	view_set_rows(&s->view, rows, n, span > 1 ? span : 1);
+}
+
+static void open_selected(struct screen *s, enum pane back);
+
+/* A statement asked for while its window was read (Enter on a session): open it now. */
+static void
+open_pending(struct screen *s)
+{
+	int64_t id = s->open_after_load;
+
+	s->open_after_load = 0;
+	if (id == 0)
+		return;
+	if (!view_select_id(&s->view, id)) {
+		set_message(s, 1, "statement %lld is not in the %s list%s", (long long)id,
+			    window_names[s->win], s->view.pattern ? " (a filter is on)" : "");
+		return;
+	}
+	open_selected(s, PANE_SESSIONS);
+}
+
+/* The window read by the loader's thread has arrived. */
+static void
+loaded(struct screen *s)
+{
+	struct loader_result r;
+
+	if (s->loader == NULL || !loader_take(s->loader, &r))
+		return;
+	s->loading = 0;
+	s->dirty = 1;
+	if (s->key_timing != NULL) {
+		fprintf(s->key_timing, "history_read_ms %.3f to_screen_ms %.3f rows %d\n",
+			r.seconds * 1000, (now_mono() - s->load_asked) * 1000, r.n);
+		fflush(s->key_timing);
+	}
+	if (r.failed || s->win == WIN_INTERVAL) {
+		if (r.failed)
+			set_message(s, 1, "%s", r.error);
+		store_statements_free(r.rows, r.n);
+		if (r.failed)
+			view_set_rows(&s->view, NULL, 0, 0);
+		return;
+	}
+	show_history(s, r.rows, r.n, r.samples, r.first, r.from, r.to);
+	open_pending(s);
+}
+
+/*
+ * A history window: asked of the loader's thread (the screen keeps answering keys and
+ * says that it reads), or read here when there is no such thread. A new window starts
+ * empty; the same window read again keeps its rows until the new ones arrive.
+ */
+static void
+load_history(struct screen *s, int same_window)
+{
+	struct pgt_err err = {{0}};
+	struct stmt_total *tot = NULL;
+	double to = now_wall(), from = to - window_seconds[s->win], first = 0, last = 0;
+	int n = 0, samples = 0;
+
+	if (s->st == NULL) {
+		set_message(s, 1, "no history file (--no-history): only the last interval");
+		s->win = WIN_INTERVAL;
+		return;
+	}
+	if (server_id(s) == 0) {
+		view_set_rows(&s->view, NULL, 0, 0);
+		return;
+	}
+	if (s->loader == NULL && !s->loader_failed) {
+		/* started with the first history window: the live list never needs it */
+		s->loader = loader_new(store_path(s->st), &err);
+		if (s->loader == NULL) {
+			s->loader_failed = 1;
+			set_message(s, 1, "history windows are read in the foreground: %s",
+				    err.msg);
+			err.msg[0] = '\0';
+		}
+	}
+	if (s->loader != NULL) {
+		if (!same_window)
+			view_set_rows(&s->view, NULL, 0, 0);
+		loader_request(s->loader, server_id(s), from, to);
+		s->loading = 1;
+		s->load_asked = now_mono();
+		return;
+	}
+	if (store_sample_span(s->st, server_id(s), from, to, &samples, &first, &last, &err) < 0 ||
+	    store_statements_by_key(s->st, server_id(s), from, to, &tot, &n, &err) < 0) {
+		if (err.msg[0])
+			set_message(s, 1, "%s", err.msg);
+		view_set_rows(&s->view, NULL, 0, 0);
+		return;
+	}
+	show_history(s, tot, n, samples, first, from, to);
+	open_pending(s);
+}
+
+/* Show the window again: same_window when only the data moved on, not the window. */
+static void
+reload_window(struct screen *s, int same_window)
+{
+	if (s->win == WIN_INTERVAL) {
+		s->loading = 0;
+		load_interval(s);
+	} else {
+		load_history(s, same_window);
+	}
+	s->loaded_at = now_mono();
+	s->dirty = 1;
 }
 
 static void
 reload(struct screen *s)
 {
-	if (s->win == WIN_INTERVAL)
-		load_interval(s);
-	else
-		load_history(s);
-	s->loaded_at = now_mono();
-	s->dirty = 1;
+	reload_window(s, 0);
 }
 
 /* ---- drawing ---- */
@@ -463,8 +575,9 @@ draw_header(struct screen *s)
 		put_line(1, 0, "%s", line);
 		mvchgat(1, 0, -1, fig, s->color ? 3 : 0, NULL);
 	}
-	put_line(2, 0, "Window: %s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
-		 window_names[s->win], view_col_name(s->view.sort), s->view.reverse ? "asc" : "desc",
+	put_line(2, 0, "Window: %s%s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
+		 window_names[s->win], s->loading ? " (reading the history...)" : "",
+		 view_col_name(s->view.sort), s->view.reverse ? "asc" : "desc",
 		 s->view.pattern ? s->view.pattern : "none", s->view.db ? "  db: " : "",
 		 s->view.db ? s->view.db : "", s->view.user ? "  user: " : "",
 		 s->view.user ? s->view.user : "", s->view.n_shown, s->view.n_rows);
@@ -547,7 +660,8 @@ draw_list(struct screen *s)
 	}
 	if (s->view.n_rows == 0 && height > 0)
 		put_line(4, 0, "%s",
-			 s->win == WIN_INTERVAL && !s->offline
+			 s->loading ? "(reading the history...)"
+			 : s->win == WIN_INTERVAL && !s->offline
 				 ? "(waiting for the first interval: rates need two samples)"
 				 : "(no statements in this window)");
 }
@@ -1081,15 +1195,20 @@ sess_open_statement(struct screen *s)
 	}
 	if (!view_select_id(&s->view, a->query_id) && s->st != NULL && s->win != WIN_DAY) {
 		s->win = WIN_DAY; /* not in this interval: look at the last day */
-		reload(s);
-	}
-	if (!view_select_id(&s->view, a->query_id)) {
-		set_message(s, 1, "statement %lld is not in the %s list%s", (long long)a->query_id,
-			    window_names[s->win], s->view.pattern ? " (a filter is on)" : "");
+		s->open_after_load = a->query_id;
+		reload(s); /* opens it once the day is read */
 		return;
 	}
+	s->open_after_load = a->query_id;
+	open_pending(s);
+}
+
+/* The drill-down pane of the selected statement; Esc goes back to 'back'. */
+static void
+open_selected(struct screen *s, enum pane back)
+{
 	s->pane = PANE_DETAIL;
-	s->back_to = PANE_SESSIONS;
+	s->back_to = back;
 	s->detail_scroll = 0;
 }
 
@@ -1536,11 +1655,8 @@ key(struct screen *s, int ch)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		if (view_selected(&s->view) != NULL) {
-			s->pane = PANE_DETAIL;
-			s->back_to = PANE_LIST;
-			s->detail_scroll = 0;
-		}
+		if (view_selected(&s->view) != NULL)
+			open_selected(s, PANE_LIST);
 		break;
 	case '?':
 	case 'h':
@@ -1644,8 +1760,8 @@ static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
-		struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}};
-		int n = 1, timeout_ms = 1000, ch;
+		struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}, {-1, POLLIN, 0}};
+		int n = 2, timeout_ms = 1000, ch, pr;
 
 		if (run_stop_requested())
 			break;
@@ -1662,28 +1778,38 @@ loop(struct screen *s)
 
 			fds[1].fd = sampler_fd(s->sm);
 			fds[1].events = sampler_events(s->sm);
-			n = fds[1].fd >= 0 ? 2 : 1;
 			if (wake > 0) {
 				int t = (int)ceil((wake - now_mono()) * 1000);
 
 				timeout_ms = t < 0 ? 0 : t < timeout_ms ? t : timeout_ms;
 			}
 		}
-		if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+		if (s->loader != NULL) {
+			fds[2].fd = loader_fd(s->loader);
+			n = 3;
+		}
+		pr = poll(fds, (nfds_t)n, timeout_ms);
+		if (pr < 0 && errno != EINTR)
 			return 1;
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break; /* the terminal is gone */
 		if (fds[0].revents & POLLIN)
 			s->key_at = now_mono();
-		while ((ch = getch()) != ERR)
-			key(s, ch);
+		/* keys, or a signal such as SIGWINCH that getch turns into KEY_RESIZE */
+		if (pr < 0 || (fds[0].revents & POLLIN))
+			while ((ch = getch()) != ERR)
+				key(s, ch);
+		if (fds[2].revents & POLLIN)
+			loaded(s);
 		if (s->sm != NULL) {
-			unsigned ev = sampler_process(s->sm, n == 2 ? fds[1].revents : 0);
+			unsigned ev = sampler_process(s->sm, fds[1].fd >= 0 ? fds[1].revents : 0);
 
 			if (ev & SAMPLER_STATE)
 				s->dirty = 1;
 			if ((ev & SAMPLER_SAMPLE) && !s->frozen) {
 				if (s->win == WIN_INTERVAL ||
-				    now_mono() - s->loaded_at >= HISTORY_REFRESH_S)
-					reload(s);
+				    (!s->loading && now_mono() - s->loaded_at >= HISTORY_REFRESH_S))
+					reload_window(s, 1);
 				s->dirty = 1;
 			}
 			if (s->o->iterations > 0 && sampler_count(s->sm) >= s->o->iterations)
@@ -1777,6 +1903,7 @@ screen_run(const struct options *o)
 	free(s.settings_path);
 	view_free(&s.view);
 	store_stmt_history_free(&s.hist);
+	loader_free(s.loader);
 	sampler_free(s.sm);
 	store_close(s.st);
 	return status;

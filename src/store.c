@@ -75,6 +75,7 @@ struct store {
 	char *path;
 	int readonly;
 	sqlite3_stmt *q[Q_COUNT];
+	double fake_now; /* store_fake_clock: the time of the lease, 0: the wall clock */
 	char hostname[256];
 
 	int64_t settings_server; /* whose settings are in 'seen' (0: none loaded) */
@@ -408,6 +409,30 @@ store_close(struct store *st)
 		sqlite3_close(st->db);
 	free(st->path);
 	free(st);
+}
+
+void
+store_cache_kib(struct store *st, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", kib > 0 ? kib : 1);
+	(void)sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+void
+store_fake_clock(struct store *st, double t)
+{
+	if (st->fake_now == 0)
+		(void)sqlite3_exec(st->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+	st->fake_now = t;
+}
+
+void
+store_interrupt(struct store *st)
+{
+	if (st != NULL && st->db != NULL)
+		sqlite3_interrupt(st->db);
 }
 
 const char *
@@ -945,7 +970,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 	/* still ours? another process may have taken a stale lease over */
 	if ((s = prep(st, Q_RENEW, err)) == NULL)
 		goto fail;
-	sqlite3_bind_double(s, 1, now_wall());
+	sqlite3_bind_double(s, 1, st->fake_now > 0 ? st->fake_now : now_wall());
 	sqlite3_bind_int64(s, 2, server_id);
 	sqlite3_bind_int64(s, 3, (long)getpid());
 	bind_text(s, 4, st->hostname);

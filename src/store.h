@@ -25,6 +25,15 @@ struct store;
 /* Open (and create, mode 0600 in a 0700 directory, unless read-only) the history file. */
 struct store *store_open(const char *path, int flags, struct pgt_err *err);
 void store_close(struct store *st);
+/*
+ * For the simulator: the lease is renewed at time t rather than the wall clock, and
+ * deleted rows are overwritten, so that one spec and seed make the same file each time.
+ */
+void store_fake_clock(struct store *st, double t);
+/* Bound SQLite's page cache of this connection (kibibytes). */
+void store_cache_kib(struct store *st, int kib);
+/* Make the statement that another thread runs on st fail soon (safe from any thread). */
+void store_interrupt(struct store *st);
 const char *store_path(const struct store *st);
 
 /* The server's row id, made when it is new; refreshes its version and host. */

@@ -175,25 +175,29 @@ static struct pg_rows *
 rows_new(int ncols, int nrows, const char *const *cells)
 {
 	struct pg_rows *r = xcalloc(1, sizeof *r);
+	size_t total = 1, off = 0;
 	int i;
 
 	r->ncols = ncols;
 	r->nrows = nrows;
-	r->cells = xcalloc((size_t)(ncols * nrows > 0 ? ncols * nrows : 1), sizeof *r->cells);
 	for (i = 0; i < ncols * nrows; i++)
-		r->cells[i] = cells[i] ? xstrdup(cells[i]) : NULL;
+		total += cells[i] ? strlen(cells[i]) + 1 : 0;
+	r->arena = xmalloc(total);
+	r->cells = xcalloc((size_t)(ncols * nrows > 0 ? ncols * nrows : 1), sizeof *r->cells);
+	for (i = 0; i < ncols * nrows; i++) {
+		if (cells[i] == NULL)
+			continue;
+		r->cells[i] = r->arena + off;
+		memcpy(r->arena + off, cells[i], strlen(cells[i]) + 1);
+		off += strlen(cells[i]) + 1;
+	}
 	return r;
 }
 
 static void
 rows_free(struct pg_rows *r)
 {
-	int i;
-
-	for (i = 0; i < r->ncols * r->nrows; i++)
-		free(r->cells[i]);
-	free(r->cells);
-	free(r);
+	pg_rows_free(r);
 }
 
 /* ---- SQL ---- */
@@ -387,7 +391,7 @@ collect_parse_statements_rows(void **state)
 
 	(void)state;
 	memset(&snap, 0, sizeof snap);
-	assert_int_equal(collect_parse_statements(r, &snap, &err), 0);
+	assert_int_equal(collect_parse_statements(r, NULL, &snap, &err), 0);
 	assert_int_equal(snap.pgss_ok, 1);
 	assert_int_equal(snap.n_stmts, 2);
 	assert_int_equal(snap.n_hidden, 2);
@@ -429,6 +433,91 @@ collect_parse_statements_rows(void **state)
 	rows_free(r);
 }
 
+/* One pg_stat_statements row of N_RESULT cells: the query id, calls and total time vary. */
+static void
+stmt_cells(const char **out, const char *queryid, const char *calls, const char *ms)
+{
+	static const char *const base[N_RESULT] = {
+		"10", "5", "t", NULL, NULL, "30", "2", NULL, "0.5", "1", "9", "2", "100", "101",
+		"102", "103", "104", "105", "106", "107", "1.25", "0.75", "4", "1", "8192", "0",
+	};
+	int k;
+
+	for (k = 0; k < N_RESULT; k++)
+		out[k] = base[k];
+	out[3] = queryid;
+	out[4] = calls;
+	out[7] = ms;
+}
+
+/*
+ * With a cache, a row whose text is unchanged at the same place is copied and any other
+ * row is parsed (a changed row never passes for an unchanged one): the result is the same as a parse without the cache, sample after sample.
+ */
+static void
+collect_parse_statements_cached(void **state)
+{
+	const char *a[3 * N_RESULT], *b[4 * N_RESULT];
+	struct stmt_cache cache;
+	struct pgt_err err = {{0}};
+	struct snapshot s1, s2, plain;
+	struct pg_rows *r, *again, *r2, *bad;
+	int i;
+
+	(void)state;
+	memset(&cache, 0, sizeof cache);
+	stmt_cells(a, "1", "10", "1.5");
+	stmt_cells(a + N_RESULT, NULL, "3", "2.5"); /* hidden */
+	stmt_cells(a + 2 * N_RESULT, "3", "30", "3.5");
+	memset(&s1, 0, sizeof s1);
+	r = rows_new(N_RESULT, 3, a);
+	assert_int_equal(collect_parse_statements(r, &cache, &s1, &err), 0);
+	rows_free(r);
+	assert_int_equal(cache.n, 3);
+	assert_int_equal(cache.hits, 0);
+	assert_int_equal(cache.misses, 3);
+	assert_int_equal(s1.n_stmts, 2);
+	assert_int_equal(s1.n_hidden, 1);
+
+	/* row 0 unchanged, row 1 still hidden, row 2 moved on, row 3 new */
+	stmt_cells(b, "1", "10", "1.5");
+	stmt_cells(b + N_RESULT, NULL, "3", "2.5");
+	stmt_cells(b + 2 * N_RESULT, "3", "31", "3.75");
+	stmt_cells(b + 3 * N_RESULT, "4", "1", "0.25");
+	memset(&s2, 0, sizeof s2);
+	r2 = rows_new(N_RESULT, 4, b);
+	assert_int_equal(collect_parse_statements(r2, &cache, &s2, &err), 0);
+	rows_free(r2);
+	assert_int_equal(cache.hits, 2);
+	assert_int_equal(cache.misses, 2);
+	memset(&plain, 0, sizeof plain);
+	again = rows_new(N_RESULT, 4, b);
+	assert_int_equal(collect_parse_statements(again, NULL, &plain, &err), 0);
+	rows_free(again);
+	assert_int_equal(s2.n_stmts, 3);
+	assert_int_equal(s2.n_hidden, 1);
+	assert_int_equal(plain.n_stmts, s2.n_stmts);
+	for (i = 0; i < s2.n_stmts; i++)
+		assert_memory_equal(&s2.stmts[i], &plain.stmts[i], sizeof s2.stmts[i]);
+	assert_int_equal(s2.stmts[1].calls, 31);
+	assert_true(s2.stmts[1].total_exec_ms == 3.75);
+	assert_true(s2.stmts[0].total_exec_ms == 1.5);
+
+	/* a result of the wrong shape empties the cache */
+	snapshot_free(&s1);
+	memset(&s1, 0, sizeof s1);
+	bad = rows_new(3, 1, a);
+	assert_int_equal(collect_parse_statements(bad, &cache, &s1, &err), -1);
+	rows_free(bad);
+	assert_int_equal(cache.n, 0);
+	assert_null(cache.parsed);
+	assert_int_equal(cache.hits, 0);
+	snapshot_free(&s1);
+	snapshot_free(&s2);
+	snapshot_free(&plain);
+	stmt_cache_free(&cache);
+}
+
 static void
 collect_parse_statements_empty(void **state)
 {
@@ -439,7 +528,7 @@ collect_parse_statements_empty(void **state)
 	(void)state;
 	memset(&snap, 0, sizeof snap);
 	snap.n_hidden = 9;
-	assert_int_equal(collect_parse_statements(r, &snap, &err), 0);
+	assert_int_equal(collect_parse_statements(r, NULL, &snap, &err), 0);
 	assert_int_equal(snap.pgss_ok, 1);
 	assert_int_equal(snap.n_stmts, 0);
 	assert_int_equal(snap.n_hidden, 0);
@@ -685,6 +774,12 @@ collect_parse_texts_rows(void **state)
 	rows_free(r);
 }
 
+static int
+parse_statements_nocache(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	return collect_parse_statements(r, NULL, snap, err);
+}
+
 /* A result of the wrong shape is refused with a message, whatever the parser. */
 static void
 collect_parse_wrong_shape(void **state)
@@ -694,7 +789,7 @@ collect_parse_wrong_shape(void **state)
 		int ncols;
 		const char *what;
 	} cases[] = {
-		{collect_parse_statements, N_RESULT, "pg_stat_statements"},
+		{parse_statements_nocache, N_RESULT, "pg_stat_statements"},
 		{collect_parse_clock, 4, "clock"},
 		{collect_parse_activity, 16, "pg_stat_activity"},
 		{collect_parse_database, 18, "pg_stat_database"},
@@ -751,6 +846,7 @@ main(void)
 		cmocka_unit_test(collect_sql_activity_by_version),
 		cmocka_unit_test(collect_parse_statements_rows),
 		cmocka_unit_test(collect_parse_statements_empty),
+		cmocka_unit_test(collect_parse_statements_cached),
 		cmocka_unit_test(collect_parse_clock_row),
 		cmocka_unit_test(collect_parse_activity_rows),
 		cmocka_unit_test(collect_parse_database_rows),
