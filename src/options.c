@@ -2,6 +2,7 @@
 
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@ enum {
 	OPT_TOP,
 	OPT_KEEP_RAW,
 	OPT_KEEP_HOURLY,
+	OPT_SIMULATE,
+	OPT_SEED,
+	OPT_TRUTH,
 	OPT_HELP,
 };
 
@@ -40,6 +44,9 @@ static const struct option long_options[] = {
 	{"keep-raw", required_argument, NULL, OPT_KEEP_RAW},
 	{"keep-hourly", required_argument, NULL, OPT_KEEP_HOURLY},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"simulate", required_argument, NULL, OPT_SIMULATE},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"truth", required_argument, NULL, OPT_TRUTH},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -84,6 +91,12 @@ options_help(FILE *out)
 	      "      --keep-raw=DAYS      keep per-interval rows this long (default 2)\n"
 	      "      --keep-hourly=DAYS   keep hourly rows this long (default 90)\n"
 	      "\n"
+	      "Simulation (no server; see doc/simulate.md):\n"
+	      "      --simulate=SPEC      write the simulated history that SPEC describes\n"
+	      "                           into the file named with -H, then exit\n"
+	      "      --seed=N             the seed (default: the spec's)\n"
+	      "      --truth=FILE         write what was planted where, as JSON\n"
+	      "\n"
 	      "Other:\n"
 	      "      --no-color           no colours (NO_COLOR is honoured too)\n"
 	      "  -V, --version            print the version, then exit\n"
@@ -97,7 +110,8 @@ options_help(FILE *out)
 static int
 set_mode(struct options *o, enum run_mode m, const char *name, struct pgt_err *err)
 {
-	static const char *const names[] = {"", "--batch", "--collect", "--offline", "--report"};
+	static const char *const names[] = {"",	  "--batch",  "--collect",
+					    "--offline", "--report", "--simulate"};
 
 	if (o->mode != MODE_SCREEN && o->mode != m) {
 		pgt_err_set(err, "%s and %s cannot be used together", names[o->mode], name);
@@ -227,6 +241,31 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		case OPT_NO_COLOR:
 			o->no_color = 1;
 			break;
+		case OPT_SIMULATE:
+			if (set_mode(o, MODE_SIMULATE, "--simulate", err) < 0)
+				return -1;
+			o->simulate = optarg;
+			break;
+		case OPT_SEED: {
+			char *end;
+
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '\0' || optarg[0] == '-') {
+				pgt_err_set(err, "invalid seed '%s': give a whole number of 0 or more",
+					    optarg);
+				return -1;
+			}
+			o->seed_set = 1;
+			break;
+		}
+		case OPT_TRUTH:
+			if (optarg[0] == '\0') {
+				pgt_err_set(err, "the truth file name is empty");
+				return -1;
+			}
+			o->truth = optarg;
+			break;
 		case ':':
 			pgt_err_set(err, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
@@ -281,6 +320,26 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			      o->mode == MODE_REPORT)) {
 		pgt_err_set(err, "--no-history cannot be used with --collect, --offline or --report");
 		return -1;
+	}
+	if ((o->seed_set || o->truth != NULL) && o->mode != MODE_SIMULATE) {
+		pgt_err_set(err, "--seed and --truth are for --simulate");
+		return -1;
+	}
+	if (o->mode == MODE_SIMULATE) {
+		if (o->history == NULL) {
+			pgt_err_set(err, "--simulate writes a new history: name its file with -H "
+					 "(never the default history)");
+			return -1;
+		}
+		if (o->no_history) {
+			pgt_err_set(err, "--no-history cannot be used with --simulate");
+			return -1;
+		}
+		if (o->conn.host || o->conn.port || o->conn.user || o->conn.dbname) {
+			pgt_err_set(err, "--simulate connects to no server: leave out the "
+					 "connection options");
+			return -1;
+		}
 	}
 	if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
 		o->no_color = 1;

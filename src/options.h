@@ -13,6 +13,7 @@ enum run_mode {
 	MODE_COLLECT,
 	MODE_OFFLINE,
 	MODE_REPORT,
+	MODE_SIMULATE, /* --simulate: write a simulated history, no server */
 };
 
 enum { PROMPT_AUTO, PROMPT_NEVER, PROMPT_ALWAYS };
@@ -40,6 +41,10 @@ struct options {
 	int no_color;
 	double keep_raw_days;
 	double keep_hourly_days;
+	const char *simulate; /* the spec file */
+	const char *truth;    /* --truth */
+	int seed_set;
+	unsigned long long seed;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -20,6 +21,7 @@
 #include "report.h"
 #include "sampler.h"
 #include "sanitize.h"
+#include "simulate.h"
 #include "store.h"
 
 static volatile sig_atomic_t stop_signals;
@@ -396,8 +398,17 @@ run_offline(const struct options *o)
 		char *version = sanitize_line(r.server.version, 0, utf8);
 
 		printf("pgmltop %s - history %s\n", PACKAGE_VERSION, path);
-		printf("Server %s:%s PostgreSQL %s - %s to %s - %d samples\n", host, port, version,
-		       from, to, r.n_samples);
+		double sim = store_simulated_until(st, r.server.id);
+
+		printf("Server %s:%s PostgreSQL %s - %s to %s - %d sample%s\n", host, port,
+		       version, from, to, r.n_samples, r.n_samples == 1 ? "" : "s");
+		if (sim > r.from) {
+			char until[32];
+
+			batch_time(sim, until, sizeof until);
+			printf("The history before %s is simulated (pgmltop --simulate), not measured\n",
+			       until);
+		}
 		free(path);
 		free(host);
 		free(port);
@@ -475,4 +486,45 @@ run_report(const struct options *o)
 	report_free(&r);
 	store_close(st);
 	return rc < 0 ? 1 : 0;
+}
+
+int
+run_simulate(const struct options *o)
+{
+	struct sim_spec spec;
+	struct sim_stats stats;
+	struct pgt_err err = {{0}};
+	const char *truth;
+	char from[32], to[32];
+	time_t t;
+	struct tm tm;
+
+	if (simspec_load(o->simulate, &spec, &err) < 0) {
+		say("%s", err.msg);
+		return 1;
+	}
+	if (o->seed_set)
+		spec.seed = o->seed;
+	truth = o->truth != NULL ? o->truth : spec.truth;
+	if (simulate_run(&spec, o->history, truth, isatty(STDERR_FILENO) ? stderr : NULL, &stats,
+			 &err) < 0) {
+		say("%s", err.msg);
+		simspec_free(&spec);
+		return 1;
+	}
+	t = (time_t)stats.start;
+	localtime_r(&t, &tm);
+	strftime(from, sizeof from, "%Y-%m-%d %H:%M", &tm);
+	t = (time_t)stats.end;
+	localtime_r(&t, &tm);
+	strftime(to, sizeof to, "%Y-%m-%d %H:%M", &tm);
+	printf("simulated %d days (%s to %s) of %d statements: %ld samples, %ld statement rows, "
+	       "%.1f s\n",
+	       spec.days, from, to, spec.n_stmts + spec.filler, stats.samples, stats.stmt_rows,
+	       stats.seconds);
+	printf("history: %s\n", o->history);
+	if (truth != NULL)
+		printf("truth: %s\n", truth);
+	simspec_free(&spec);
+	return 0;
 }

@@ -51,6 +51,7 @@ struct screen {
 	double loaded_at; /* when a history window was last read (monotonic) */
 	struct loader *loader; /* reads history windows in its thread; NULL: read here */
 	int loader_failed;     /* it could not start: windows are read here */
+	double simulated_until; /* the history before this is simulated; 0: none */
 	int loading;           /* a window is being read */
 	double load_asked;     /* when (monotonic) */
 	int64_t open_after_load; /* a statement to open once the window is read, 0: none */
@@ -407,6 +408,7 @@ load_history(struct screen *s, int same_window)
 		view_set_rows(&s->view, NULL, 0, 0);
 		return;
 	}
+	s->simulated_until = store_simulated_until(s->st, server_id(s));
 	if (s->loader == NULL && !s->loader_failed) {
 		/* started with the first history window: the live list never needs it */
 		s->loader = loader_new(store_path(s->st), &err);
@@ -539,7 +541,7 @@ static void
 draw_header(struct screen *s)
 {
 	attr_t fig = s->color ? COLOR_PAIR(3) : A_BOLD;
-	char line[512];
+	char line[512], sim[64];
 
 	if (s->offline) {
 		put_line(0, 0, "pgmltop %s  [offline]  %s:%s  PostgreSQL %.*s  history %s",
@@ -575,8 +577,18 @@ draw_header(struct screen *s)
 		put_line(1, 0, "%s", line);
 		mvchgat(1, 0, -1, fig, s->color ? 3 : 0, NULL);
 	}
-	put_line(2, 0, "Window: %s%s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
-		 window_names[s->win], s->loading ? " (reading the history...)" : "",
+	sim[0] = '\0';
+	if (s->win != WIN_INTERVAL && s->simulated_until > now_wall() - window_seconds[s->win]) {
+		time_t t = (time_t)s->simulated_until;
+		struct tm tm;
+		char when[32];
+
+		localtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		snprintf(sim, sizeof sim, "  [SIMULATED before %s]", when);
+	}
+	put_line(2, 0, "Window: %s%s%s  Sort: %s %s  Filter: %s%s%s%s%s  %d of %d statements",
+		 window_names[s->win], s->loading ? " (reading the history...)" : "", sim,
 		 view_col_name(s->view.sort), s->view.reverse ? "asc" : "desc",
 		 s->view.pattern ? s->view.pattern : "none", s->view.db ? "  db: " : "",
 		 s->view.db ? s->view.db : "", s->view.user ? "  user: " : "",

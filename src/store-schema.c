@@ -86,6 +86,51 @@ static const char *const migrations[] = {
 	" name TEXT NOT NULL, PRIMARY KEY (server_id, kind, oid)) WITHOUT ROWID;"
 	"CREATE TABLE rollup_state ("
 	" server_id INTEGER PRIMARY KEY, hour INTEGER NOT NULL);",
+
+	/*
+	 * 1 -> 2: hourly statement rows keyed by a small statement number (stmt_keys) and
+	 * with times in whole microseconds: about 51 bytes a statement-hour instead of 91.
+	 * The view stmt_hourly keeps the columns of version 1 for readers.
+	 */
+	"CREATE TABLE stmt_keys ("
+	" id INTEGER PRIMARY KEY, server_id INTEGER NOT NULL, dbid INTEGER NOT NULL,"
+	" userid INTEGER NOT NULL, queryid INTEGER NOT NULL, toplevel INTEGER NOT NULL,"
+	" UNIQUE (server_id, queryid, dbid, userid, toplevel));"
+	"INSERT INTO stmt_keys (server_id, dbid, userid, queryid, toplevel)"
+	" SELECT DISTINCT server_id, dbid, userid, queryid, toplevel FROM stmt_hourly"
+	" ORDER BY server_id, queryid, dbid, userid, toplevel;"
+	"CREATE TABLE stmt_hours ("
+	" server_id INTEGER NOT NULL, hour INTEGER NOT NULL, stmt INTEGER NOT NULL,"
+	" samples INTEGER NOT NULL, calls INTEGER NOT NULL, total_us INTEGER NOT NULL,"
+	" rows INTEGER NOT NULL, plans INTEGER, plan_us INTEGER, max_us INTEGER,"
+	" shared_blks_hit INTEGER, shared_blks_read INTEGER, shared_blks_dirtied INTEGER,"
+	" shared_blks_written INTEGER, local_blks_hit INTEGER, local_blks_read INTEGER,"
+	" temp_blks_read INTEGER, temp_blks_written INTEGER, blk_read_us INTEGER,"
+	" blk_write_us INTEGER, wal_records INTEGER, wal_fpi INTEGER, wal_bytes INTEGER,"
+	" PRIMARY KEY (server_id, hour, stmt)) WITHOUT ROWID;"
+	"INSERT INTO stmt_hours SELECT h.server_id, h.hour, k.id, h.samples, h.calls,"
+	" CAST(round(h.total_ms * 1000) AS INTEGER), h.rows, h.plans,"
+	" CAST(round(h.plan_ms * 1000) AS INTEGER), CAST(round(h.max_ms * 1000) AS INTEGER),"
+	" h.shared_blks_hit, h.shared_blks_read, h.shared_blks_dirtied, h.shared_blks_written,"
+	" h.local_blks_hit, h.local_blks_read, h.temp_blks_read, h.temp_blks_written,"
+	" CAST(round(h.blk_read_ms * 1000) AS INTEGER), CAST(round(h.blk_write_ms * 1000) AS INTEGER),"
+	" h.wal_records, h.wal_fpi, CAST(round(h.wal_bytes) AS INTEGER)"
+	" FROM stmt_hourly h JOIN stmt_keys k ON k.server_id = h.server_id"
+	" AND k.queryid = h.queryid AND k.dbid = h.dbid AND k.userid = h.userid"
+	" AND k.toplevel = h.toplevel ORDER BY h.server_id, h.hour, k.id;"
+	"DROP TABLE stmt_hourly;"
+	"CREATE VIEW stmt_hourly AS SELECT h.server_id AS server_id, h.hour AS hour,"
+	" k.dbid AS dbid, k.userid AS userid, k.queryid AS queryid, k.toplevel AS toplevel,"
+	" h.samples AS samples, h.calls AS calls, h.total_us / 1000.0 AS total_ms,"
+	" h.rows AS rows, h.plans AS plans, h.plan_us / 1000.0 AS plan_ms,"
+	" h.max_us / 1000.0 AS max_ms, h.shared_blks_hit AS shared_blks_hit,"
+	" h.shared_blks_read AS shared_blks_read, h.shared_blks_dirtied AS shared_blks_dirtied,"
+	" h.shared_blks_written AS shared_blks_written, h.local_blks_hit AS local_blks_hit,"
+	" h.local_blks_read AS local_blks_read, h.temp_blks_read AS temp_blks_read,"
+	" h.temp_blks_written AS temp_blks_written, h.blk_read_us / 1000.0 AS blk_read_ms,"
+	" h.blk_write_us / 1000.0 AS blk_write_ms, h.wal_records AS wal_records,"
+	" h.wal_fpi AS wal_fpi, h.wal_bytes AS wal_bytes"
+	" FROM stmt_hours h JOIN stmt_keys k ON k.id = h.stmt;",
 };
 
 int

@@ -479,6 +479,46 @@ store_server(struct store *st, const struct server_info *srv, double now, int64_
 	return 0;
 }
 
+double
+store_simulated_until(struct store *st, int64_t server_id)
+{
+	sqlite3_stmt *s;
+	double until = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT max(ts) FROM events WHERE server_id = ? AND kind = 'simulated'",
+			       -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, server_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		until = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	return until;
+}
+
+int
+store_server_id(struct store *st, const char *key, int64_t *server_id, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM servers WHERE key = ?", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		db_error(st, err, "look up the server");
+		return -1;
+	}
+	bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*server_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, err, "look up the server");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
 int
 store_lease(struct store *st, int64_t server_id, double now, double ttl_s, long *holder_pid,
 	    struct pgt_err *err)
@@ -1097,18 +1137,30 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 		double lo = (double)(last + 1) * 3600.0, hi = (double)cur * 3600.0;
 
 		if (exec_bound(st,
-			       "INSERT INTO stmt_hourly SELECT s.server_id,"
-			       " CAST(s.ts / 3600 AS INTEGER) AS h, d.dbid, d.userid, d.queryid,"
-			       " d.toplevel, count(*), sum(d.calls), sum(d.total_ms), sum(d.rows),"
-			       " sum(d.plans), sum(d.plan_ms), max(d.max_ms), sum(d.shared_blks_hit),"
+			       "INSERT OR IGNORE INTO stmt_keys (server_id, dbid, userid, queryid,"
+			       " toplevel) SELECT DISTINCT s.server_id, d.dbid, d.userid, d.queryid,"
+			       " d.toplevel FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id"
+			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts < ?3",
+			       server_id, lo, hi, err, "number the statements") < 0 ||
+		    exec_bound(st,
+			       "INSERT INTO stmt_hours SELECT s.server_id,"
+			       " CAST(s.ts / 3600 AS INTEGER) AS h, k.id, count(*), sum(d.calls),"
+			       " CAST(round(sum(d.total_ms) * 1000) AS INTEGER), sum(d.rows),"
+			       " sum(d.plans), CAST(round(sum(d.plan_ms) * 1000) AS INTEGER),"
+			       " CAST(round(max(d.max_ms) * 1000) AS INTEGER), sum(d.shared_blks_hit),"
 			       " sum(d.shared_blks_read), sum(d.shared_blks_dirtied),"
 			       " sum(d.shared_blks_written), sum(d.local_blks_hit),"
 			       " sum(d.local_blks_read), sum(d.temp_blks_read),"
-			       " sum(d.temp_blks_written), sum(d.blk_read_ms), sum(d.blk_write_ms),"
-			       " sum(d.wal_records), sum(d.wal_fpi), sum(d.wal_bytes)"
+			       " sum(d.temp_blks_written),"
+			       " CAST(round(sum(d.blk_read_ms) * 1000) AS INTEGER),"
+			       " CAST(round(sum(d.blk_write_ms) * 1000) AS INTEGER),"
+			       " sum(d.wal_records), sum(d.wal_fpi),"
+			       " CAST(round(sum(d.wal_bytes)) AS INTEGER)"
 			       " FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id"
+			       " JOIN stmt_keys k ON k.server_id = s.server_id AND k.queryid = d.queryid"
+			       " AND k.dbid = d.dbid AND k.userid = d.userid AND k.toplevel = d.toplevel"
 			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts < ?3"
-			       " GROUP BY h, d.dbid, d.userid, d.queryid, d.toplevel",
+			       " GROUP BY h, k.id ORDER BY h, k.id",
 			       server_id, lo, hi, err, "roll up the statements") < 0 ||
 		    exec_bound(st,
 			       "INSERT INTO database_hourly SELECT s.server_id,"
@@ -1163,7 +1215,7 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 				goto fail_quiet;
 	}
 	hourly_before = floor((now - keep_hourly_s) / 3600.0);
-	if (exec_bound(st, "DELETE FROM stmt_hourly WHERE server_id = ?1 AND hour < ?2",
+	if (exec_bound(st, "DELETE FROM stmt_hours WHERE server_id = ?1 AND hour < ?2",
 		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0 ||
 	    exec_bound(st,
 		       "DELETE FROM database_hourly WHERE server_id = ?1 AND hour < ?2",

@@ -14,7 +14,7 @@
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
@@ -39,6 +39,9 @@ const char *store_path(const struct store *st);
 /* The server's row id, made when it is new; refreshes its version and host. */
 int store_server(struct store *st, const struct server_info *srv, double now, int64_t *server_id,
 		 struct pgt_err *err);
+
+/* The row id of the server with this key: 1 found, 0 not in the history, -1 error. */
+int store_server_id(struct store *st, const char *key, int64_t *server_id, struct pgt_err *err);
 
 /*
  * Take the lease to write this server's samples. Returns 1 when this process holds it,
@@ -85,6 +88,9 @@ struct server_rec {
 	double first_seen;
 	double last_seen;
 };
+
+/* The end of the server's simulated history (--simulate), 0 when it has none. */
+double store_simulated_until(struct store *st, int64_t server_id);
 
 /* The server sampled most recently; 0 when the history holds none. */
 int store_latest_server(struct store *st, struct server_rec *out, struct pgt_err *err);

@@ -502,6 +502,65 @@ store_open_refuses_other_sqlite(void **state)
 	free(after);
 }
 
+/*
+ * A version 1 file with hourly rows is migrated when opened: the rows move to the
+ * compact table, the view gives them back with the same figures (times to the
+ * microsecond), and a second open does nothing more.
+ */
+static void
+store_open_migrates_v1_hourly(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct store *st;
+	char *sql;
+
+	sql = xasprintf(
+		 "PRAGMA application_id = %d; PRAGMA user_version = 1; %s"
+		 " INSERT INTO servers VALUES (1, 'k', NULL, 'h', '5432', '16', 160000, 0, 0);"
+		 " INSERT INTO stmt_hourly (server_id, hour, dbid, userid, queryid, toplevel,"
+		 "  samples, calls, total_ms, rows, plans, plan_ms, max_ms, shared_blks_hit,"
+		 "  blk_read_ms, wal_bytes) VALUES"
+		 "  (1, 470000, 5, 10, -7, 1, 60, 1000, 1234.5678, 999, NULL, NULL, 9.25, 42, 0.5,"
+		 "   8192),"
+		 "  (1, 470001, 5, 10, -7, 1, 60, 10, 1.5, 1, 10, 0.125, 0.3, 0, 0, 0),"
+		 "  (1, 470001, 6, 10, 9223372036854775807, 0, 3, 7, 70.25, 7, 7, 1.5, 20, 1, 0, 0);",
+		 STORE_APPLICATION_ID, store_schema_step(0));
+	db_exec(f->path, sql);
+	free(sql);
+	st = store_open(f->path, 0, &err);
+	if (st == NULL)
+		print_error("store_open: %s\n", err.msg);
+	assert_non_null(st);
+	store_close(st);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM stmt_hours"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM stmt_keys"), 2);
+	assert_int_equal(q_int(f->path, "SELECT calls FROM stmt_hourly WHERE hour = 470000"), 1000);
+	assert_true(fabs(q_dbl(f->path, "SELECT total_ms FROM stmt_hourly WHERE hour = 470000") -
+			 1234.568) < 1e-9);
+	assert_true(fabs(q_dbl(f->path, "SELECT max_ms FROM stmt_hourly WHERE hour = 470000") -
+			 9.25) < 1e-9);
+	assert_true(fabs(q_dbl(f->path, "SELECT blk_read_ms FROM stmt_hourly WHERE hour = 470000") -
+			 0.5) < 1e-9);
+	assert_int_equal(q_int(f->path, "SELECT wal_bytes FROM stmt_hourly WHERE hour = 470000"),
+			 8192);
+	assert_int_equal(q_int(f->path, "SELECT plans IS NULL AND plan_ms IS NULL FROM stmt_hourly"
+					" WHERE hour = 470000"),
+			 1);
+	assert_true(fabs(q_dbl(f->path, "SELECT plan_ms FROM stmt_hourly WHERE hour = 470001"
+					" AND queryid = -7") -
+			 0.125) < 1e-9);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM stmt_hourly WHERE queryid ="
+					" 9223372036854775807 AND dbid = 6 AND toplevel = 0"
+					" AND calls = 7"),
+			 1);
+	st = store_open(f->path, 0, &err);
+	assert_non_null(st);
+	store_close(st);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM stmt_hours"), 3);
+}
+
 static void
 store_open_refuses_newer_schema(void **state)
 {
@@ -1360,6 +1419,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_open_refuses_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_refuses_other_sqlite, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_refuses_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_open_migrates_v1_hourly, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_readonly_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_accepts_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_refuses_damaged_file, setup, teardown),
