@@ -522,6 +522,10 @@ run_simulate(const struct options *o)
 	       "%.1f s\n",
 	       spec.days, from, to, spec.n_stmts + spec.filler, stats.samples, stats.stmt_rows,
 	       stats.seconds);
+	printf("stored in %.1f s (%.2f ms a sample); rolled up in %.1f s (the longest run %.0f "
+	       "ms)\n",
+	       stats.store_s, stats.samples > 0 ? 1000 * stats.store_s / (double)stats.samples : 0,
+	       stats.maintain_s, 1000 * stats.maintain_max_s);
 	printf("history: %s\n", o->history);
 	if (truth != NULL)
 		printf("truth: %s\n", truth);

@@ -204,6 +204,17 @@ global_key(struct parser *p, const char *key, char *v)
 		return set_str(&s->truth, v);
 	if (strcmp(key, "filler") == 0)
 		return whole(p, key, v, 0, 1000000, &s->filler);
+	if (strcmp(key, "dbid") == 0 || strcmp(key, "userid") == 0) {
+		long l;
+
+		if (parse_long(v, 1, 4294967295L, &l) < 0)
+			return fail(p, "%s: '%s' is not an oid (1 to 4294967295)", key, v);
+		if (key[0] == 'd')
+			s->dbid = (uint32_t)l;
+		else
+			s->userid = (uint32_t)l;
+		return 0;
+	}
 	if (strcmp(key, "filler_calls") == 0) {
 		if (num(p, key, v, 0, 1e9, &d) < 0)
 			return -1;
@@ -244,12 +255,30 @@ stmt_key(struct parser *p, const char *key, char *v)
 	size_t i;
 
 	for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
-		if (strcmp(key, nums[i].key) == 0)
+		if (strcmp(key, nums[i].key) == 0) {
+			if (strcmp(key, "calls") == 0 || strcmp(key, "noise") == 0 ||
+			    strcmp(key, "trend") == 0)
+				st->own_calls = 1;
 			return num(p, key, v, nums[i].min, nums[i].max,
 				   (double *)(void *)((char *)st + nums[i].off));
+		}
 	if (strcmp(key, "text") == 0) {
 		set_str(&st->text, v);
-		st->queryid = simspec_queryid(v);
+		if (!st->queryid_given)
+			st->queryid = simspec_queryid(v);
+		return 0;
+	}
+	if (strcmp(key, "queryid") == 0) {
+		char *end;
+		long long q;
+
+		errno = 0;
+		q = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || q == 0)
+			return fail(p, "queryid: '%s' is not a query id (a 64-bit whole number, not 0)",
+				    v);
+		st->queryid = (int64_t)q;
+		st->queryid_given = 1;
 		return 0;
 	}
 	if (strcmp(key, "toplevel") == 0) {
@@ -293,6 +322,7 @@ stmt_key(struct parser *p, const char *key, char *v)
 		if (weekday(p, w[0], &wd) < 0 ||
 		    num(p, key, w[1], 0, 1000, &st->weekday_factor[wd]) < 0)
 			return -1;
+		st->own_calls = 1;
 		return 0;
 	}
 	if (strcmp(key, "quiet") == 0) {
@@ -313,6 +343,7 @@ stmt_key(struct parser *p, const char *key, char *v)
 		return 0;
 	}
 	if (strcmp(key, "regression") == 0 || strcmp(key, "spike") == 0) {
+		/* both DAY HOUR FACTOR; a regression may leave out the hour (00:00) */
 		int spike = key[0] == 's';
 		struct sim_event *e = spike ? &st->spikes[st->n_spikes]
 					    : &st->regressions[st->n_regressions];
@@ -321,16 +352,13 @@ stmt_key(struct parser *p, const char *key, char *v)
 		n = words(v, w, 3);
 		if (spike ? n != 3 : n != 2 && n != 3)
 			return fail(p, "%s: give %s", key,
-				    spike ? "DAY HOUR FACTOR" : "DAY FACTOR [HOUR]");
+				    spike ? "DAY HOUR FACTOR" : "DAY [HOUR] FACTOR");
 		if (*count == SIM_MAX_EVENTS)
 			return fail(p, "%s: at most %d per statement", key, SIM_MAX_EVENTS);
 		e->hour = 0;
-		if (whole(p, key, w[0], 1, 3650, &e->day) < 0)
-			return -1;
-		if (spike ? whole(p, key, w[1], 0, 23, &e->hour) < 0 ||
-				    num(p, key, w[2], 0, 1e6, &e->factor) < 0
-			  : num(p, key, w[1], 0, 1e6, &e->factor) < 0 ||
-				    (n == 3 && whole(p, key, w[2], 0, 23, &e->hour) < 0))
+		if (whole(p, key, w[0], 1, 3650, &e->day) < 0 ||
+		    (n == 3 && whole(p, key, w[1], 0, 23, &e->hour) < 0) ||
+		    num(p, key, w[n - 1], spike ? 0 : 0.001, 1e6, &e->factor) < 0)
 			return -1;
 		(*count)++;
 		return 0;
@@ -470,8 +498,10 @@ check(struct parser *p)
 		}
 		for (j = 0; j < i; j++)
 			if (s->stmts[j].queryid == st->queryid) {
-				pgt_err_set(p->err, "%s: statements '%s' and '%s' have the same text",
-					    p->name, s->stmts[j].name, st->name);
+				pgt_err_set(p->err, "%s: statements '%s' and '%s' have the same %s",
+					    p->name, s->stmts[j].name, st->name,
+					    st->queryid_given || s->stmts[j].queryid_given ? "query id"
+											    : "text");
 				return -1;
 			}
 		for (j = 0; j < st->n_regressions; j++)
@@ -500,6 +530,11 @@ check(struct parser *p)
 					    st->parent);
 			if (st->fanout <= 0)
 				st->fanout = s->stmts[st->parent_index].rows;
+			if (st->own_calls || st->n_peaks > 0 || st->n_quiet > 0 || st->n_spikes > 0)
+				return fail(p, "'%s' runs fanout times per call of its parent: its "
+					       "calls, noise, trend, weekday, quiet, peaks and spikes "
+					       "would not apply; set them on '%s'",
+					    st->name, st->parent);
 		}
 	}
 	for (i = 0; i < s->n_settings; i++) {
@@ -545,6 +580,8 @@ defaults(struct sim_spec *s)
 	s->user = xstrdup("app");
 	s->filler_calls = 20;
 	s->filler_ms = 2;
+	s->dbid = 16384;
+	s->userid = 16385;
 }
 
 int

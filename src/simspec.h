@@ -37,12 +37,13 @@ struct sim_event {
 struct sim_stmt {
 	char *name;
 	char *text;
-	int64_t queryid; /* from the text, as stable as the text */
+	int64_t queryid; /* from the text, as stable as the text, unless given */
+	int queryid_given;
 	int toplevel;
 	double calls; /* per hour, base */
 	double mean_ms;
-	double spread; /* relative sd of the hourly mean time */
-	double noise;  /* relative sd of the hourly calls */
+	double spread; /* sd of the logarithm of the hourly mean time */
+	double noise;  /* sd of the logarithm of the hourly calls */
 	double rows;   /* per call */
 	double hit, read, temp; /* blocks per call */
 	double trend;  /* relative growth of calls per day */
@@ -59,6 +60,7 @@ struct sim_stmt {
 	int parent_index;
 	double fanout;
 	int filler; /* generated, not named in the spec */
+	int own_calls; /* calls, noise, trend or weekday was given (not for a child) */
 };
 
 struct sim_effect {
@@ -86,6 +88,7 @@ struct sim_spec {
 	char *server; /* label */
 	char *server_key; /* NULL: simulated:<server> */
 	char *database, *user;
+	uint32_t dbid, userid; /* the oids the statements run under */
 	char *truth; /* file for the truth; NULL: none unless --truth */
 	int filler;
 	double filler_calls, filler_ms;

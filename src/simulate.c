@@ -12,9 +12,6 @@
 #include "snapshot.h"
 #include "store.h"
 
-#define SIM_DBID 16384u
-#define SIM_USERID 16385u
-
 /*
  * Random numbers as a function of (seed, what, which, when): no state, so that a draw does
  * not depend on the order of the others, and a statement added to a spec leaves the draws
@@ -82,6 +79,7 @@ struct sim {
 	int64_t *calls, *rows, *hit, *read, *temp;
 	double *mean, *max;
 	int *text_stored;
+	long *change_idx; /* per setting: the hour its new value is first stored */
 	int *peak_hits;   /* per statement and peak: times a recurring peak was planted */
 	int *peak_chances;
 };
@@ -251,6 +249,23 @@ compute_hour(struct sim *s, const struct hour_ctx *h)
 	}
 }
 
+/*
+ * The share of an hour's count x that goes with the calls of sample k: the samples with
+ * calls carry all of it, in proportion to their calls.
+ */
+static int64_t
+with_calls(int64_t x, int64_t calls, int k, int n)
+{
+	int64_t c0, c1;
+
+	if (calls <= 0)
+		return 0;
+	c0 = (int64_t)((double)calls * k / n);
+	c1 = (int64_t)((double)calls * (k + 1) / n);
+	return (int64_t)((double)x * (double)c1 / (double)calls) -
+	       (int64_t)((double)x * (double)c0 / (double)calls);
+}
+
 static char src_default[] = "default", src_file[] = "configuration file";
 
 /* Part k of n of an hour's count, so that the parts add up to the whole. */
@@ -282,7 +297,7 @@ write_sample(struct sim *s, struct store *st, int64_t server_id, const struct ho
 	struct role_row role;
 	int i, m = 0, rc;
 	int64_t calls_all = 0, hit_all = 0, read_all = 0;
-	double busy_ms = 0;
+	double busy_ms = 0, t0;
 
 	memset(&snap, 0, sizeof snap);
 	memset(&d, 0, sizeof d);
@@ -309,20 +324,20 @@ write_sample(struct sim *s, struct store *st, int64_t server_id, const struct ho
 			s->text_stored[i] = 1;
 		}
 		r->queryid = ss->queryid;
-		r->dbid = SIM_DBID;
-		r->userid = SIM_USERID;
+		r->dbid = sp->dbid;
+		r->userid = sp->userid;
 		r->toplevel = ss->toplevel;
 		r->calls = calls;
 		r->plans = calls;
-		r->rows = part(s->rows[i], k, n);
+		r->rows = with_calls(s->rows[i], s->calls[i], k, n);
 		r->total_exec_ms = (double)calls * s->mean[i];
 		r->total_plan_ms = (double)calls * 0.02;
 		r->min_ms = s->mean[i] / (1.5 + 2 * ss->spread);
 		r->max_ms = s->max[i];
 		r->stddev_ms = s->mean[i] * (ss->spread > 0 ? ss->spread : 0.05);
-		r->shared_blks_hit = part(s->hit[i], k, n);
-		r->shared_blks_read = part(s->read[i], k, n);
-		r->temp_blks_written = part(s->temp[i], k, n);
+		r->shared_blks_hit = with_calls(s->hit[i], s->calls[i], k, n);
+		r->shared_blks_read = with_calls(s->read[i], s->calls[i], k, n);
+		r->temp_blks_written = with_calls(s->temp[i], s->calls[i], k, n);
 		r->temp_blks_read = r->temp_blks_written;
 		r->blk_read_ms = (double)r->shared_blks_read * 0.1;
 		calls_all += calls;
@@ -338,7 +353,7 @@ write_sample(struct sim *s, struct store *st, int64_t server_id, const struct ho
 	snap.sessions.idle_in_xact = snap.sessions.active > 4 ? 1 : 0;
 	snap.sessions.total = snap.sessions.active + snap.sessions.idle + snap.sessions.idle_in_xact;
 	memset(&db, 0, sizeof db);
-	db.datid = SIM_DBID;
+	db.datid = sp->dbid;
 	db.datname = sp->database;
 	db.numbackends = snap.sessions.total;
 	db.xact_commit = calls_all / 3;
@@ -353,7 +368,7 @@ write_sample(struct sim *s, struct store *st, int64_t server_id, const struct ho
 	d.checkpoint.valid = 1;
 	d.checkpoint.timed = d.interval_s >= 300 ? (int64_t)(d.interval_s / 300) : 0;
 	d.checkpoint.buffers_written = hit_all / 50;
-	role.oid = SIM_USERID;
+	role.oid = sp->userid;
 	role.name = sp->user;
 	snap.roles = &role;
 	snap.n_roles = 1;
@@ -362,7 +377,7 @@ write_sample(struct sim *s, struct store *st, int64_t server_id, const struct ho
 	for (i = 0; i < sp->n_settings; i++) {
 		const struct sim_setting *se = &sp->settings[i];
 		int now_after = reached(h, se->day, se->hour);
-		int changes_now = se->day == h->day && se->hour == h->hour && k == 0;
+		int changes_now = h->idx == s->change_idx[i] && k == 0;
 
 		if (!first && !changes_now)
 			continue;
@@ -372,7 +387,9 @@ write_sample(struct sim *s, struct store *st, int64_t server_id, const struct ho
 		snap.settings[snap.n_settings].source = first && !now_after ? src_default : src_file;
 		snap.n_settings++;
 	}
+	t0 = now_mono();
 	rc = store_sample(st, server_id, &snap, &d, err);
+	stats->store_s += now_mono() - t0;
 	if (rc == 0)
 		pgt_err_set(err, "another process took the history lease of the simulated server");
 	if (rc > 0) {
@@ -395,21 +412,92 @@ json_key_str(FILE *f, const char *key, const char *v, int comma)
 
 static const char *const wday_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
-/* The epoch seconds of local day 'day' (1-based), hour 'hour', as the simulation counts. */
-static double
-when(const struct sim *s, int day, int hour)
+/* The index of the first simulated hour from local day 'day' (1-based) at 'hour' on. */
+static long
+first_hour_from(const struct sim *s, int day, int hour)
 {
 	long i, n = (long)((s->end - s->start) / 3600);
 	struct hour_ctx h;
 
 	for (i = 0; i < n; i++) {
 		hour_ctx_at(s, i, &h);
-		if (h.day == day && h.hour == hour)
-			return h.t;
-		if (h.day > day)
-			return h.t; /* that hour does not exist on that day (a clock change) */
+		if (reached(&h, day, hour))
+			return i;
 	}
-	return s->end;
+	return -1;
+}
+
+/* The index of the simulated hour that is local day 'day' at 'hour' exactly, or -1. */
+static long
+exact_hour(const struct sim *s, int day, int hour)
+{
+	long i = first_hour_from(s, day, hour);
+	struct hour_ctx h;
+
+	if (i < 0)
+		return -1;
+	hour_ctx_at(s, i, &h);
+	return h.day == day && h.hour == hour ? i : -1;
+}
+
+static double
+when(const struct sim *s, int day, int hour)
+{
+	return s->start + (double)first_hour_from(s, day, hour) * 3600;
+}
+
+/*
+ * Every planted event falls inside the span: day 1 begins at the first simulated hour
+ * (local time), and a clock change may skip an hour.
+ */
+static int
+check_events(struct sim *s, struct pgt_err *err)
+{
+	const struct sim_spec *sp = s->spec;
+	struct hour_ctx first;
+	int i, k;
+
+	hour_ctx_at(s, 0, &first);
+	for (i = 0; i < sp->n_stmts; i++) {
+		const struct sim_stmt *st = &s->all[i];
+
+		for (k = 0; k < st->n_spikes; k++)
+			if (exact_hour(s, st->spikes[k].day, st->spikes[k].hour) < 0) {
+				pgt_err_set(err, "statement '%s': the spike on day %d at %02d:00 is not "
+						 "a simulated hour (day 1 starts at %02d:00 local time, "
+						 "or a clock change skips that hour)",
+					    st->name, st->spikes[k].day, st->spikes[k].hour, first.hour);
+				return -1;
+			}
+		for (k = 0; k < st->n_regressions; k++)
+			if (st->regressions[k].day == 1 && st->regressions[k].hour < first.hour) {
+				pgt_err_set(err, "statement '%s': the regression on day 1 at %02d:00 "
+						 "comes before the first simulated hour (%02d:00 local "
+						 "time)",
+					    st->name, st->regressions[k].hour, first.hour);
+				return -1;
+			}
+	}
+	for (i = 0; i < sp->n_settings; i++) {
+		const struct sim_setting *se = &sp->settings[i];
+
+		if ((se->day == 1 && se->hour < first.hour) ||
+		    first_hour_from(s, se->day, se->hour) < 0) {
+			pgt_err_set(err, "setting '%s': the change on day %d at %02d:00 is not within "
+					 "the simulated hours (day 1 starts at %02d:00 local time)",
+				    se->name, se->day, se->hour, first.hour);
+			return -1;
+		}
+		s->change_idx[i] = first_hour_from(s, se->day, se->hour);
+	}
+	for (i = 0; i < s->n_all; i++)
+		for (k = 0; k < i; k++)
+			if (s->all[k].queryid == s->all[i].queryid) {
+				pgt_err_set(err, "statements '%s' and '%s' have the same query id",
+					    s->all[k].name, s->all[i].name);
+				return -1;
+			}
+	return 0;
 }
 
 static int
@@ -424,9 +512,9 @@ write_truth(const struct sim *s, const char *path, const char *spec_key, struct 
 		return -1;
 	}
 	fprintf(f, "{\"simulated\": true, \"seed\": %llu, \"days\": %d, \"start\": %.0f, "
-		   "\"end\": %.0f, \"interval_s\": %d, \"raw_hours\": %d, ",
+		   "\"end\": %.0f, \"interval_s\": %d, \"raw_hours\": %d, \"raw_interval_s\": %d, ",
 		(unsigned long long)sp->seed, sp->days, s->start, s->end, sp->interval,
-		sp->raw_hours);
+		sp->raw_hours, sp->raw_interval);
 	json_key_str(f, "server_key", spec_key, 0);
 	json_key_str(f, "tz", getenv("TZ") != NULL && getenv("TZ")[0] ? getenv("TZ") : "local",
 		     1);
@@ -436,8 +524,12 @@ write_truth(const struct sim *s, const char *path, const char *spec_key, struct 
 		json_key_str(f, "name", s->all[i].name, 0);
 		fprintf(f, ", \"queryid\": \"%lld\"", (long long)s->all[i].queryid);
 		json_key_str(f, "text", s->all[i].text, 1);
-		fprintf(f, ", \"calls_per_hour\": %.12g, \"mean_ms\": %.12g}", s->all[i].calls,
-			s->all[i].mean_ms);
+		if (s->all[i].parent_index >= 0) /* its calls follow the parent's */
+			fprintf(f, ", \"calls_per_hour\": null, \"mean_ms\": %.12g}",
+				s->all[i].mean_ms);
+		else
+			fprintf(f, ", \"calls_per_hour\": %.12g, \"mean_ms\": %.12g}",
+				s->all[i].calls, s->all[i].mean_ms);
 	}
 	fprintf(f, "],\n \"filler\": %d,\n \"planted\": [", sp->filler);
 #define NEXT() (fprintf(f, "%s\n  {", first ? "" : ","), first = 0)
@@ -517,8 +609,10 @@ write_truth(const struct sim *s, const char *path, const char *spec_key, struct 
 		json_key_str(f, "name", se->name, 0);
 		json_key_str(f, "before", se->before, 1);
 		json_key_str(f, "after", se->after, 1);
-		fprintf(f, ", \"ts\": %.0f, \"day\": %d, \"effects\": [", when(s, se->day, se->hour),
-			se->day);
+		if (se->unit != NULL)
+			json_key_str(f, "unit", se->unit, 1);
+		fprintf(f, ", \"ts\": %.0f, \"day\": %d, \"hour\": %d, \"effects\": [",
+			when(s, se->day, se->hour), se->day, se->hour);
 		for (k = 0; k < se->n_effects; k++)
 			fprintf(f, "%s{\"statement\": \"%s\", \"queryid\": \"%lld\", \"factor\": %.12g}",
 				k ? ", " : "", s->all[se->effects[k].stmt_index].name,
@@ -556,6 +650,7 @@ sim_free(struct sim *s)
 	free(s->text_stored);
 	free(s->peak_hits);
 	free(s->peak_chances);
+	free(s->change_idx);
 }
 
 int
@@ -604,6 +699,9 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 	s.text_stored = xcalloc((size_t)s.n_all + 1, sizeof *s.text_stored);
 	s.peak_hits = xcalloc((size_t)s.n_all * SIM_MAX_PEAKS + 1, sizeof *s.peak_hits);
 	s.peak_chances = xcalloc((size_t)s.n_all * SIM_MAX_PEAKS + 1, sizeof *s.peak_chances);
+	s.change_idx = xcalloc((size_t)spec->n_settings + 1, sizeof *s.change_idx);
+	if (check_events(&s, err) < 0)
+		goto out;
 
 	memset(&srv, 0, sizeof srv);
 	if (spec->server_key != NULL)
@@ -621,19 +719,25 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 	/* the same spec and seed make the same file: no wall clock, no leftovers of deletes */
 	store_fake_clock(st, s.start);
 	{
-		int n_old = 0, found;
-		double a = 0, b = 0;
 		int64_t id = 0;
+		double until = 0;
+		int found;
 
 		/* looked at before anything is written: a refused run leaves the file as it was */
 		found = store_server_id(st, srv.key, &id, err);
-		if (found < 0 || (found > 0 && store_sample_span(st, id, s.start, s.end + 1, &n_old,
-								 &a, &b, err) < 0))
+		if (found < 0 || (found > 0 && store_history_end(st, id, &until, err) < 0))
 			goto out_store;
-		if (n_old > 0) {
-			pgt_err_set(err, "%s already holds %d sample%s of server %s in the simulated "
-					 "span: simulate into a new file (or name another server)",
-				    path, n_old, n_old == 1 ? "" : "s", srv.key);
+		if (until > s.start) {
+			char when_s[32];
+			time_t tu = (time_t)until;
+			struct tm tmu;
+
+			localtime_r(&tu, &tmu);
+			strftime(when_s, sizeof when_s, "%Y-%m-%d %H:%M", &tmu);
+			pgt_err_set(err, "%s holds history of server %s until %s, after the simulated "
+					 "start: simulate into a new file, name another server, or "
+					 "simulate a span that begins after it",
+				    path, srv.key, when_s);
 			goto out_store;
 		}
 	}
@@ -663,14 +767,20 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 				goto out_lease;
 			first = 0;
 		}
-		/* roll up as the collector does: each day, and at the end */
-		if ((h + 1) % 24 == 0 || h + 1 == n_hours) {
-			double now = hc.t + 3600;
+		/* roll up each day, and each hour of raw samples as the collector does */
+		if ((h + 1) % 24 == 0 || h + 1 == n_hours || h >= raw_from) {
+			double now = hc.t + 3600, t1 = now_mono(), took;
 
+			/* raw rows kept as the collector's default keeps them (or the raw
+			 * hours asked for); hourly rows never dropped: the file may hold more */
 			if (store_maintain(st, stats->server_id, now,
-					   (double)(spec->raw_hours > 0 ? spec->raw_hours : 1) * 3600,
-					   ((double)spec->days + 1) * 86400, err) < 0)
+					   (double)(spec->raw_hours > 48 ? spec->raw_hours : 48) * 3600,
+					   36500.0 * 86400, err) < 0)
 				goto out_lease;
+			took = now_mono() - t1;
+			stats->maintain_s += took;
+			if (took > stats->maintain_max_s)
+				stats->maintain_max_s = took;
 			if (progress != NULL && ((h + 1) % (24 * 30) == 0 || h + 1 == n_hours))
 				fprintf(progress, "simulated %ld of %d days\n", (h + 1) / 24, spec->days);
 		}

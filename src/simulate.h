@@ -16,6 +16,9 @@ struct sim_stats {
 	long samples;
 	long stmt_rows; /* statement deltas stored */
 	double seconds;
+	double store_s;        /* in store_sample, all samples */
+	double maintain_s;     /* in store_maintain (rollups and retention), all runs */
+	double maintain_max_s; /* the longest run of store_maintain */
 	int64_t server_id;
 	double start, end;
 };

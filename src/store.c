@@ -479,6 +479,33 @@ store_server(struct store *st, const struct server_info *srv, double now, int64_
 	return 0;
 }
 
+int
+store_history_end(struct store *st, int64_t server_id, double *until, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*until = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT max(coalesce((SELECT max(ts) FROM samples WHERE server_id = ?1), 0),"
+			       " coalesce((SELECT (max(hour) + 1) * 3600 FROM stmt_hours"
+			       " WHERE server_id = ?1), 0))",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the extent of the history");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*until = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "read the extent of the history");
+		return -1;
+	}
+	return 0;
+}
+
 double
 store_simulated_until(struct store *st, int64_t server_id)
 {
@@ -1290,11 +1317,17 @@ statements(struct store *st, int64_t server_id, double from, double to, int by_k
 		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
 		    "  WHERE server_id = ?1), -1) AS hour),"
 		    " t AS ("
-		    "  SELECT queryid, toplevel, dbid, userid, calls, total_ms, max_ms, rows,"
-		    "   shared_blks_hit, shared_blks_read, temp_blks_written FROM stmt_hourly, mark"
-		    "  WHERE server_id = ?1 AND stmt_hourly.hour <= mark.hour"
-		    "   AND stmt_hourly.hour >= CAST(?2 / 3600 AS INTEGER)"
-		    "   AND stmt_hourly.hour * 3600 <= ?3"
+		    /* hourly rows summed per statement number first: one key lookup each */
+		    "  SELECT k.queryid, k.toplevel, k.dbid, k.userid, h.calls, h.total_ms, h.max_ms,"
+		    "   h.rows, h.shared_blks_hit, h.shared_blks_read, h.temp_blks_written FROM"
+		    "  (SELECT stmt, sum(calls) AS calls, sum(total_us) / 1000.0 AS total_ms,"
+		    "    max(max_us) / 1000.0 AS max_ms, sum(rows) AS rows,"
+		    "    sum(shared_blks_hit) AS shared_blks_hit, sum(shared_blks_read)"
+		    "    AS shared_blks_read, sum(temp_blks_written) AS temp_blks_written"
+		    "   FROM stmt_hours, mark WHERE server_id = ?1 AND stmt_hours.hour <= mark.hour"
+		    "    AND stmt_hours.hour >= CAST(?2 / 3600 AS INTEGER)"
+		    "    AND stmt_hours.hour * 3600 <= ?3 GROUP BY stmt) h"
+		    "  JOIN stmt_keys k ON k.id = h.stmt"
 		    "  UNION ALL"
 		    "  SELECT d.queryid, d.toplevel, d.dbid, d.userid, d.calls, d.total_ms, d.max_ms,"
 		    "   d.rows,"

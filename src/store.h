@@ -89,6 +89,9 @@ struct server_rec {
 	double last_seen;
 };
 
+/* The end of what the history holds of the server (samples and hourly rows), 0: nothing. */
+int store_history_end(struct store *st, int64_t server_id, double *until, struct pgt_err *err);
+
 /* The end of the server's simulated history (--simulate), 0 when it has none. */
 double store_simulated_until(struct store *st, int64_t server_id);
 

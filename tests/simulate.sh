@@ -70,7 +70,7 @@ rows = 20
 daily_peak = 9 4 0.9
 weekly_peak = mon 14 3
 quiet = 1-5 0.2
-regression = 15 3 10
+regression = 15 10 3
 
 [statement order_items]
 text = SELECT * FROM order_items WHERE order_id = $1
@@ -127,7 +127,8 @@ hourly() { # QUERYID WHERE-CLAUSE-ON-h (h is epoch seconds of the hour)
 	sq h.db "SELECT sum(calls) FROM (
 		SELECT hour * 3600 AS h, calls FROM stmt_hourly WHERE queryid = $1
 		UNION ALL SELECT CAST(s.ts / 3600 AS INTEGER) * 3600, d.calls FROM stmt_deltas d
-		JOIN samples s ON s.id = d.sample_id WHERE d.queryid = $1) WHERE $2"
+		JOIN samples s ON s.id = d.sample_id WHERE d.queryid = $1
+		AND s.ts >= (SELECT (hour + 1) * 3600 FROM rollup_state)) WHERE $2"
 }
 hod() { echo "CAST(strftime('%H', h, 'unixepoch') AS INTEGER) = $1"; }
 dow() { echo "CAST(strftime('%w', h, 'unixepoch') AS INTEGER) = $1"; }
@@ -155,11 +156,14 @@ near "the quiet hours have a fifth of the calls" \
 	"$(awk -v a="$q3" -v b="$h10" 'BEGIN { printf "%.4f", a / b }')" 0.2 0.1
 
 # totals within the noise of the spec: 21 days of 1,000 calls an hour, 2 ms each
+# hourly rows up to the rollup mark, raw rows after it (raw rows are kept two days)
+after_mark="JOIN samples s ON s.id = d.sample_id WHERE s.ts >= (SELECT (hour + 1) * 3600 FROM rollup_state)"
 fc=$(sq h.db "SELECT sum(calls) FROM (SELECT calls FROM stmt_hourly WHERE queryid = $FLAT
-	UNION ALL SELECT calls FROM stmt_deltas WHERE queryid = $FLAT)")
+	UNION ALL SELECT d.calls FROM stmt_deltas d $after_mark AND d.queryid = $FLAT)")
 near "the calls of a flat statement add up to the spec" "$fc" 504000 0.02
 fm=$(sq h.db "SELECT sum(total_ms) / sum(calls) FROM (SELECT calls, total_ms FROM stmt_hourly
-	WHERE queryid = $FLAT UNION ALL SELECT calls, total_ms FROM stmt_deltas WHERE queryid = $FLAT)")
+	WHERE queryid = $FLAT UNION ALL SELECT d.calls, d.total_ms FROM stmt_deltas d $after_mark
+	AND d.queryid = $FLAT)")
 near "its mean time is the spec's" "$fm" 2 0.05
 
 # N+1: the child runs fanout times per call of the parent, hour by hour
@@ -267,8 +271,24 @@ tm send-keys -t s q
 # ---- refusals ----
 run --simulate=spec -H h.db
 check "a file that holds the span already is refused (exit 1)" [ "$rc" -eq 1 ] || show
-check "with a message that says why" grep -q "already holds [0-9]* samples\\? of server simulated:simulated in the simulated span" "$ERR"
+check "with a message that says why" grep -q "holds history of server simulated:simulated until 2026-11-22 23:59, after the simulated start" "$ERR"
 check "and the file is left as it was" cmp -s h.db h2.db
+
+sed 's/^end = .*/end = 2026-11-10/' spec >early.spec
+run --simulate=early.spec -H h.db
+check "so is a span that begins before the history of that server ends" \
+	eval '[ "$rc" -eq 1 ] && grep -q "after the simulated start" "$ERR" && cmp -s h.db h2.db'
+
+printf 'days = 2\nend = 2026-11-23T05:00\n[statement a]\ntext = SELECT 1\nspike = 1 2 5\n' >early-spike.spec
+run --simulate=early-spike.spec -H spike.db
+check "a spike before the first simulated hour is refused" \
+	eval '[ "$rc" -eq 1 ] && grep -q "spike on day 1 at 02:00 is not a simulated hour (day 1 starts at 05:00" "$ERR"' || show
+
+# a statement called once an hour, sampled every 5 minutes, keeps all its blocks
+printf 'days = 1\nend = 2026-11-23\ninterval = 300\n[statement rare]\ntext = SELECT 2\ncalls = 1\nnoise = 0\ntemp = 3000\nrows = 7\n' >rare.spec
+run --simulate=rare.spec -H rare.db
+is "rows and blocks go with the calls of each sample" \
+	"$(sq rare.db "SELECT sum(calls) || ' ' || sum(rows) || ' ' || sum(temp_blks_written) FROM stmt_deltas")" "24 168 72000"
 
 printf 'days = 3\n\n[statement a]\ntext = SELECT 1\nparent = nobody\n' >bad.spec
 run --simulate=bad.spec -H bad.db

@@ -224,7 +224,7 @@ simspec_statement_keys(void **state)
 		 "quiet = 22-3 0.1\n"
 		 "quiet = 12-13 2\n"
 		 "regression = 12 3\n"
-		 "regression = 20 1.5 14\n"
+		 "regression = 20 14 1.5\n"
 		 "spike = 5 10 8\n"
 		 "spike = 30 23 0.5\n",
 		 &spec);
@@ -296,6 +296,42 @@ simspec_statement_keys(void **state)
 	assert_null(st->parent);
 	assert_int_equal(st->parent_index, -1);
 	simspec_free(&spec);
+}
+
+/* The oids and query ids of a live server can be given, so that a history continues it. */
+static void
+simspec_given_ids(void **state)
+{
+	struct sim_spec spec;
+	struct pgt_err err = {{0}};
+
+	(void)state;
+	parse_ok("dbid = 5\nuserid = 10\n"
+		 "[statement a]\nqueryid = -1234567890123\ntext = SELECT 1\n"
+		 "[statement b]\ntext = SELECT 2\nqueryid = 9223372036854775807\n"
+		 "[statement c]\ntext = SELECT 3\n",
+		 &spec);
+	assert_int_equal(spec.dbid, 5);
+	assert_int_equal(spec.userid, 10);
+	assert_true(spec.stmts[0].queryid == -1234567890123LL);
+	assert_true(spec.stmts[1].queryid == INT64_MAX);
+	assert_true(spec.stmts[2].queryid == simspec_queryid("SELECT 3"));
+	simspec_free(&spec);
+	parse_ok("", &spec);
+	assert_int_equal(spec.dbid, 16384);
+	assert_int_equal(spec.userid, 16385);
+	simspec_free(&spec);
+	assert_int_equal(simspec_parse("[statement a]\ntext = SELECT 1\nqueryid = 0\n", "q",
+				       &spec, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "q:3: queryid: '0' is not a query id"));
+	assert_int_equal(simspec_parse("[statement a]\ntext = SELECT 1\nqueryid = 7\n"
+				       "[statement b]\ntext = SELECT 2\nqueryid = 7\n",
+				       "q", &spec, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "'a' and 'b' have the same query id"));
+	assert_int_equal(simspec_parse("dbid = 0\n", "q", &spec, &err), -1);
+	assert_non_null(strstr(err.msg, "q:1: dbid: '0' is not an oid"));
 }
 
 static void
@@ -557,9 +593,19 @@ static const struct bad_spec bad_specs[] = {
 	{"[statement a]\ntext = SELECT 1\nquiet = 22-24 0.5\n", "bad:3: ",
 	 "quiet: '24' is not a whole number from 0 to 23"},
 	{"[statement a]\ntext = SELECT 1\nregression = 3\n", "bad:3: ",
-	 "regression: give DAY FACTOR [HOUR]"},
-	{"[statement a]\ntext = SELECT 1\nregression = 3 2 25\n", "bad:3: ",
+	 "regression: give DAY [HOUR] FACTOR"},
+	{"[statement a]\ntext = SELECT 1\nregression = 3 25 2\n", "bad:3: ",
 	 "regression: '25' is not a whole number from 0 to 23"},
+	/* a regression to nothing would make every later time 0 */
+	{"[statement a]\ntext = SELECT 1\nregression = 3 0\n", "bad:3: ",
+	 "regression: '0' is not a number from 0.001"},
+	/* a child's calls follow its parent: its own would be ignored */
+	{"[statement p]\ntext = SELECT 1\n[statement c]\ntext = SELECT 2\ncalls = 5\n"
+	 "parent = p\n",
+	 "bad:6: ", "'c' runs fanout times per call of its parent"},
+	{"[statement p]\ntext = SELECT 1\n[statement c]\ntext = SELECT 2\nparent = p\n"
+	 "daily_peak = 9 2\n",
+	 "bad:5: ", "its calls, noise, trend, weekday, quiet, peaks and spikes would not apply"},
 	{"[statement a]\ntext = SELECT 1\nspike = 3 2\n", "bad:3: ", "spike: give DAY HOUR FACTOR"},
 	{"[statement a]\ntext = SELECT 1\nspike = 0 2 3\n", "bad:3: ",
 	 "spike: '0' is not a whole number from 1 to 3650"},
@@ -680,7 +726,7 @@ simspec_good_limits(void **state)
 		 "[statement a]\n"
 		 "text = SELECT 1\n"
 		 "trend = -0.5\n"
-		 "regression = 2 0 23\n"
+		 "regression = 2 23 0.001\n"
 		 "spike = 2 0 0\n"
 		 "quiet = 0-23 0\n"
 		 "[setting s]\n"
@@ -693,7 +739,7 @@ simspec_good_limits(void **state)
 	assert_true(spec.stmts[0].trend == -0.5);
 	assert_int_equal(spec.stmts[0].regressions[0].day, 2);
 	assert_int_equal(spec.stmts[0].regressions[0].hour, 23);
-	assert_true(spec.stmts[0].regressions[0].factor == 0);
+	assert_true(spec.stmts[0].regressions[0].factor == 0.001);
 	assert_int_equal(spec.stmts[0].spikes[0].hour, 0);
 	assert_int_equal(spec.stmts[0].quiet[0].from, 0);
 	assert_int_equal(spec.stmts[0].quiet[0].to, 23);
@@ -814,6 +860,7 @@ main(void)
 		cmocka_unit_test(simspec_global_keys),
 		cmocka_unit_test(simspec_statement_keys),
 		cmocka_unit_test(simspec_parent_and_fanout),
+		cmocka_unit_test(simspec_given_ids),
 		cmocka_unit_test(simspec_setting_keys),
 		cmocka_unit_test(simspec_end_forms),
 		cmocka_unit_test(simspec_end_refused),
