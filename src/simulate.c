@@ -470,11 +470,13 @@ check_events(struct sim *s, struct pgt_err *err)
 				return -1;
 			}
 		for (k = 0; k < st->n_regressions; k++)
-			if (st->regressions[k].day == 1 && st->regressions[k].hour < first.hour) {
-				pgt_err_set(err, "statement '%s': the regression on day 1 at %02d:00 "
-						 "comes before the first simulated hour (%02d:00 local "
-						 "time)",
-					    st->name, st->regressions[k].hour, first.hour);
+			if ((st->regressions[k].day == 1 && st->regressions[k].hour < first.hour) ||
+			    first_hour_from(s, st->regressions[k].day, st->regressions[k].hour) < 0) {
+				pgt_err_set(err, "statement '%s': the regression on day %d at %02d:00 "
+						 "is not within the simulated hours (day 1 starts at "
+						 "%02d:00 local time)",
+					    st->name, st->regressions[k].day, st->regressions[k].hour,
+					    first.hour);
 				return -1;
 			}
 	}
@@ -674,6 +676,12 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 	s.seed = spec->seed;
 	s.end = spec->end > 0 ? spec->end : floor(now_wall() / 3600) * 3600;
 	s.start = s.end - (double)spec->days * 86400;
+	if (s.start < 0) {
+		pgt_err_set(err, "the simulated span would begin before 1970: move end later or "
+				 "simulate fewer days");
+		memset(stats, 0, sizeof *stats);
+		return -1;
+	}
 	t0 = (time_t)s.start;
 	localtime_r(&t0, &lt);
 	s.first_civil = civil_days(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday);

@@ -131,6 +131,21 @@ static const char *const migrations[] = {
 	" h.blk_write_us / 1000.0 AS blk_write_ms, h.wal_records AS wal_records,"
 	" h.wal_fpi AS wal_fpi, h.wal_bytes AS wal_bytes"
 	" FROM stmt_hours h JOIN stmt_keys k ON k.id = h.stmt;",
+
+	/*
+	 * 2 -> 3: whole days of hourly statement rows summed once more, so that a window of
+	 * weeks reads a row per statement and day; rollup_state.day marks the last one.
+	 */
+	"CREATE TABLE stmt_days ("
+	" server_id INTEGER NOT NULL, day INTEGER NOT NULL, stmt INTEGER NOT NULL,"
+	" hours INTEGER NOT NULL, samples INTEGER NOT NULL, calls INTEGER NOT NULL,"
+	" total_us INTEGER NOT NULL, rows INTEGER NOT NULL, plans INTEGER, plan_us INTEGER,"
+	" max_us INTEGER, shared_blks_hit INTEGER, shared_blks_read INTEGER,"
+	" shared_blks_dirtied INTEGER, shared_blks_written INTEGER, local_blks_hit INTEGER,"
+	" local_blks_read INTEGER, temp_blks_read INTEGER, temp_blks_written INTEGER,"
+	" blk_read_us INTEGER, blk_write_us INTEGER, wal_records INTEGER, wal_fpi INTEGER,"
+	" wal_bytes INTEGER, PRIMARY KEY (server_id, day, stmt)) WITHOUT ROWID;"
+	"ALTER TABLE rollup_state ADD COLUMN day INTEGER;",
 };
 
 int

@@ -1121,6 +1121,63 @@ exec_bound(struct store *st, const char *sql, int64_t server_id, double a, doubl
 	return 0;
 }
 
+/*
+ * Whole days of hourly statement rows (UTC days, all of whose hours are rolled up: up
+ * to last_hour) summed into stmt_days, after the day mark. Inside the caller's
+ * transaction.
+ */
+static int
+roll_days(struct store *st, int64_t server_id, long long last_hour, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	long long mark = -1, first = -1, last_day = (last_hour + 1) / 24 - 1;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT (SELECT day FROM rollup_state WHERE server_id = ?1),"
+			       " (SELECT min(hour) FROM stmt_hours WHERE server_id = ?1)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "roll up the days");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			mark = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			first = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "roll up the days");
+		return -1;
+	}
+	if (mark < 0) {
+		if (first < 0)
+			return 0;
+		mark = first / 24 - 1;
+	}
+	if (last_day <= mark)
+		return 0;
+	if (exec_bound(st,
+		       "INSERT INTO stmt_days SELECT server_id, hour / 24, stmt, count(*),"
+		       " sum(samples), sum(calls), sum(total_us), sum(rows), sum(plans),"
+		       " sum(plan_us), max(max_us), sum(shared_blks_hit), sum(shared_blks_read),"
+		       " sum(shared_blks_dirtied), sum(shared_blks_written), sum(local_blks_hit),"
+		       " sum(local_blks_read), sum(temp_blks_read), sum(temp_blks_written),"
+		       " sum(blk_read_us), sum(blk_write_us), sum(wal_records), sum(wal_fpi),"
+		       " sum(wal_bytes) FROM stmt_hours"
+		       " WHERE server_id = ?1 AND hour >= ?2 AND hour < ?3"
+		       " GROUP BY hour / 24, stmt ORDER BY hour / 24, stmt",
+		       server_id, (double)(mark + 1) * 24, (double)(last_day + 1) * 24, err,
+		       "roll up the days") < 0 ||
+	    exec_bound(st, "UPDATE rollup_state SET day = CAST(?2 AS INTEGER) WHERE server_id = ?1",
+		       server_id, (double)last_day, 0, err, "roll up the days") < 0)
+		return -1;
+	return 0;
+}
+
 int
 store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_s,
 	       double keep_hourly_s, struct pgt_err *err)
@@ -1203,8 +1260,8 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 			       server_id, lo, hi, err, "roll up the database statistics") < 0)
 			goto fail_quiet;
 		if (sqlite3_prepare_v2(st->db,
-				       "INSERT OR REPLACE INTO rollup_state (server_id, hour)"
-				       " VALUES (?, ?)",
+				       "INSERT INTO rollup_state (server_id, hour) VALUES (?, ?)"
+				       " ON CONFLICT (server_id) DO UPDATE SET hour = excluded.hour",
 				       -1, &s, NULL) != SQLITE_OK)
 			goto fail;
 		sqlite3_bind_int64(s, 1, server_id);
@@ -1215,6 +1272,9 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 		s = NULL;
 		last = cur - 1;
 	}
+
+	if (last >= 0 && roll_days(st, server_id, last, err) < 0)
+		goto fail_quiet;
 
 	/* raw rows go only once their hour is rolled up */
 	raw_before = now - keep_raw_s;
@@ -1244,6 +1304,8 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 	hourly_before = floor((now - keep_hourly_s) / 3600.0);
 	if (exec_bound(st, "DELETE FROM stmt_hours WHERE server_id = ?1 AND hour < ?2",
 		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0 ||
+	    exec_bound(st, "DELETE FROM stmt_days WHERE server_id = ?1 AND (day + 1) * 24 <= ?2",
+		       server_id, hourly_before, 0, err, "drop old daily rows") < 0 ||
 	    exec_bound(st,
 		       "DELETE FROM database_hourly WHERE server_id = ?1 AND hour < ?2",
 		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0)
@@ -1297,6 +1359,36 @@ store_latest_server(struct store *st, struct server_rec *out, struct pgt_err *er
 	return rc == SQLITE_ROW;
 }
 
+/* The rollup marks of a server: the last hour and day rolled up (-1: none). */
+static int
+rollup_marks(struct store *st, int64_t server_id, long long *hour, long long *day,
+	     struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*hour = *day = -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT hour, day FROM rollup_state WHERE server_id = ?",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the rollup marks");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			*hour = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			*day = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, err, "read the rollup marks");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 statements(struct store *st, int64_t server_id, double from, double to, int by_key,
 	   struct stmt_total **rows, int *n, struct pgt_err *err)
@@ -1314,19 +1406,27 @@ statements(struct store *st, int64_t server_id, double from, double to, int by_k
 	int prc;
 
 	sql = xasprintf(
-		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
-		    "  WHERE server_id = ?1), -1) AS hour),"
+		    "WITH mark AS (SELECT ?4 AS hour),"
 		    " t AS ("
-		    /* hourly rows summed per statement number first: one key lookup each */
+		    /* rolled-up rows summed per statement number first: one key lookup each */
 		    "  SELECT k.queryid, k.toplevel, k.dbid, k.userid, h.calls, h.total_ms, h.max_ms,"
 		    "   h.rows, h.shared_blks_hit, h.shared_blks_read, h.temp_blks_written FROM"
 		    "  (SELECT stmt, sum(calls) AS calls, sum(total_us) / 1000.0 AS total_ms,"
 		    "    max(max_us) / 1000.0 AS max_ms, sum(rows) AS rows,"
 		    "    sum(shared_blks_hit) AS shared_blks_hit, sum(shared_blks_read)"
-		    "    AS shared_blks_read, sum(temp_blks_written) AS temp_blks_written"
-		    "   FROM stmt_hours, mark WHERE server_id = ?1 AND stmt_hours.hour <= mark.hour"
-		    "    AND stmt_hours.hour >= CAST(?2 / 3600 AS INTEGER)"
-		    "    AND stmt_hours.hour * 3600 <= ?3 GROUP BY stmt) h"
+		    "    AS shared_blks_read, sum(temp_blks_written) AS temp_blks_written FROM ("
+		    "    SELECT stmt, calls, total_us, max_us, rows, shared_blks_hit,"
+		    "     shared_blks_read, temp_blks_written FROM stmt_days"
+		    "     WHERE server_id = ?1 AND day >= ?7 AND day <= ?8"
+		    "    UNION ALL"
+		    "    SELECT stmt, calls, total_us, max_us, rows, shared_blks_hit,"
+		    "     shared_blks_read, temp_blks_written FROM stmt_hours"
+		    "     WHERE server_id = ?1 AND hour >= ?5 AND hour < ?7 * 24"
+		    "    UNION ALL"
+		    "    SELECT stmt, calls, total_us, max_us, rows, shared_blks_hit,"
+		    "     shared_blks_read, temp_blks_written FROM stmt_hours"
+		    "     WHERE server_id = ?1 AND hour >= max(?5, (?8 + 1) * 24) AND hour <= ?6)"
+		    "   GROUP BY stmt) h"
 		    "  JOIN stmt_keys k ON k.id = h.stmt"
 		    "  UNION ALL"
 		    "  SELECT d.queryid, d.toplevel, d.dbid, d.userid, d.calls, d.total_ms, d.max_ms,"
@@ -1359,6 +1459,36 @@ statements(struct store *st, int64_t server_id, double from, double to, int by_k
 	sqlite3_bind_int64(s, 1, server_id);
 	sqlite3_bind_double(s, 2, from);
 	sqlite3_bind_double(s, 3, to);
+	{
+		/*
+		 * The window's hours that are rolled up: h0..h1; the whole days among them
+		 * that are rolled up too: d0..d1, read a row per day (none when d1 < d0:
+		 * the hours before d0 and after d1 then cover h0..h1 between them).
+		 */
+		long long mark_hour = -1, mark_day = -1, h0, h1, d0, d1;
+
+		if (rollup_marks(st, server_id, &mark_hour, &mark_day, err) < 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		h0 = (long long)floor(from / 3600.0);
+		h1 = (long long)floor(to / 3600.0);
+		if (h1 > mark_hour)
+			h1 = mark_hour;
+		d0 = h0 >= 0 ? (h0 + 23) / 24 : 0;
+		d1 = (h1 + 1) / 24 - 1;
+		if (d1 > mark_day)
+			d1 = mark_day;
+		if (d1 < d0) { /* no whole day: all hours from the hourly rows */
+			d0 = h1 / 24 + 1;
+			d1 = d0 - 1;
+		}
+		sqlite3_bind_int64(s, 4, mark_hour);
+		sqlite3_bind_int64(s, 5, h0);
+		sqlite3_bind_int64(s, 6, h1);
+		sqlite3_bind_int64(s, 7, d0);
+		sqlite3_bind_int64(s, 8, d1);
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct stmt_total *r;
 

@@ -234,6 +234,22 @@ run --report=json -H now.db --days 7
 check "the JSON report reads the simulated history" \
 	[ "$(jq -r '[.statements[].query] | map(select(startswith("SELECT * FROM orders"))) | length' "$OUT" 2>/dev/null)" = 1 ] || show
 check "and names the simulated server" [ "$(jq -r '.server.host' "$OUT" 2>/dev/null)" = "simulated (simulated)" ]
+# a window of whole days and hours at its edges: daily rows, hourly rows and raw rows
+# together count every interval once (the same totals as the hourly rows alone)
+printf 'days = 9\nfiller = 30\n[statement orders]\ntext = SELECT * FROM orders WHERE customer_id = $1\ncalls = 100\n' >days.spec
+run --simulate=days.spec -H days.db
+check "a 9-day history has whole days rolled up" [ "$(sq days.db 'SELECT count(*) FROM stmt_days')" -gt 100 ]
+run --report=json -H days.db --days 5
+from=$(jq -r '.window.from | fromdateiso8601' "$OUT")
+to=$(jq -r '.window.to | fromdateiso8601' "$OUT")
+want=$(sq days.db "SELECT sum(calls) || ' ' || printf('%.3f', sum(total_ms)) FROM (
+	SELECT calls, total_ms FROM stmt_hourly WHERE hour >= CAST($from / 3600 AS INTEGER)
+	 AND hour * 3600 <= $to AND hour <= (SELECT hour FROM rollup_state)
+	UNION ALL SELECT d.calls, d.total_ms FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id
+	 WHERE s.ts >= max($from, ((SELECT hour FROM rollup_state) + 1) * 3600) AND s.ts <= $to)")
+is "the report of 5 days counts each interval once (calls)" \
+	"$(jq -r '[.statements[].calls] | add' "$OUT")" "${want% *}"
+near "and the same time" "$(jq -r '[.statements[].total_ms] | add' "$OUT")" "${want#* }" 0.000001
 
 # ---- the screen over a simulated history ----
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}

@@ -3,9 +3,11 @@
 #
 #   sh tests/bench/run.sh BUILDDIR
 #
-# Runs tests/bench/store-bench with a few parameter sets, then, when a PostgreSQL server
-# installation is found, a live figure: pgmltop --collect against a throwaway server under
-# pgbench load. Exits non-zero only on a real error (a failed write, a collector failure).
+# Runs tests/bench/store-bench with a few parameter sets, tests/bench/history-bench.sh
+# (simulated histories of 7 to 365 days), then, when a PostgreSQL server installation is
+# found, a live figure (pgmltop --collect against a throwaway server under pgbench load)
+# and tests/bench/screen-bench.sh (15 s per tool; BENCH_FULL=1 for a minute each).
+# Exits non-zero only on a real error (a failed write, a collector failure).
 set -u
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
@@ -37,6 +39,9 @@ run_bench() {
 run_bench "defaults"
 run_bench "a small server" -n 1000
 run_bench "10% of statements active per interval, a realistic server" -n 10000 -a 0.1
+
+# ---- long histories, made by the simulator ----
+sh "$srcdir/tests/bench/history-bench.sh" "$builddir" || status=1
 
 # ---- live: the collector against a real server under load ----
 echo
@@ -118,6 +123,12 @@ if [ -n "${rows:-}" ] && [ "$rows" -gt 0 ]; then
 fi
 if [ -n "$timefmt" ] && [ -s "$TAP_TMP/rss" ]; then
 	echo "collector peak RSS: $(tail -n 1 "$TAP_TMP/rss") kB"
+fi
+# the screen comparison at 15 s per tool keeps make bench under ten minutes;
+# BENCH_FULL=1 measures a minute per tool
+if [ -z "${BENCH_FULL:-}" ]; then
+	SHORT=${SHORT:-1}
+	export SHORT
 fi
 sh "$srcdir/tests/bench/screen-bench.sh" "$builddir" || status=1
 exit "$status"
