@@ -488,6 +488,16 @@ run_report(const struct options *o)
 	return rc < 0 ? 1 : 0;
 }
 
+/* " on N servers", for the summary line. */
+static const char *
+on_servers(int n)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof buf, " on %d servers", n);
+	return buf;
+}
+
 int
 run_simulate(const struct options *o)
 {
@@ -518,10 +528,11 @@ run_simulate(const struct options *o)
 	t = (time_t)stats.end;
 	localtime_r(&t, &tm);
 	strftime(to, sizeof to, "%Y-%m-%d %H:%M", &tm);
-	printf("simulated %d days (%s to %s) of %d statements: %ld samples, %ld statement rows, "
-	       "%.1f s\n",
-	       spec.days, from, to, spec.n_stmts + spec.filler, stats.samples, stats.stmt_rows,
-	       stats.seconds);
+	printf("simulated %d days (%s to %s) of %d statements%s: %ld samples, %ld statement "
+	       "rows, %.1f s\n",
+	       spec.days, from, to, spec.n_stmts + spec.filler,
+	       spec.servers > 1 ? on_servers(spec.servers) : "", stats.samples,
+	       stats.stmt_rows, stats.seconds);
 	printf("stored in %.1f s (%.2f ms a sample); rolled up in %.1f s (the longest run %.0f "
 	       "ms)\n",
 	       stats.store_s, stats.samples > 0 ? 1000 * stats.store_s / (double)stats.samples : 0,

@@ -194,6 +194,8 @@ global_key(struct parser *p, const char *key, char *v)
 		return whole(p, key, v, 0, 24 * 366, &s->raw_hours);
 	if (strcmp(key, "server") == 0)
 		return set_str(&s->server, v);
+	if (strcmp(key, "servers") == 0)
+		return whole(p, key, v, 1, 100, &s->servers);
 	if (strcmp(key, "server_key") == 0)
 		return set_str(&s->server_key, v);
 	if (strcmp(key, "database") == 0)
@@ -559,6 +561,12 @@ check(struct parser *p)
 					    se->effects[j].stmt);
 		}
 	}
+	if (s->servers > 1 && s->server_key != NULL) {
+		pgt_err_set(p->err, "%s: server_key names one server: it cannot be used with "
+				    "servers = %d",
+			    p->name, s->servers);
+		return -1;
+	}
 	if (s->raw_hours > s->days * 24) {
 		pgt_err_set(p->err, "%s: raw_hours %d is longer than the %d days simulated", p->name,
 			    s->raw_hours, s->days);
@@ -582,6 +590,7 @@ defaults(struct sim_spec *s)
 	s->filler_ms = 2;
 	s->dbid = 16384;
 	s->userid = 16385;
+	s->servers = 1;
 }
 
 int

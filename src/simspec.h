@@ -86,6 +86,7 @@ struct sim_spec {
 	int raw_hours; /* the last hours sampled at raw_interval */
 	int raw_interval;
 	char *server; /* label */
+	int servers;  /* how many servers, each with the same spec */
 	char *server_key; /* NULL: simulated:<server> */
 	char *database, *user;
 	uint32_t dbid, userid; /* the oids the statements run under */

@@ -69,6 +69,7 @@ struct hour_ctx {
 struct sim {
 	const struct sim_spec *spec;
 	uint64_t seed;
+	uint64_t salt; /* per server: its noise differs, its planted days do not */
 	struct sim_stmt *all; /* the spec's statements, then the filler */
 	int n_all;
 	int *order; /* parents before their children */
@@ -211,7 +212,7 @@ compute_hour(struct sim *s, const struct hour_ctx *h)
 		if (st->parent_index >= 0) {
 			/* N+1: fanout calls per call of the parent, with a little jitter */
 			c = (double)s->calls[st->parent_index] * st->fanout *
-			    exp(0.02 * gauss(s->seed, id, 4, (uint64_t)h->idx));
+			    exp(0.02 * gauss(s->seed ^ s->salt, id, 4, (uint64_t)h->idx));
 		} else {
 			c = st->calls * pow(1 + st->trend, (h->t - s->start) / 86400.0) *
 			    st->weekday_factor[h->wday];
@@ -234,14 +235,14 @@ compute_hour(struct sim *s, const struct hour_ctx *h)
 				if (st->spikes[k].day == h->day && st->spikes[k].hour == h->hour)
 					c *= st->spikes[k].factor;
 			if (st->noise > 0)
-				c *= exp(st->noise * gauss(s->seed, id, 2, (uint64_t)h->idx));
+				c *= exp(st->noise * gauss(s->seed ^ s->salt, id, 2, (uint64_t)h->idx));
 		}
 		m = base_mean(s, i, h);
 		if (st->spread > 0)
-			m *= exp(st->spread * gauss(s->seed, id, 3, (uint64_t)h->idx));
+			m *= exp(st->spread * gauss(s->seed ^ s->salt, id, 3, (uint64_t)h->idx));
 		s->calls[i] = c > 0 ? llround(c) : 0;
 		s->mean[i] = m;
-		s->max[i] = m * (1.5 + 2 * st->spread) * exp(0.3 * u01(s->seed, id, 5, (uint64_t)h->idx));
+		s->max[i] = m * (1.5 + 2 * st->spread) * exp(0.3 * u01(s->seed ^ s->salt, id, 5, (uint64_t)h->idx));
 		s->rows[i] = llround((double)s->calls[i] * st->rows);
 		s->hit[i] = llround((double)s->calls[i] * st->hit);
 		s->read[i] = llround((double)s->calls[i] * st->read);
@@ -264,6 +265,26 @@ with_calls(int64_t x, int64_t calls, int k, int n)
 	c1 = (int64_t)((double)calls * (k + 1) / n);
 	return (int64_t)((double)x * (double)c1 / (double)calls) -
 	       (int64_t)((double)x * (double)c0 / (double)calls);
+}
+
+/* Server v of the spec: its key and what the screen shows of it. */
+static void
+server_of(const struct sim_spec *spec, int v, struct server_info *srv)
+{
+	memset(srv, 0, sizeof *srv);
+	if (spec->server_key != NULL)
+		strlcpy_(srv->key, spec->server_key, sizeof srv->key);
+	else if (spec->servers > 1)
+		snprintf(srv->key, sizeof srv->key, "simulated:%s-%d", spec->server, v + 1);
+	else
+		snprintf(srv->key, sizeof srv->key, "simulated:%s", spec->server);
+	if (spec->servers > 1)
+		snprintf(srv->host, sizeof srv->host, "simulated (%s-%d)", spec->server, v + 1);
+	else
+		snprintf(srv->host, sizeof srv->host, "simulated (%s)", spec->server);
+	strlcpy_(srv->port, "5432", sizeof srv->port);
+	strlcpy_(srv->version, "simulated", sizeof srv->version);
+	srv->version_num = 160000;
 }
 
 static char src_default[] = "default", src_file[] = "configuration file";
@@ -503,8 +524,10 @@ check_events(struct sim *s, struct pgt_err *err)
 }
 
 static int
-write_truth(const struct sim *s, const char *path, const char *spec_key, struct pgt_err *err)
+write_truth(const struct sim *s, const char *path, struct pgt_err *err)
 {
+	struct server_info srv;
+	int v;
 	const struct sim_spec *sp = s->spec;
 	FILE *f = fopen(path, "w");
 	int i, k, first = 1;
@@ -517,7 +540,16 @@ write_truth(const struct sim *s, const char *path, const char *spec_key, struct 
 		   "\"end\": %.0f, \"interval_s\": %d, \"raw_hours\": %d, \"raw_interval_s\": %d, ",
 		(unsigned long long)sp->seed, sp->days, s->start, s->end, sp->interval,
 		sp->raw_hours, sp->raw_interval);
-	json_key_str(f, "server_key", spec_key, 0);
+	server_of(sp, 0, &srv);
+	json_key_str(f, "server_key", srv.key, 0);
+	fprintf(f, ", \"server_keys\": [");
+	for (v = 0; v < sp->servers; v++) {
+		server_of(sp, v, &srv);
+		if (v > 0)
+			fputs(", ", f);
+		json_string(f, srv.key);
+	}
+	fputs("]", f);
 	json_key_str(f, "tz", getenv("TZ") != NULL && getenv("TZ")[0] ? getenv("TZ") : "local",
 		     1);
 	fprintf(f, ",\n \"statements\": [");
@@ -631,6 +663,73 @@ write_truth(const struct sim *s, const char *path, const char *spec_key, struct 
 	return 0;
 }
 
+/* The whole simulated history of one server. */
+static int
+simulate_server(struct sim *s, struct store *st, const struct server_info *srv, FILE *progress,
+		struct sim_stats *stats, struct pgt_err *err)
+{
+	const struct sim_spec *spec = s->spec;
+	long h, n_hours, raw_from;
+	long holder = 0;
+	int first = 1;
+	char detail[400];
+
+	if (store_server(st, srv, s->start, &stats->server_id, err) < 0)
+		return -1;
+	if (store_lease(st, stats->server_id, s->start, 10 * 365 * 86400.0, &holder, err) != 1) {
+		if (err->msg[0] == '\0')
+			pgt_err_set(err, "process %ld is writing the history of server %s in %s: "
+					 "simulate into another file",
+				    holder, srv->key, store_path(st));
+		return -1;
+	}
+	n_hours = (long)spec->days * 24;
+	raw_from = n_hours - spec->raw_hours;
+	for (h = 0; h < n_hours; h++) {
+		struct hour_ctx hc;
+		int n = h >= raw_from ? 3600 / spec->raw_interval : 3600 / spec->interval, k;
+
+		hour_ctx_at(s, h, &hc);
+		compute_hour(s, &hc);
+		for (k = 0; k < n; k++) {
+			/* a second before the interval ends: the sample falls in the hour it covers */
+			double ts = hc.t + (double)(k + 1) * (3600.0 / n) - 1;
+
+			store_fake_clock(st, ts);
+			if (write_sample(s, st, stats->server_id, &hc, k, n, ts, first, stats, err) < 0)
+				goto fail;
+			first = 0;
+		}
+		/* roll up each day, and each hour of raw samples as the collector does */
+		if ((h + 1) % 24 == 0 || h + 1 == n_hours || h >= raw_from) {
+			double now = hc.t + 3600, t1 = now_mono(), took;
+
+			/* raw rows kept as the collector's default keeps them (or the raw
+			 * hours asked for); hourly rows never dropped: the file may hold more */
+			if (store_maintain(st, stats->server_id, now,
+					   (double)(spec->raw_hours > 48 ? spec->raw_hours : 48) * 3600,
+					   36500.0 * 86400, err) < 0)
+				goto fail;
+			took = now_mono() - t1;
+			stats->maintain_s += took;
+			if (took > stats->maintain_max_s)
+				stats->maintain_max_s = took;
+			if (progress != NULL && ((h + 1) % (24 * 30) == 0 || h + 1 == n_hours))
+				fprintf(progress, "simulated %ld of %d days\n", (h + 1) / 24, spec->days);
+		}
+	}
+	snprintf(detail, sizeof detail,
+		 "simulated history: %d days to %.0f, seed %llu, %d statements and %d filler",
+		 spec->days, s->end, (unsigned long long)spec->seed, spec->n_stmts, spec->filler);
+	if (store_event(st, stats->server_id, s->end, "simulated", detail, err) < 0)
+		goto fail;
+	store_lease_release(st, stats->server_id);
+	return 0;
+fail:
+	store_lease_release(st, stats->server_id);
+	return -1;
+}
+
 static void
 sim_free(struct sim *s)
 {
@@ -660,15 +759,13 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 	     struct sim_stats *stats, struct pgt_err *err)
 {
 	struct sim s;
-	struct store *st;
+	struct store *st = NULL;
 	struct server_info srv;
 	struct tm lt;
 	time_t t0;
-	long h, n_hours, raw_from;
-	int i, o, rc = -1, first = 1;
-	long holder = 0;
+	int i, o, v, rc = -1;
+	int64_t first_id = 0;
 	double started = now_mono();
-	char detail[400];
 
 	memset(&s, 0, sizeof s);
 	memset(stats, 0, sizeof *stats);
@@ -711,27 +808,18 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 	if (check_events(&s, err) < 0)
 		goto out;
 
-	memset(&srv, 0, sizeof srv);
-	if (spec->server_key != NULL)
-		strlcpy_(srv.key, spec->server_key, sizeof srv.key);
-	else
-		snprintf(srv.key, sizeof srv.key, "simulated:%s", spec->server);
-	snprintf(srv.host, sizeof srv.host, "simulated (%s)", spec->server);
-	strlcpy_(srv.port, "5432", sizeof srv.port);
-	strlcpy_(srv.version, "simulated", sizeof srv.version);
-	srv.version_num = 160000;
-
 	st = store_open(path, 0, err);
 	if (st == NULL)
 		goto out;
 	/* the same spec and seed make the same file: no wall clock, no leftovers of deletes */
 	store_fake_clock(st, s.start);
-	{
+	/* looked at before anything is written: a refused run leaves the file as it was */
+	for (v = 0; v < spec->servers; v++) {
 		int64_t id = 0;
 		double until = 0;
 		int found;
 
-		/* looked at before anything is written: a refused run leaves the file as it was */
+		server_of(spec, v, &srv);
 		found = store_server_id(st, srv.key, &id, err);
 		if (found < 0 || (found > 0 && store_history_end(st, id, &until, err) < 0))
 			goto out_store;
@@ -749,62 +837,24 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 			goto out_store;
 		}
 	}
-	if (store_server(st, &srv, s.start, &stats->server_id, err) < 0)
-		goto out_store;
-	if (store_lease(st, stats->server_id, s.start, 10 * 365 * 86400.0, &holder, err) != 1) {
-		if (err->msg[0] == '\0')
-			pgt_err_set(err, "process %ld is writing the history of server %s in %s: "
-					 "simulate into another file",
-				    holder, srv.key, path);
-		goto out_store;
+	for (v = 0; v < spec->servers; v++) {
+		server_of(spec, v, &srv);
+		s.salt = v == 0 ? 0 : mix(0x5e7e5ULL + (uint64_t)v);
+		memset(s.text_stored, 0, ((size_t)s.n_all + 1) * sizeof *s.text_stored);
+		memset(s.peak_hits, 0, ((size_t)s.n_all * SIM_MAX_PEAKS + 1) * sizeof *s.peak_hits);
+		memset(s.peak_chances, 0,
+		       ((size_t)s.n_all * SIM_MAX_PEAKS + 1) * sizeof *s.peak_chances);
+		if (simulate_server(&s, st, &srv, progress, stats, err) < 0)
+			goto out_store;
+		if (v == 0)
+			first_id = stats->server_id;
 	}
-	n_hours = (long)spec->days * 24;
-	raw_from = n_hours - spec->raw_hours;
-	for (h = 0; h < n_hours; h++) {
-		struct hour_ctx hc;
-		int n = h >= raw_from ? 3600 / spec->raw_interval : 3600 / spec->interval, k;
-
-		hour_ctx_at(&s, h, &hc);
-		compute_hour(&s, &hc);
-		for (k = 0; k < n; k++) {
-			/* a second before the interval ends: the sample falls in the hour it covers */
-			double ts = hc.t + (double)(k + 1) * (3600.0 / n) - 1;
-
-			store_fake_clock(st, ts);
-			if (write_sample(&s, st, stats->server_id, &hc, k, n, ts, first, stats, err) < 0)
-				goto out_lease;
-			first = 0;
-		}
-		/* roll up each day, and each hour of raw samples as the collector does */
-		if ((h + 1) % 24 == 0 || h + 1 == n_hours || h >= raw_from) {
-			double now = hc.t + 3600, t1 = now_mono(), took;
-
-			/* raw rows kept as the collector's default keeps them (or the raw
-			 * hours asked for); hourly rows never dropped: the file may hold more */
-			if (store_maintain(st, stats->server_id, now,
-					   (double)(spec->raw_hours > 48 ? spec->raw_hours : 48) * 3600,
-					   36500.0 * 86400, err) < 0)
-				goto out_lease;
-			took = now_mono() - t1;
-			stats->maintain_s += took;
-			if (took > stats->maintain_max_s)
-				stats->maintain_max_s = took;
-			if (progress != NULL && ((h + 1) % (24 * 30) == 0 || h + 1 == n_hours))
-				fprintf(progress, "simulated %ld of %d days\n", (h + 1) / 24, spec->days);
-		}
-	}
-	snprintf(detail, sizeof detail,
-		 "simulated history: %d days to %.0f, seed %llu, %d statements and %d filler",
-		 spec->days, s.end, (unsigned long long)spec->seed, spec->n_stmts, spec->filler);
-	if (store_event(st, stats->server_id, s.end, "simulated", detail, err) < 0)
-		goto out_lease;
+	stats->server_id = first_id;
 	if (truth == NULL)
 		truth = spec->truth;
-	if (truth != NULL && write_truth(&s, truth, srv.key, err) < 0)
-		goto out_lease;
+	if (truth != NULL && write_truth(&s, truth, err) < 0)
+		goto out_store;
 	rc = 0;
-out_lease:
-	store_lease_release(st, stats->server_id);
 out_store:
 	store_close(st);
 out:

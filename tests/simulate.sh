@@ -213,6 +213,20 @@ check "another seed makes another history" eval '[ "$rc" -eq 0 ] && ! cmp -s h.d
 check "the filler is seeded too" [ "$(sq h.db 'SELECT sum(calls) FROM stmt_hourly')" != \
 	"$(sq h3.db 'SELECT sum(calls) FROM stmt_hourly')" ]
 
+# ---- several servers from one spec ----
+printf 'days = 3\nend = 2026-11-23\nservers = 3\nfiller = 10\n[statement a]\ntext = SELECT 1\ncalls = 100\nnoise = 0.1\ndaily_peak = 9 3\n' >many.spec
+run --simulate=many.spec -H many.db --truth=many.json
+check "servers = 3 simulates three servers" \
+	eval '[ "$rc" -eq 0 ] && grep -q "of 11 statements on 3 servers" "$OUT"' || show
+is "each with its own key, marked as simulated" \
+	"$(sq many.db "SELECT group_concat(s.key, ' ') FROM servers s JOIN events e ON e.server_id = s.id AND e.kind = 'simulated'")" \
+	"simulated:simulated-1 simulated:simulated-2 simulated:simulated-3"
+is "the truth names the three" "$(jq -r '.server_keys | join(" ")' many.json)" \
+	"simulated:simulated-1 simulated:simulated-2 simulated:simulated-3"
+peaks=$(sq many.db "SELECT count(*) FROM (SELECT server_id, sum(CASE WHEN hour % 24 = 9 THEN calls END) * 1.0 / sum(CASE WHEN hour % 24 = 10 THEN calls END) AS r FROM stmt_hourly WHERE queryid = $(jq -r '.statements[0].queryid' many.json) GROUP BY server_id) WHERE r BETWEEN 2.3 AND 3.7")
+is "the planted peak stands out on every server" "$peaks" 3
+check "their noise differs" [ "$(sq many.db "SELECT count(DISTINCT calls) FROM stmt_hourly WHERE hour = (SELECT min(hour) + 12 FROM stmt_hourly) AND queryid = $(jq -r '.statements[0].queryid' many.json)")" -gt 1 ]
+
 # ---- read back through pgmltop ----
 cat >now.spec <<'EOF'
 days = 3

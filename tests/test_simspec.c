@@ -330,6 +330,12 @@ simspec_given_ids(void **state)
 				       "q", &spec, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "'a' and 'b' have the same query id"));
+	assert_int_equal(simspec_parse("servers = 2\nserver_key = 1:5432\n", "q", &spec, &err), -1);
+	assert_non_null(strstr(err.msg, "q: server_key names one server"));
+	parse_ok("servers = 100\n", &spec);
+	assert_int_equal(spec.servers, 100);
+	simspec_free(&spec);
+	assert_int_equal(simspec_parse("servers = 101\n", "q", &spec, &err), -1);
 	assert_int_equal(simspec_parse("dbid = 0\n", "q", &spec, &err), -1);
 	assert_non_null(strstr(err.msg, "q:1: dbid: '0' is not an oid"));
 }
