@@ -202,6 +202,12 @@ term_start(struct screen *s, struct pgt_err *err)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+		  ,
+		  NULL);
 	/*
 	 * No look for typed keys in the middle of a redraw: ncurses would flush its output
 	 * and poll the terminal at each line, a hundred system calls a second for nothing.
@@ -699,6 +705,8 @@ static const char *const help_lines[] = {
 	"  ? h F1        this help",
 	"  F2            setup: which columns are shown, colours",
 	"  Tab 2 / 1     the sessions screen / the statements",
+	"  mouse         a click selects a row, a double click opens it, a click on",
+	"                the key bar presses that key, the wheel moves the selection",
 	"Sessions: longest first, a blocked session under its blocker; i shows idle",
 	"ones; c cancels the selected session's query, K (F9) terminates it, after",
 	"a y to confirm; Enter opens the statement it runs (by query id).",
@@ -922,13 +930,36 @@ draw_detail(struct screen *s)
 	sb_release(&body);
 }
 
+/* The key bar: a key's name, its label, and the key a click on it stands for. */
+static const struct {
+	const char *name, *label;
+	int key;
+} footer_keys[] = {
+	{"F1", "Help", KEY_F(1)},     {"F2", "Setup", KEY_F(2)},	{"F3", "Filter", KEY_F(3)},
+	{"F5", "Window", KEY_F(5)},   {"F6", "Sort", KEY_F(6)},		{"Tab", "Sessions", '\t'},
+	{"Enter", "Detail", '\n'}, {"p", "Freeze", 'p'},		{"F10", "Quit", KEY_F(10)},
+};
+
+/* The key of the key bar's entry at column x (as draw_footer lays it out), or 0. */
+static int
+footer_key_at(int x)
+{
+	int x0 = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof footer_keys / sizeof footer_keys[0]; i++) {
+		int w = (int)(strlen(footer_keys[i].name) + strlen(footer_keys[i].label));
+
+		if (x >= x0 && x < x0 + w)
+			return footer_keys[i].key;
+		x0 += w + 1;
+	}
+	return 0;
+}
+
 static void
 draw_footer(struct screen *s)
 {
-	static const char *const keys[][2] = {{"F1", "Help"},	   {"F2", "Setup"},  {"F3", "Filter"},
-					      {"F5", "Window"},
-					      {"F6", "Sort"},	   {"Tab", "Sessions"}, {"Enter", "Detail"},
-					      {"p", "Freeze"},	   {"F10", "Quit"}};
 	attr_t key = s->color ? COLOR_PAIR(1) : A_REVERSE;
 	int x = 0;
 	size_t i;
@@ -937,11 +968,11 @@ draw_footer(struct screen *s)
 		return;
 	move(LINES - 1, 0);
 	clrtoeol();
-	for (i = 0; i < sizeof keys / sizeof keys[0] && x < COLS; i++) {
-		put(LINES - 1, x, 0, keys[i][0]);
-		x += (int)strlen(keys[i][0]);
-		put(LINES - 1, x, key, keys[i][1]);
-		x += (int)strlen(keys[i][1]) + 1;
+	for (i = 0; i < sizeof footer_keys / sizeof footer_keys[0] && x < COLS; i++) {
+		put(LINES - 1, x, 0, footer_keys[i].name);
+		x += (int)strlen(footer_keys[i].name);
+		put(LINES - 1, x, key, footer_keys[i].label);
+		x += (int)strlen(footer_keys[i].label) + 1;
 	}
 	if (s->prompt == PROMPT_FILTER && s->view.error[0])
 		put_line(LINES - 2, s->color ? COLOR_PAIR(2) : A_BOLD, "Filter: %s   %s", s->input,
@@ -1426,6 +1457,64 @@ open_prompt(struct screen *s, enum prompt p)
 	s->dirty = 1;
 }
 
+static void key(struct screen *s, int ch);
+
+/*
+ * A click: on the key bar, the key it shows; on a row of the statement or session list,
+ * that row is selected (a double click opens it); the wheel moves the selection.
+ */
+static void
+mouse(struct screen *s)
+{
+	MEVENT ev;
+	int dbl, row;
+
+	if (getmouse(&ev) != OK || s->prompt != PROMPT_NONE)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		key(s, KEY_UP);
+		key(s, KEY_UP);
+		key(s, KEY_UP);
+		return;
+	}
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED) {
+		key(s, KEY_DOWN);
+		key(s, KEY_DOWN);
+		key(s, KEY_DOWN);
+		return;
+	}
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
+		return;
+	dbl = (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0;
+	if (ev.y == LINES - 1) {
+		int k = footer_key_at(ev.x);
+
+		if (k != 0)
+			key(s, k);
+		return;
+	}
+	row = ev.y - 4;
+	if (s->pane == PANE_LIST && row >= 0 && row < list_height() &&
+	    s->view.top + row < s->view.n_shown) {
+		view_move(&s->view, s->view.top + row - s->view.selected);
+		if (dbl)
+			open_selected(s, PANE_LIST);
+	} else if (s->pane == PANE_SESSIONS && row >= 0 && row < sess_height()) {
+		struct sess_line *l;
+		int n = sess_build(s, &l);
+
+		if (s->sess_top + row < n) {
+			s->sess_sel = s->sess_top + row;
+			s->sess_pid = l[s->sess_sel].a->pid;
+		}
+		free(l);
+		if (dbl && s->sess_top + row < n)
+			sess_open_statement(s);
+	}
+}
+
 static void
 key(struct screen *s, int ch)
 {
@@ -1434,6 +1523,10 @@ key(struct screen *s, int ch)
 	s->dirty = 1;
 	if (ch == KEY_RESIZE)
 		return;
+	if (ch == KEY_MOUSE) {
+		mouse(s);
+		return;
+	}
 	if (s->prompt != PROMPT_NONE) {
 		key_prompt(s, ch);
 		return;

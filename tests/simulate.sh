@@ -296,7 +296,24 @@ check "w: the next window, read again, still says it is simulated" \
 	poll_shows 5 'Window: last hour'
 check "the last hour lists the raw samples of the simulated server" \
 	poll_shows 10 'SELECT * FROM orders WHERE customer_id'
-tm send-keys -t s q
+# the mouse (X10 reports, as TERM=screen's kmous): a click selects a row, a double click
+# opens it, a click on the key bar presses its key
+click_seq() { # X Y (from 0): a press and a release of button 1
+	printf '\033[M %b%b\033[M#%b%b' "\\$(printf %o $(($1 + 33)))" "\\$(printf %o $(($2 + 33)))" \
+		"\\$(printf %o $(($1 + 33)))" "\\$(printf %o $(($2 + 33)))"
+}
+# the first reversed row below the column titles (row 3, reversed too without colours)
+selected_row() { tm capture-pane -p -e -t s | awk 'NR > 4 && index($0, "\033[7m") { print NR - 1; exit }'; }
+tm send-keys -t s -l "$(click_seq 30 6)"
+sleep 0.3
+is "a click on a list row selects that row" "$(selected_row)" 6
+tm send-keys -t s -l "$(click_seq 30 7)$(click_seq 30 7)"
+check "a double click opens the statement's pane" poll_shows 5 'History (last'
+tm send-keys -t s Escape
+check "Esc goes back to the list" poll_shows 5 'QUERYID'
+tm send-keys -t s -l "$(click_seq 2 29)"
+check "a click on F1Help in the key bar opens the help" poll_shows 5 'pgmltop help'
+tm send-keys -t s q q
 
 # ---- refusals ----
 run --simulate=spec -H h.db
