@@ -151,7 +151,49 @@ report_write_json(const struct report *r, FILE *out)
 			(long long)s->shared_blks_read, (long long)s->temp_blks_written);
 	}
 	fputs(r->n_stmts ? "\n  ],\n" : "],\n", out);
-	fputs("  \"patterns\": [],\n  \"recommendations\": [],\n  \"parameters\": [],\n"
+	fputs("  \"patterns\": [", out);
+	for (i = 0; i < r->n_patterns; i++) {
+		static const char *const days[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+		const struct report_pattern *rp = &r->patterns[i];
+		const struct pattern *p = &rp->p;
+
+		fputs(i ? ",\n    {" : "\n    {", out);
+		if (rp->has_queryid)
+			fprintf(out, "\"queryid\": \"%lld\"", (long long)rp->queryid);
+		else
+			fputs("\"queryid\": null", out);
+		fprintf(out, ", \"pattern_type\": \"%s\", \"confidence\": ",
+			pattern_type_name(p->type));
+		json_number(out, p->confidence);
+		fputs(", \"metadata\": {\"metric\": \"calls\"", out);
+		if (p->type == PAT_HOUR_PEAK || p->type == PAT_QUIET_HOURS ||
+		    p->type == PAT_HOUR_OF_WEEK_PEAK)
+			fprintf(out, ", \"hour\": %d", p->hour);
+		if (p->type == PAT_QUIET_HOURS)
+			fprintf(out, ", \"hour_to\": %d", p->hour_to);
+		if (p->wday >= 0 && p->wday < 7)
+			fprintf(out, ", \"weekday\": \"%s\"", days[p->wday]);
+		fputs(", \"height\": ", out);
+		json_number(out, p->height);
+		fputs(", \"recurrence\": ", out);
+		json_number(out, p->recurrence);
+		fputs(", \"consistency\": ", out);
+		json_number(out, p->consistency);
+		fprintf(out, ", \"%s_observed\": %d, \"occurrences\": %d, \"first\": ",
+			p->type == PAT_HOUR_PEAK || p->type == PAT_QUIET_HOURS ? "days" : "weeks",
+			p->observed, p->occurrences);
+		json_time(out, p->first);
+		fputs(", \"last\": ", out);
+		json_time(out, p->last);
+		fputs("}}", out);
+	}
+	fputs(r->n_patterns ? "\n  ],\n" : "],\n", out);
+	if (r->patterns_note != NULL) {
+		fputs("  \"patterns_note\": ", out);
+		json_string(out, r->patterns_note);
+		fputs(",\n", out);
+	}
+	fputs("  \"recommendations\": [],\n  \"parameters\": [],\n"
 	      "  \"forecasts\": []\n}\n",
 	      out);
 	return ferror(out) ? -1 : 0;

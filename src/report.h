@@ -7,7 +7,15 @@
 
 #include <stdio.h>
 
+#include "patterns.h"
 #include "store.h"
+
+/* A pattern of a statement (has_queryid) or of the whole server. */
+struct report_pattern {
+	int has_queryid;
+	int64_t queryid;
+	struct pattern p;
+};
 
 struct report {
 	double generated_at;
@@ -18,6 +26,9 @@ struct report {
 	int n_samples;
 	struct stmt_total *stmts;
 	int n_stmts;
+	struct report_pattern *patterns; /* by confidence, highest first */
+	int n_patterns;
+	const char *patterns_note; /* why there are none, when history is short */
 };
 
 /* Read the window [now - days, now] of the most recently sampled server. */

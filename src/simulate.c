@@ -43,20 +43,6 @@ gauss(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
 	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-/* Days since 1970-01-01 of a broken-down date (the proleptic Gregorian calendar). */
-static long
-civil_days(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 struct hour_ctx {
 	long idx;      /* hours since the start */
 	double t;      /* its start, epoch seconds */
@@ -170,7 +156,7 @@ hour_ctx_at(const struct sim *s, long idx, struct hour_ctx *h)
 	h->t = (double)t;
 	h->hour = lt.tm_hour;
 	h->wday = lt.tm_wday;
-	h->day = (int)(civil_days(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday) - s->first_civil) + 1;
+	h->day = (int)(civil_day(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday) - s->first_civil) + 1;
 	h->week = idx / 168;
 }
 
@@ -781,7 +767,7 @@ simulate_run(const struct sim_spec *spec, const char *path, const char *truth, F
 	}
 	t0 = (time_t)s.start;
 	localtime_r(&t0, &lt);
-	s.first_civil = civil_days(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday);
+	s.first_civil = civil_day(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday);
 	s.n_all = spec->n_stmts + spec->filler;
 	s.all = xcalloc((size_t)s.n_all + 1, sizeof *s.all);
 	if (spec->n_stmts > 0)

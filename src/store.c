@@ -1659,3 +1659,122 @@ store_stmt_history_free(struct stmt_history *h)
 	free(h->total_ms);
 	memset(h, 0, sizeof *h);
 }
+
+/* ---- series for the analyses ---- */
+
+void
+store_stmt_series_free(struct stmt_series *s)
+{
+	free(s->sampled);
+	free(s->queryid);
+	free(s->toplevel);
+	free(s->calls);
+	memset(s, 0, sizeof *s);
+}
+
+int
+store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h1,
+		  struct stmt_series *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int *index = NULL, max_id = 0, rc;
+	unsigned char *used = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (h1 < h0)
+		return 0;
+	out->h0 = h0;
+	out->n_hours = (int)(h1 - h0 + 1);
+	out->sampled = xcalloc((size_t)out->n_hours, 1);
+	/* statements numbered in the hourly rows of the window, by statement number */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT k.id, k.queryid, k.toplevel FROM stmt_keys k WHERE k.server_id = ?1"
+			       " AND ?2 <= ?3 ORDER BY k.id",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	{
+		int *ids = NULL, i;
+
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			int k = out->n_stmts++;
+
+			ids = xreallocarray(ids, (size_t)k + 1, sizeof *ids);
+			out->queryid = xreallocarray(out->queryid, (size_t)k + 1,
+						     sizeof *out->queryid);
+			out->toplevel = xreallocarray(out->toplevel, (size_t)k + 1,
+						      sizeof *out->toplevel);
+			ids[k] = sqlite3_column_int(s, 0);
+			out->queryid[k] = sqlite3_column_int64(s, 1);
+			out->toplevel[k] = sqlite3_column_int(s, 2);
+			if (ids[k] > max_id)
+				max_id = ids[k];
+		}
+		/* statement number -> its place, -1 for numbers not in the window */
+		index = xcalloc((size_t)max_id + 1, sizeof *index);
+		for (i = 0; i <= max_id; i++)
+			index[i] = -1;
+		for (i = 0; i < out->n_stmts; i++)
+			if (ids[i] >= 0)
+				index[ids[i]] = i;
+		free(ids);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	out->calls = xcalloc((size_t)out->n_stmts * (size_t)out->n_hours + 1, sizeof *out->calls);
+	used = xcalloc((size_t)out->n_stmts + 1, 1);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT hour, stmt, calls FROM stmt_hours WHERE server_id = ?1"
+			       " AND hour >= ?2 AND hour <= ?3",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long h = sqlite3_column_int64(s, 0) - h0;
+		int id = sqlite3_column_int(s, 1);
+
+		if (h < 0 || h >= out->n_hours || id <= 0 || id > max_id || index[id] < 0)
+			continue;
+		out->sampled[h] = 1;
+		out->calls[(size_t)index[id] * (size_t)out->n_hours + (size_t)h] =
+			(double)sqlite3_column_int64(s, 2);
+		used[index[id]] = 1;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	free(index);
+	{
+		/* keep the statements that ran in the window, in their order */
+		int i, w = 0;
+
+		for (i = 0; i < out->n_stmts; i++) {
+			if (!used[i])
+				continue;
+			if (w != i) {
+				out->queryid[w] = out->queryid[i];
+				out->toplevel[w] = out->toplevel[i];
+				memmove(out->calls + (size_t)w * (size_t)out->n_hours,
+					out->calls + (size_t)i * (size_t)out->n_hours,
+					(size_t)out->n_hours * sizeof *out->calls);
+			}
+			w++;
+		}
+		out->n_stmts = w;
+	}
+	free(used);
+	return 0;
+fail:
+	db_error(st, err, "read the hourly series");
+	sqlite3_finalize(s);
+	free(index);
+	free(used);
+	store_stmt_series_free(out);
+	return -1;
+}

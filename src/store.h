@@ -139,6 +139,21 @@ int store_stmt_history(struct store *st, int64_t server_id, int64_t queryid, dou
 		       double to, struct stmt_history *out, struct pgt_err *err);
 void store_stmt_history_free(struct stmt_history *h);
 
+/* Calls per rolled-up hour of every statement of a server, hours [h0, h1] (epoch hours). */
+struct stmt_series {
+	long long h0;
+	int n_hours;
+	unsigned char *sampled; /* per hour: the history has the hour (else a gap) */
+	int n_stmts;
+	int64_t *queryid;
+	int *toplevel;
+	double *calls; /* n_stmts x n_hours, 0 where a statement did not run */
+};
+
+int store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h1,
+		      struct stmt_series *out, struct pgt_err *err);
+void store_stmt_series_free(struct stmt_series *s);
+
 /* Number of samples of the server in [from, to], and the first and last sample time. */
 int store_sample_span(struct store *st, int64_t server_id, double from, double to, int *n,
 		      double *first, double *last, struct pgt_err *err);

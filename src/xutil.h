@@ -45,6 +45,8 @@ const char *sb_str(const struct strbuf *sb);
 
 /* Wall clock in seconds since the epoch, with sub-second precision. */
 double now_wall(void);
+/* Days since 1970-01-01 of a date (proleptic Gregorian calendar; m 1..12, d 1..31). */
+long civil_day(int y, int m, int d);
 /* Monotonic clock in seconds. */
 double now_mono(void);
 
