@@ -146,6 +146,13 @@ static const char *const migrations[] = {
 	" blk_read_us INTEGER, blk_write_us INTEGER, wal_records INTEGER, wal_fpi INTEGER,"
 	" wal_bytes INTEGER, PRIMARY KEY (server_id, day, stmt)) WITHOUT ROWID;"
 	"ALTER TABLE rollup_state ADD COLUMN day INTEGER;",
+
+	/*
+	 * 3 -> 4: each daily row keeps its hours' calls as text, "HOUR:CALLS,...", so that
+	 * the analyses read a statement's hours of a day from one row. Days rolled up
+	 * before have none and are read from the hourly rows.
+	 */
+	"ALTER TABLE stmt_days ADD COLUMN calls_by_hour TEXT;",
 };
 
 int

@@ -1167,7 +1167,8 @@ roll_days(struct store *st, int64_t server_id, long long last_hour, struct pgt_e
 		       " sum(shared_blks_dirtied), sum(shared_blks_written), sum(local_blks_hit),"
 		       " sum(local_blks_read), sum(temp_blks_read), sum(temp_blks_written),"
 		       " sum(blk_read_us), sum(blk_write_us), sum(wal_records), sum(wal_fpi),"
-		       " sum(wal_bytes) FROM stmt_hours"
+		       " sum(wal_bytes), group_concat((hour % 24) || ':' || calls, ',')"
+		       " FROM stmt_hours"
 		       " WHERE server_id = ?1 AND hour >= ?2 AND hour < ?3"
 		       " GROUP BY hour / 24, stmt ORDER BY hour / 24, stmt",
 		       server_id, (double)(mark + 1) * 24, (double)(last_day + 1) * 24, err,
@@ -1727,28 +1728,114 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 	s = NULL;
 	out->calls = xcalloc((size_t)out->n_stmts * (size_t)out->n_hours + 1, sizeof *out->calls);
 	used = xcalloc((size_t)out->n_stmts + 1, 1);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT hour, stmt, calls FROM stmt_hours WHERE server_id = ?1"
-			       " AND hour >= ?2 AND hour <= ?3",
-			       -1, &s, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(s, 1, server_id);
-	sqlite3_bind_int64(s, 2, h0);
-	sqlite3_bind_int64(s, 3, h1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long h = sqlite3_column_int64(s, 0) - h0;
-		int id = sqlite3_column_int(s, 1);
+	{
+		/*
+		 * Whole days rolled up with their hours kept as text are read a row per
+		 * statement and day; the other hours (the edges of the window, days rolled up
+		 * before schema 4) from the hourly rows.
+		 */
+		long long mark_hour = -1, mark_day = -1, d0 = (h0 + 23) / 24, d1 = (h1 + 1) / 24 - 1;
+		long long dd, run_start = -1;
+		int n_days;
+		unsigned char *covered;
 
-		if (h < 0 || h >= out->n_hours || id <= 0 || id > max_id || index[id] < 0)
-			continue;
-		out->sampled[h] = 1;
-		out->calls[(size_t)index[id] * (size_t)out->n_hours + (size_t)h] =
-			(double)sqlite3_column_int64(s, 2);
-		used[index[id]] = 1;
+		if (rollup_marks(st, server_id, &mark_hour, &mark_day, err) < 0)
+			goto fail_quiet;
+		if (d1 > mark_day)
+			d1 = mark_day;
+		n_days = d1 >= d0 ? (int)(d1 - d0 + 1) : 0;
+		covered = xcalloc((size_t)n_days + 1, 1);
+		if (n_days > 0) {
+			if (sqlite3_prepare_v2(st->db,
+					       "SELECT day, stmt, calls_by_hour FROM stmt_days"
+					       " WHERE server_id = ?1 AND day >= ?2 AND day <= ?3"
+					       " AND calls_by_hour IS NOT NULL",
+					       -1, &s, NULL) != SQLITE_OK) {
+				free(covered);
+				goto fail;
+			}
+			sqlite3_bind_int64(s, 1, server_id);
+			sqlite3_bind_int64(s, 2, d0);
+			sqlite3_bind_int64(s, 3, d1);
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+				long long day = sqlite3_column_int64(s, 0);
+				int id = sqlite3_column_int(s, 1);
+				const char *p = (const char *)sqlite3_column_text(s, 2);
+
+				if (day < d0 || day > d1 || p == NULL)
+					continue;
+				covered[day - d0] = 1;
+				if (id <= 0 || id > max_id || index[id] < 0)
+					continue;
+				used[index[id]] = 1;
+				while (*p) {
+					char *end;
+					long hh = strtol(p, &end, 10);
+					long long c, h;
+
+					if (*end != ':')
+						break;
+					c = strtoll(end + 1, &end, 10);
+					h = day * 24 + hh - h0;
+					if (hh >= 0 && hh < 24 && h >= 0 && h < out->n_hours) {
+						out->sampled[h] = 1;
+						out->calls[(size_t)index[id] * (size_t)out->n_hours +
+							   (size_t)h] = (double)c;
+					}
+					p = *end == ',' ? end + 1 : end;
+				}
+			}
+			sqlite3_finalize(s);
+			s = NULL;
+			if (rc != SQLITE_DONE) {
+				free(covered);
+				goto fail;
+			}
+		}
+		/* each run of hours not covered by a day row, from the hourly rows */
+		for (dd = h0; dd <= h1 + 1; dd++) {
+			long long day = dd / 24;
+			int in_day = dd <= h1 && day >= d0 && day <= d1 && covered[day - d0];
+
+			if (dd <= h1 && !in_day) {
+				if (run_start < 0)
+					run_start = dd;
+				continue;
+			}
+			if (run_start < 0)
+				continue;
+			if (sqlite3_prepare_v2(st->db,
+					       "SELECT hour, stmt, calls FROM stmt_hours WHERE server_id = ?1"
+					       " AND hour >= ?2 AND hour <= ?3",
+					       -1, &s, NULL) != SQLITE_OK) {
+				free(covered);
+				goto fail;
+			}
+			sqlite3_bind_int64(s, 1, server_id);
+			sqlite3_bind_int64(s, 2, run_start);
+			sqlite3_bind_int64(s, 3, dd - 1);
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+				long long h = sqlite3_column_int64(s, 0) - h0;
+				int id = sqlite3_column_int(s, 1);
+
+				if (h < 0 || h >= out->n_hours || id <= 0 || id > max_id ||
+				    index[id] < 0)
+					continue;
+				out->sampled[h] = 1;
+				out->calls[(size_t)index[id] * (size_t)out->n_hours + (size_t)h] =
+					(double)sqlite3_column_int64(s, 2);
+				used[index[id]] = 1;
+			}
+			sqlite3_finalize(s);
+			s = NULL;
+			if (rc != SQLITE_DONE) {
+				free(covered);
+				goto fail;
+			}
+			run_start = -1;
+		}
+		free(covered);
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(s);
 	free(index);
 	{
 		/* keep the statements that ran in the window, in their order */
@@ -1772,6 +1859,7 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 	return 0;
 fail:
 	db_error(st, err, "read the hourly series");
+fail_quiet:
 	sqlite3_finalize(s);
 	free(index);
 	free(used);

@@ -14,7 +14,7 @@
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */

@@ -156,6 +156,15 @@ check "one-off spikes never become patterns" [ "$spike_ok" -eq 1 ]
 check "every planted pattern carries its metadata" \
 	[ "$(jq '[.patterns[] | select(.metadata.recurrence == null or .metadata.height == null or .confidence > 1 or .confidence < 0)] | length' r11.json)" = 0 ]
 
+# the hours of whole days are read from the daily rows' text; without it (days rolled up
+# before schema 4) from the hourly rows: the same patterns either way
+check "the daily rows keep their hours' calls" \
+	[ "$(sqlite3 h11.db 'SELECT count(*) FROM stmt_days WHERE calls_by_hour IS NULL')" = 0 ]
+jq -c '.patterns' r11.json >with-text
+sqlite3 h11.db 'UPDATE stmt_days SET calls_by_hour = NULL' || bail_out "sqlite3 failed"
+"$PGMLTOP_BIN" --report=json -H h11.db --days 28 | jq -c '.patterns' >without-text
+check "the same patterns from the hourly rows alone" cmp -s with-text without-text
+
 # too little history: no patterns, and the report says why
 printf 'days = 3\nfiller = 5\n' >short.spec
 "$PGMLTOP_BIN" --simulate=short.spec -H short.db >/dev/null 2>&1
