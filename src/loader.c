@@ -96,6 +96,19 @@ run(void *arg)
 	return NULL;
 }
 
+/* What loader_new made, once no thread runs. */
+static void
+release(struct loader *l)
+{
+	result_clear(&l->result);
+	close(l->pipe_fd[0]);
+	close(l->pipe_fd[1]);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->cv);
+	store_close(l->st);
+	free(l);
+}
+
 struct loader *
 loader_new(const char *path, struct pgt_err *err)
 {
@@ -123,12 +136,7 @@ loader_new(const char *path, struct pgt_err *err)
 	pthread_cond_init(&l->cv, NULL);
 	if (pthread_create(&l->thread, NULL, run, l) != 0) {
 		pgt_err_set(err, "cannot start the thread that reads the history");
-		close(l->pipe_fd[0]);
-		close(l->pipe_fd[1]);
-		pthread_mutex_destroy(&l->mu);
-		pthread_cond_destroy(&l->cv);
-		store_close(l->st);
-		free(l);
+		release(l);
 		return NULL;
 	}
 	return l;
@@ -146,13 +154,7 @@ loader_free(struct loader *l)
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->thread, NULL);
-	result_clear(&l->result);
-	close(l->pipe_fd[0]);
-	close(l->pipe_fd[1]);
-	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv);
-	store_close(l->st);
-	free(l);
+	release(l);
 }
 
 int

@@ -488,16 +488,6 @@ run_report(const struct options *o)
 	return rc < 0 ? 1 : 0;
 }
 
-/* " on N servers", for the summary line. */
-static const char *
-on_servers(int n)
-{
-	static char buf[32];
-
-	snprintf(buf, sizeof buf, " on %d servers", n);
-	return buf;
-}
-
 int
 run_simulate(const struct options *o)
 {
@@ -505,7 +495,7 @@ run_simulate(const struct options *o)
 	struct sim_stats stats;
 	struct pgt_err err = {{0}};
 	const char *truth;
-	char from[32], to[32];
+	char from[32], to[32], servers[32] = "";
 	time_t t;
 	struct tm tm;
 
@@ -522,6 +512,8 @@ run_simulate(const struct options *o)
 		simspec_free(&spec);
 		return 1;
 	}
+	if (spec.servers > 1)
+		snprintf(servers, sizeof servers, " on %d servers", spec.servers);
 	t = (time_t)stats.start;
 	localtime_r(&t, &tm);
 	strftime(from, sizeof from, "%Y-%m-%d %H:%M", &tm);
@@ -531,7 +523,7 @@ run_simulate(const struct options *o)
 	printf("simulated %d days (%s to %s) of %d statements%s: %ld samples, %ld statement "
 	       "rows, %.1f s\n",
 	       spec.days, from, to, spec.n_stmts + spec.filler,
-	       spec.servers > 1 ? on_servers(spec.servers) : "", stats.samples,
+	       servers, stats.samples,
 	       stats.stmt_rows, stats.seconds);
 	printf("stored in %.1f s (%.2f ms a sample); rolled up in %.1f s (the longest run %.0f "
 	       "ms)\n",

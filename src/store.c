@@ -1687,15 +1687,13 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 	out->h0 = h0;
 	out->n_hours = (int)(h1 - h0 + 1);
 	out->sampled = xcalloc((size_t)out->n_hours, 1);
-	/* statements numbered in the hourly rows of the window, by statement number */
+	/* the server's statements; those that did not run in the window are dropped below */
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT k.id, k.queryid, k.toplevel FROM stmt_keys k WHERE k.server_id = ?1"
-			       " AND ?2 <= ?3 ORDER BY k.id",
+			       " ORDER BY k.id",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(s, 1, server_id);
-	sqlite3_bind_int64(s, 2, h0);
-	sqlite3_bind_int64(s, 3, h1);
 	{
 		int *ids = NULL, i;
 
