@@ -153,6 +153,13 @@ static const char *const migrations[] = {
 	 * before have none and are read from the hourly rows.
 	 */
 	"ALTER TABLE stmt_days ADD COLUMN calls_by_hour TEXT;",
+
+	/*
+	 * 4 -> 5: and their execution time, "HOUR:MICROSECONDS,...", for the analyses of
+	 * the mean time. Days rolled up before have none: their hours are read from the
+	 * hourly rows.
+	 */
+	"ALTER TABLE stmt_days ADD COLUMN total_us_by_hour TEXT;",
 };
 
 int

@@ -1167,7 +1167,8 @@ roll_days(struct store *st, int64_t server_id, long long last_hour, struct pgt_e
 		       " sum(shared_blks_dirtied), sum(shared_blks_written), sum(local_blks_hit),"
 		       " sum(local_blks_read), sum(temp_blks_read), sum(temp_blks_written),"
 		       " sum(blk_read_us), sum(blk_write_us), sum(wal_records), sum(wal_fpi),"
-		       " sum(wal_bytes), group_concat((hour % 24) || ':' || calls, ',')"
+		       " sum(wal_bytes), group_concat((hour % 24) || ':' || calls, ','),"
+		       " group_concat((hour % 24) || ':' || total_us, ',')"
 		       " FROM stmt_hours"
 		       " WHERE server_id = ?1 AND hour >= ?2 AND hour < ?3"
 		       " GROUP BY hour / 24, stmt ORDER BY hour / 24, stmt",
@@ -1670,12 +1671,46 @@ store_stmt_series_free(struct stmt_series *s)
 	free(s->queryid);
 	free(s->toplevel);
 	free(s->calls);
+	free(s->total_ms);
 	memset(s, 0, sizeof *s);
 }
 
-int
-store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h1,
-		  struct stmt_series *out, struct pgt_err *err)
+/*
+ * The hours of one day row's text "HOUR:VALUE,...": each value times scale into row (when
+ * not NULL) at the hour's place, and the hour marked sampled. Returns the hours newly
+ * marked.
+ */
+static int
+series_day_text(const char *p, long long day, long long h0, int n_hours, double *row,
+		double scale, unsigned char *sampled)
+{
+	int marked = 0;
+
+	while (*p) {
+		char *end;
+		long hh = strtol(p, &end, 10);
+		long long v, h;
+
+		if (*end != ':')
+			break;
+		v = strtoll(end + 1, &end, 10);
+		h = day * 24 + hh - h0;
+		if (hh >= 0 && hh < 24 && h >= 0 && h < n_hours) {
+			if (!sampled[h]) {
+				sampled[h] = 1;
+				marked++;
+			}
+			if (row != NULL)
+				row[h] = (double)v * scale;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	return marked;
+}
+
+static int
+series_read(struct store *st, int64_t server_id, int one, int64_t queryid, long long h0,
+	    long long h1, struct stmt_series *out, struct pgt_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int *index = NULL, max_id = 0, rc;
@@ -1689,11 +1724,15 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 	out->sampled = xcalloc((size_t)out->n_hours, 1);
 	/* the server's statements; those that did not run in the window are dropped below */
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT k.id, k.queryid, k.toplevel FROM stmt_keys k WHERE k.server_id = ?1"
-			       " ORDER BY k.id",
+			       one ? "SELECT k.id, k.queryid, k.toplevel FROM stmt_keys k"
+				     " WHERE k.server_id = ?1 AND k.queryid = ?2 ORDER BY k.id"
+				   : "SELECT k.id, k.queryid, k.toplevel FROM stmt_keys k"
+				     " WHERE k.server_id = ?1 ORDER BY k.id",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(s, 1, server_id);
+	if (one)
+		sqlite3_bind_int64(s, 2, queryid);
 	{
 		int *ids = NULL, i;
 
@@ -1725,17 +1764,20 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 	sqlite3_finalize(s);
 	s = NULL;
 	out->calls = xcalloc((size_t)out->n_stmts * (size_t)out->n_hours + 1, sizeof *out->calls);
+	out->total_ms = xcalloc((size_t)out->n_stmts * (size_t)out->n_hours + 1,
+				sizeof *out->total_ms);
 	used = xcalloc((size_t)out->n_stmts + 1, 1);
 	{
 		/*
 		 * Whole days rolled up with their hours kept as text are read a row per
 		 * statement and day; the other hours (the edges of the window, days rolled up
-		 * before schema 4) from the hourly rows.
+		 * before schema 5) from the hourly rows. The rows of other statements only
+		 * say which hours the history has, until a day has all of them.
 		 */
 		long long mark_hour = -1, mark_day = -1, d0 = (h0 + 23) / 24, d1 = (h1 + 1) / 24 - 1;
 		long long dd, run_start = -1;
 		int n_days;
-		unsigned char *covered;
+		unsigned char *covered, *day_hours;
 
 		if (rollup_marks(st, server_id, &mark_hour, &mark_day, err) < 0)
 			goto fail_quiet;
@@ -1743,13 +1785,16 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 			d1 = mark_day;
 		n_days = d1 >= d0 ? (int)(d1 - d0 + 1) : 0;
 		covered = xcalloc((size_t)n_days + 1, 1);
+		day_hours = xcalloc((size_t)n_days + 1, 1);
 		if (n_days > 0) {
 			if (sqlite3_prepare_v2(st->db,
-					       "SELECT day, stmt, calls_by_hour FROM stmt_days"
-					       " WHERE server_id = ?1 AND day >= ?2 AND day <= ?3"
-					       " AND calls_by_hour IS NOT NULL",
+					       "SELECT day, stmt, calls_by_hour, total_us_by_hour"
+					       " FROM stmt_days WHERE server_id = ?1 AND day >= ?2"
+					       " AND day <= ?3 AND calls_by_hour IS NOT NULL"
+					       " AND total_us_by_hour IS NOT NULL",
 					       -1, &s, NULL) != SQLITE_OK) {
 				free(covered);
+				free(day_hours);
 				goto fail;
 			}
 			sqlite3_bind_int64(s, 1, server_id);
@@ -1757,38 +1802,40 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 			sqlite3_bind_int64(s, 3, d1);
 			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 				long long day = sqlite3_column_int64(s, 0);
-				int id = sqlite3_column_int(s, 1);
-				const char *p = (const char *)sqlite3_column_text(s, 2);
+				int id = sqlite3_column_int(s, 1), k;
+				const char *p;
+				size_t row;
 
-				if (day < d0 || day > d1 || p == NULL)
+				if (day < d0 || day > d1)
 					continue;
 				covered[day - d0] = 1;
-				if (id <= 0 || id > max_id || index[id] < 0)
+				if (id <= 0 || id > max_id || index[id] < 0) {
+					if (day_hours[day - d0] < 24 &&
+					    (p = (const char *)sqlite3_column_text(s, 2)) != NULL)
+						day_hours[day - d0] += (unsigned char)series_day_text(
+							p, day, h0, out->n_hours, NULL, 0, out->sampled);
 					continue;
-				used[index[id]] = 1;
-				while (*p) {
-					char *end;
-					long hh = strtol(p, &end, 10);
-					long long c, h;
-
-					if (*end != ':')
-						break;
-					c = strtoll(end + 1, &end, 10);
-					h = day * 24 + hh - h0;
-					if (hh >= 0 && hh < 24 && h >= 0 && h < out->n_hours) {
-						out->sampled[h] = 1;
-						out->calls[(size_t)index[id] * (size_t)out->n_hours +
-							   (size_t)h] = (double)c;
-					}
-					p = *end == ',' ? end + 1 : end;
 				}
+				k = index[id];
+				used[k] = 1;
+				row = (size_t)k * (size_t)out->n_hours;
+				if ((p = (const char *)sqlite3_column_text(s, 2)) != NULL)
+					day_hours[day - d0] += (unsigned char)series_day_text(
+						p, day, h0, out->n_hours, out->calls + row, 1,
+						out->sampled);
+				if ((p = (const char *)sqlite3_column_text(s, 3)) != NULL)
+					series_day_text(p, day, h0, out->n_hours,
+							out->total_ms + row, 0.001, out->sampled);
 			}
 			sqlite3_finalize(s);
 			s = NULL;
+			free(day_hours);
 			if (rc != SQLITE_DONE) {
 				free(covered);
 				goto fail;
 			}
+		} else {
+			free(day_hours);
 		}
 		/* each run of hours not covered by a day row, from the hourly rows */
 		for (dd = h0; dd <= h1 + 1; dd++) {
@@ -1803,8 +1850,8 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 			if (run_start < 0)
 				continue;
 			if (sqlite3_prepare_v2(st->db,
-					       "SELECT hour, stmt, calls FROM stmt_hours WHERE server_id = ?1"
-					       " AND hour >= ?2 AND hour <= ?3",
+					       "SELECT hour, stmt, calls, total_us FROM stmt_hours"
+					       " WHERE server_id = ?1 AND hour >= ?2 AND hour <= ?3",
 					       -1, &s, NULL) != SQLITE_OK) {
 				free(covered);
 				goto fail;
@@ -1815,13 +1862,16 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 				long long h = sqlite3_column_int64(s, 0) - h0;
 				int id = sqlite3_column_int(s, 1);
+				size_t at;
 
-				if (h < 0 || h >= out->n_hours || id <= 0 || id > max_id ||
-				    index[id] < 0)
+				if (h < 0 || h >= out->n_hours)
 					continue;
 				out->sampled[h] = 1;
-				out->calls[(size_t)index[id] * (size_t)out->n_hours + (size_t)h] =
-					(double)sqlite3_column_int64(s, 2);
+				if (id <= 0 || id > max_id || index[id] < 0)
+					continue;
+				at = (size_t)index[id] * (size_t)out->n_hours + (size_t)h;
+				out->calls[at] = (double)sqlite3_column_int64(s, 2);
+				out->total_ms[at] = (double)sqlite3_column_int64(s, 3) / 1000.0;
 				used[index[id]] = 1;
 			}
 			sqlite3_finalize(s);
@@ -1843,11 +1893,14 @@ store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h
 			if (!used[i])
 				continue;
 			if (w != i) {
+				size_t n = (size_t)out->n_hours;
+
 				out->queryid[w] = out->queryid[i];
 				out->toplevel[w] = out->toplevel[i];
-				memmove(out->calls + (size_t)w * (size_t)out->n_hours,
-					out->calls + (size_t)i * (size_t)out->n_hours,
-					(size_t)out->n_hours * sizeof *out->calls);
+				memmove(out->calls + (size_t)w * n, out->calls + (size_t)i * n,
+					n * sizeof *out->calls);
+				memmove(out->total_ms + (size_t)w * n, out->total_ms + (size_t)i * n,
+					n * sizeof *out->total_ms);
 			}
 			w++;
 		}
@@ -1863,4 +1916,18 @@ fail_quiet:
 	free(used);
 	store_stmt_series_free(out);
 	return -1;
+}
+
+int
+store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h1,
+		  struct stmt_series *out, struct pgt_err *err)
+{
+	return series_read(st, server_id, 0, 0, h0, h1, out, err);
+}
+
+int
+store_stmt_series_of(struct store *st, int64_t server_id, int64_t queryid, long long h0,
+		     long long h1, struct stmt_series *out, struct pgt_err *err)
+{
+	return series_read(st, server_id, 1, queryid, h0, h1, out, err);
 }

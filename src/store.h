@@ -14,7 +14,7 @@
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
@@ -139,7 +139,10 @@ int store_stmt_history(struct store *st, int64_t server_id, int64_t queryid, dou
 		       double to, struct stmt_history *out, struct pgt_err *err);
 void store_stmt_history_free(struct stmt_history *h);
 
-/* Calls per rolled-up hour of every statement of a server, hours [h0, h1] (epoch hours). */
+/*
+ * Calls and execution time per rolled-up hour of every statement of a server, hours
+ * [h0, h1] (epoch hours).
+ */
 struct stmt_series {
 	long long h0;
 	int n_hours;
@@ -147,11 +150,15 @@ struct stmt_series {
 	int n_stmts;
 	int64_t *queryid;
 	int *toplevel;
-	double *calls; /* n_stmts x n_hours, 0 where a statement did not run */
+	double *calls;    /* n_stmts x n_hours, 0 where a statement did not run */
+	double *total_ms; /* n_stmts x n_hours, the same layout: total execution time */
 };
 
 int store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h1,
 		      struct stmt_series *out, struct pgt_err *err);
+/* The same for the statements of one query id only (its rows of each database and user). */
+int store_stmt_series_of(struct store *st, int64_t server_id, int64_t queryid, long long h0,
+			 long long h1, struct stmt_series *out, struct pgt_err *err);
 void store_stmt_series_free(struct stmt_series *s);
 
 /* Number of samples of the server in [from, to], and the first and last sample time. */

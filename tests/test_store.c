@@ -1293,6 +1293,200 @@ store_maintain_late_sample_counted(void **state)
 	assert_int_equal(c1, 40);
 }
 
+/* ---- series for the analyses ---- */
+
+/* 2023-11-15T00:00:00Z: a UTC midnight, day 19676 */
+#define S0 1700006400.0
+/* hours of samples, from 5 hours before S0: two whole days and the edges */
+#define S_HOURS 58
+
+/* Calls and time of hour h (from S0 - 5 h): queryid 1 every hour, queryid 2 even hours. */
+static int
+s_rows(int h, struct stmt_row *rows)
+{
+	int n = 0;
+
+	rows[n++] = mkrow(1, 10 + h, 1.234 * (h + 1));
+	if (h % 2 == 0)
+		rows[n++] = mkrow(2, 3, 1000.001 + h);
+	return n;
+}
+
+static void
+s_fill(struct store *st, int64_t id)
+{
+	struct pgt_err err = {{0}};
+	struct stmt_row rows[2];
+	int h;
+
+	for (h = 0; h < S_HOURS; h++)
+		put_sample(st, id, S0 + (h - 5) * HOUR + 1800, rows, s_rows(h, rows));
+	assert_int_equal(store_maintain(st, id, S0 + (S_HOURS - 5) * HOUR + 60, 1e7, 1e8, &err), 0);
+}
+
+/* The series of hours [first, last] (from S0 - 5 h) holds what was sampled. */
+static void
+s_check(const struct stmt_series *ser, int first, int last, int only2)
+{
+	int h, k1 = -1, k2 = -1, k;
+
+	assert_int_equal(ser->n_hours, last - first + 1);
+	assert_int_equal(ser->n_stmts, only2 ? 1 : 2);
+	for (k = 0; k < ser->n_stmts; k++) {
+		if (ser->queryid[k] == 1)
+			k1 = k;
+		if (ser->queryid[k] == 2)
+			k2 = k;
+	}
+	assert_true(k2 >= 0);
+	assert_true(only2 || k1 >= 0);
+	for (h = first; h <= last; h++) {
+		struct stmt_row rows[2];
+		size_t i = (size_t)(h - first);
+		int n = s_rows(h, rows);
+
+		assert_int_equal(ser->sampled[i], 1);
+		if (k1 >= 0) {
+			assert_true(ser->calls[(size_t)k1 * (size_t)ser->n_hours + i] ==
+				    (double)rows[0].calls);
+			assert_true(fabs(ser->total_ms[(size_t)k1 * (size_t)ser->n_hours + i] -
+					 rows[0].total_exec_ms) < 1e-9);
+		}
+		assert_true(ser->calls[(size_t)k2 * (size_t)ser->n_hours + i] ==
+			    (n > 1 ? 3.0 : 0.0));
+		assert_true(fabs(ser->total_ms[(size_t)k2 * (size_t)ser->n_hours + i] -
+				 (n > 1 ? rows[1].total_exec_ms : 0.0)) < 1e-9);
+	}
+}
+
+/*
+ * Calls and time per hour come back the same from the daily rows' text (schema 5), from
+ * the hourly rows alone (days rolled up before it), and for one query id.
+ */
+static void
+store_stmt_series_calls_and_time(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	int64_t id = 0;
+	struct store *st = open_with_lease(f->path, "k:1", &id);
+	struct stmt_series ser;
+	long long hs = (long long)(S0 / HOUR) - 5;
+	char buf[256];
+
+	s_fill(st, id);
+	/* the partial first day, and two whole ones, of both statements */
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM stmt_days WHERE total_us_by_hour"
+					" IS NOT NULL"),
+			 6);
+	assert_string_equal(q_text(f->path, "SELECT total_us_by_hour FROM stmt_days k"
+					    " JOIN stmt_keys USING (server_id) WHERE stmt_keys.id ="
+					    " k.stmt AND queryid = 2 AND day = 19676",
+				   buf, sizeof buf),
+			    "1:1006001,3:1008001,5:1010001,7:1012001,9:1014001,11:1016001,"
+			    "13:1018001,15:1020001,17:1022001,19:1024001,21:1026001,23:1028001");
+	/* the whole days and an edge of 3 hours on each side */
+	assert_int_equal(store_stmt_series(st, id, hs + 2, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check(&ser, 2, 5 + 48 + 2, 0);
+	store_stmt_series_free(&ser);
+	assert_int_equal(store_stmt_series_of(st, id, 2, hs + 2, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check(&ser, 2, 5 + 48 + 2, 1);
+	store_stmt_series_free(&ser);
+	assert_int_equal(store_stmt_series_of(st, id, 3, hs, hs + 10, &ser, &err), 0);
+	assert_int_equal(ser.n_stmts, 0);
+	store_stmt_series_free(&ser);
+
+	/* days rolled up before schema 5: their hours from the hourly rows */
+	db_exec(f->path, "UPDATE stmt_days SET total_us_by_hour = NULL WHERE day = 19676");
+	assert_int_equal(store_stmt_series(st, id, hs + 2, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check(&ser, 2, 5 + 48 + 2, 0);
+	store_stmt_series_free(&ser);
+	db_exec(f->path, "UPDATE stmt_days SET calls_by_hour = NULL");
+	assert_int_equal(store_stmt_series_of(st, id, 2, hs, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check(&ser, 0, 5 + 48 + 2, 1);
+	store_stmt_series_free(&ser);
+	store_close(st);
+}
+
+/*
+ * A version 4 file is migrated when opened: its daily rows keep their calls and have no
+ * time by hour, so their hours' times come from the hourly rows; days rolled up later
+ * have it.
+ */
+static void
+store_open_migrates_v4_days(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct store *st;
+	struct stmt_series ser;
+	struct stmt_row rows[2];
+	long long day = (long long)(S0 / 86400), h;
+	char *sql;
+	int i;
+
+	sql = xasprintf("PRAGMA application_id = %d; %s %s %s %s PRAGMA user_version = 4;",
+			STORE_APPLICATION_ID, store_schema_step(0), store_schema_step(1),
+			store_schema_step(2), store_schema_step(3));
+	db_exec(f->path, sql);
+	free(sql);
+	sql = xasprintf("INSERT INTO servers VALUES (1, 'k:1', NULL, 'h', '5432', '16', 160000,"
+			" 0, 0);"
+			" INSERT INTO stmt_keys VALUES (1, 1, 5, 10, 77, 1);"
+			" INSERT INTO stmt_hours (server_id, hour, stmt, samples, calls, total_us,"
+			"  rows) VALUES (1, %lld, 1, 1, 4, 2500, 4), (1, %lld, 1, 1, 6, 1500, 6);"
+			" INSERT INTO stmt_days (server_id, day, stmt, hours, samples, calls,"
+			"  total_us, rows, calls_by_hour) VALUES (1, %lld, 1, 2, 2, 10, 4000, 10,"
+			"  '3:4,20:6');"
+			" INSERT INTO rollup_state VALUES (1, %lld, %lld);",
+			day * 24 + 3, day * 24 + 20, day, day * 24 + 23, day);
+	db_exec(f->path, sql);
+	free(sql);
+	st = store_open(f->path, 0, &err);
+	if (st == NULL)
+		print_error("store_open: %s\n", err.msg);
+	assert_non_null(st);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(q_null(f->path, "SELECT total_us_by_hour FROM stmt_days"), 1);
+	assert_int_equal(store_stmt_series(st, 1, day * 24, day * 24 + 23, &ser, &err), 0);
+	assert_int_equal(ser.n_stmts, 1);
+	assert_int_equal(ser.queryid[0], 77);
+	assert_true(ser.calls[3] == 4 && ser.calls[20] == 6 && ser.calls[4] == 0);
+	assert_true(fabs(ser.total_ms[3] - 2.5) < 1e-9 && fabs(ser.total_ms[20] - 1.5) < 1e-9);
+	assert_int_equal(ser.sampled[3] + ser.sampled[20], 2);
+	assert_int_equal(ser.sampled[4], 0);
+	store_stmt_series_free(&ser);
+
+	/* the next day, sampled and rolled up by this version, keeps its times by hour */
+	{
+		struct server_info srv;
+		int64_t id = 0;
+		long holder = 0;
+		double t0 = (double)(day + 1) * 86400;
+
+		mkserver(&srv, "k:1", "16");
+		assert_int_equal(store_server(st, &srv, t0, &id, &err), 0);
+		assert_int_equal(id, 1);
+		assert_int_equal(store_lease(st, id, t0, 60, &holder, &err), 1);
+		for (i = 0; i <= 24; i++) {
+			rows[0] = mkrow(77, 2, 0.5 * (i + 1));
+			put_sample(st, id, t0 + i * HOUR + 1800, rows, 1);
+		}
+		assert_int_equal(store_maintain(st, id, t0 + 24 * HOUR + 1900, 1e7, 1e8, &err), 0);
+	}
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM stmt_days WHERE total_us_by_hour"
+					" IS NOT NULL"),
+			 1);
+	assert_int_equal(store_stmt_series(st, 1, day * 24, day * 24 + 47, &ser, &err), 0);
+	assert_true(fabs(ser.total_ms[3] - 2.5) < 1e-9);
+	for (h = 24; h < 48; h++) {
+		assert_true(ser.calls[h] == 2);
+		assert_true(fabs(ser.total_ms[h] - 0.5 * (double)(h - 23)) < 1e-9);
+	}
+	store_stmt_series_free(&ser);
+	store_close(st);
+}
+
 /* ---- reading ---- */
 
 static void
@@ -1434,6 +1628,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_texts_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_maintain_rollup, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_maintain_late_sample_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_stmt_series_calls_and_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_open_migrates_v4_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_statements_sorted_with_texts, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_latest_server_and_span, setup, teardown),
 	};
