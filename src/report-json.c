@@ -193,6 +193,44 @@ report_write_json(const struct report *r, FILE *out)
 		json_string(out, r->patterns_note);
 		fputs(",\n", out);
 	}
+	fputs("  \"findings\": [", out);
+	for (i = 0; i < r->n_findings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		fprintf(out, "%s\n    {\"rule\": ", i ? "," : "");
+		json_string(out, f->rule);
+		if (f->has_queryid)
+			fprintf(out, ", \"queryid\": \"%lld\"", (long long)f->queryid);
+		else
+			fputs(", \"queryid\": null", out);
+		fputs(", \"metric\": ", out);
+		json_string(out, f->metric);
+		fputs(", \"from\": ", out);
+		json_time(out, f->from);
+		fputs(", \"to\": ", out);
+		json_time(out, f->to);
+		fprintf(out, ", \"hours\": %d, \"observed\": ", f->hours);
+		json_number(out, f->observed);
+		fputs(", \"expected\": ", out);
+		json_number(out, f->expected);
+		fputs(", \"low\": ", out);
+		json_number(out, f->low);
+		fputs(", \"high\": ", out);
+		json_number(out, f->high);
+		fputs(", \"severity_ratio\": ", out);
+		json_number(out, f->severity_ratio);
+		fputs(", \"score\": ", out);
+		json_number(out, f->score);
+		fputs(", \"confidence\": ", out);
+		json_number(out, f->confidence);
+		fputs("}", out);
+	}
+	fputs(r->n_findings ? "\n  ],\n" : "],\n", out);
+	if (r->findings_note != NULL) {
+		fputs("  \"findings_note\": ", out);
+		json_string(out, r->findings_note);
+		fputs(",\n", out);
+	}
 	fputs("  \"recommendations\": [],\n  \"parameters\": [],\n"
 	      "  \"forecasts\": []\n}\n",
 	      out);

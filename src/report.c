@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "anomaly.h"
+
 static void
 add_patterns(struct report *r, const struct pattern *p, int n, int has_queryid, int64_t queryid)
 {
@@ -36,82 +38,238 @@ cmp_confidence(const void *a, const void *b)
 	return x->queryid < y->queryid ? -1 : x->queryid > y->queryid;
 }
 
-/* The patterns of the whole server and of each statement, over the window's whole hours. */
+static int
+cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	if (x->has_queryid != y->has_queryid)
+		return x->has_queryid - y->has_queryid; /* the server's first */
+	if (x->queryid != y->queryid)
+		return x->queryid < y->queryid ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return strcmp(x->rule, y->rule);
+}
+
+/* The local time of each hour of a series. */
+struct hours {
+	int n;
+	int *hour, *wday, *day;
+	double *t;
+};
+
+static void
+hours_make(struct hours *hr, long long h0, int n)
+{
+	int i;
+
+	hr->n = n;
+	hr->hour = xcalloc((size_t)n + 1, sizeof *hr->hour);
+	hr->wday = xcalloc((size_t)n + 1, sizeof *hr->wday);
+	hr->day = xcalloc((size_t)n + 1, sizeof *hr->day);
+	hr->t = xcalloc((size_t)n + 1, sizeof *hr->t);
+	for (i = 0; i < n; i++) {
+		time_t tt = (time_t)((h0 + i) * 3600);
+		struct tm tm;
+
+		localtime_r(&tt, &tm);
+		hr->hour[i] = tm.tm_hour;
+		hr->wday[i] = tm.tm_wday;
+		hr->day[i] = (int)civil_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		hr->t[i] = (double)tt;
+	}
+}
+
+static void
+hours_free(struct hours *hr)
+{
+	free(hr->hour);
+	free(hr->wday);
+	free(hr->day);
+	free(hr->t);
+}
+
+/*
+ * The patterns (want_pats) and findings (want_finds) of one series: calls per hour (NAN
+ * where nothing was sampled) and, for a statement, its execution time per hour. Each
+ * count is -1 when the history is too short (its *why set).
+ */
+static void
+analyse(const struct hours *hr, const double *calls, const double *total_ms, int has_queryid,
+	int64_t queryid, int want_pats, struct pattern **pats, int *n_pats, const char **pats_why,
+	int want_finds, struct finding **finds, int *n_finds, const char **finds_why)
+{
+	*pats = NULL;
+	*finds = NULL;
+	*n_pats = *n_finds = 0;
+	if (want_pats) {
+		struct pattern_opts o;
+		struct hour_series hs;
+
+		pattern_opts_default(&o);
+		memset(&hs, 0, sizeof hs);
+		hs.n = hr->n;
+		hs.v = calls;
+		hs.hour = hr->hour;
+		hs.wday = hr->wday;
+		hs.day = hr->day;
+		hs.t = hr->t;
+		hs.counts = 1;
+		*n_pats = patterns_find(&hs, &o, pats, pats_why);
+	}
+	if (want_finds) {
+		struct anomaly_opts o;
+		struct anomaly_series as;
+
+		anomaly_opts_default(&o);
+		memset(&as, 0, sizeof as);
+		as.n = hr->n;
+		as.calls = calls;
+		as.total_ms = total_ms;
+		as.hour = hr->hour;
+		as.wday = hr->wday;
+		as.day = hr->day;
+		as.t = hr->t;
+		as.has_queryid = has_queryid;
+		as.queryid = queryid;
+		*n_finds = anomalies_find(&as, &o, finds, finds_why);
+	}
+}
+
+static void
+add_findings(struct report *r, const struct finding *f, int n)
+{
+	if (n <= 0)
+		return;
+	r->findings = xreallocarray(r->findings, (size_t)(r->n_findings + n), sizeof *r->findings);
+	memcpy(r->findings + r->n_findings, f, (size_t)n * sizeof *f);
+	r->n_findings += n;
+}
+
+/*
+ * The patterns and findings of the whole server and of each statement, over the window's
+ * whole hours: one pass over the series.
+ */
 static int
 report_patterns(struct store *st, struct report *r, struct pgt_err *err)
 {
 	struct stmt_series ser;
-	struct pattern_opts o;
-	struct hour_series hs;
+	struct hours hr;
 	long long h0 = (long long)ceil(r->from / 3600), h1 = (long long)floor(r->to / 3600) - 1;
-	int *hour, *wday, *day, i, k;
-	double *t, *v;
+	int i, k, want_pats = 1, want_finds = 1;
+	double *v, *total;
 
 	if (store_stmt_series(st, r->server.id, h0, h1, &ser, err) < 0)
 		return -1;
 	if (ser.n_hours <= 0) {
 		r->patterns_note = "no whole hour of history in the window";
+		r->findings_note = r->patterns_note;
 		return 0;
 	}
-	hour = xcalloc((size_t)ser.n_hours, sizeof *hour);
-	wday = xcalloc((size_t)ser.n_hours, sizeof *wday);
-	day = xcalloc((size_t)ser.n_hours, sizeof *day);
-	t = xcalloc((size_t)ser.n_hours, sizeof *t);
+	hours_make(&hr, ser.h0, ser.n_hours);
 	v = xcalloc((size_t)ser.n_hours, sizeof *v);
-	for (i = 0; i < ser.n_hours; i++) {
-		time_t tt = (time_t)((ser.h0 + i) * 3600);
-		struct tm tm;
+	total = xcalloc((size_t)ser.n_hours, sizeof *total);
+	for (k = 0; k < ser.n_stmts; k++) {
+		const double *c = ser.calls + (size_t)k * (size_t)ser.n_hours;
 
-		localtime_r(&tt, &tm);
-		hour[i] = tm.tm_hour;
-		wday[i] = tm.tm_wday;
-		day[i] = (int)civil_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-		t[i] = (double)tt;
+		for (i = 0; i < ser.n_hours; i++)
+			total[i] += c[i];
 	}
-	pattern_opts_default(&o);
-	memset(&hs, 0, sizeof hs);
-	hs.n = ser.n_hours;
-	hs.v = v;
-	hs.hour = hour;
-	hs.wday = wday;
-	hs.day = day;
-	hs.t = t;
-	hs.counts = 1;
 	/* the whole server first: the calls of all statements */
-	for (k = -1; k < ser.n_stmts; k++) {
-		struct pattern *found = NULL;
-		const char *why = NULL;
-		int n;
+	for (k = -1; k < ser.n_stmts && (want_pats || want_finds); k++) {
+		struct pattern *pats = NULL;
+		struct finding *finds = NULL;
+		const char *pats_why = NULL, *finds_why = NULL;
+		const double *c = k >= 0 ? ser.calls + (size_t)k * (size_t)ser.n_hours : total;
+		int n_pats, n_finds;
 
-		for (i = 0; i < ser.n_hours; i++) {
-			if (!ser.sampled[i]) {
-				v[i] = NAN;
-			} else if (k >= 0) {
-				v[i] = ser.calls[(size_t)k * (size_t)ser.n_hours + (size_t)i];
-			} else {
-				int j;
-
-				v[i] = 0;
-				for (j = 0; j < ser.n_stmts; j++)
-					v[i] += ser.calls[(size_t)j * (size_t)ser.n_hours + (size_t)i];
-			}
+		for (i = 0; i < ser.n_hours; i++)
+			v[i] = ser.sampled[i] ? c[i] : NAN;
+		analyse(&hr, v, k >= 0 ? ser.total_ms + (size_t)k * (size_t)ser.n_hours : NULL,
+			k >= 0, k >= 0 ? ser.queryid[k] : 0, want_pats, &pats, &n_pats, &pats_why,
+			want_finds, &finds, &n_finds, &finds_why);
+		/* the statements have no more history than the server */
+		if (n_pats < 0 && k < 0) {
+			r->patterns_note = pats_why;
+			want_pats = 0;
 		}
-		n = patterns_find(&hs, &o, &found, &why);
-		if (n < 0 && k < 0) {
-			r->patterns_note = why;
-			free(found);
-			break; /* the statements have no more history than the server */
+		if (n_finds < 0 && k < 0) {
+			r->findings_note = finds_why;
+			want_finds = 0;
 		}
-		add_patterns(r, found, n, k >= 0, k >= 0 ? ser.queryid[k] : 0);
-		free(found);
+		add_patterns(r, pats, n_pats, k >= 0, k >= 0 ? ser.queryid[k] : 0);
+		add_findings(r, finds, n_finds);
+		free(pats);
+		free(finds);
 	}
 	if (r->n_patterns > 1)
 		qsort(r->patterns, (size_t)r->n_patterns, sizeof *r->patterns, cmp_confidence);
-	free(hour);
-	free(wday);
-	free(day);
-	free(t);
+	if (r->n_findings > 1)
+		qsort(r->findings, (size_t)r->n_findings, sizeof *r->findings, cmp_finding);
+	hours_free(&hr);
 	free(v);
+	free(total);
+	store_stmt_series_free(&ser);
+	return 0;
+}
+
+int
+report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64_t queryid,
+		     double from, double to, struct pattern **pats, int *n_pats,
+		     struct finding **finds, int *n_finds, const char **note, struct pgt_err *err)
+{
+	struct stmt_series ser;
+	struct hours hr;
+	long long h0 = (long long)ceil(from / 3600), h1 = (long long)floor(to / 3600) - 1;
+	const char *pats_why = NULL, *finds_why = NULL;
+	double *calls, *total_ms;
+	int i, j, rc;
+
+	*pats = NULL;
+	*finds = NULL;
+	*n_pats = *n_finds = 0;
+	*note = NULL;
+	rc = has_queryid ? store_stmt_series_of(st, server_id, queryid, h0, h1, &ser, err)
+			 : store_stmt_series(st, server_id, h0, h1, &ser, err);
+	if (rc < 0)
+		return -1;
+	if (ser.n_hours <= 0) {
+		*note = "no whole hour of history in the window";
+		return 0;
+	}
+	hours_make(&hr, ser.h0, ser.n_hours);
+	calls = xcalloc((size_t)ser.n_hours, sizeof *calls);
+	total_ms = xcalloc((size_t)ser.n_hours, sizeof *total_ms);
+	/* the statement's rows of every database and user together, or all statements */
+	for (j = 0; j < ser.n_stmts; j++) {
+		const double *c = ser.calls + (size_t)j * (size_t)ser.n_hours;
+		const double *t = ser.total_ms + (size_t)j * (size_t)ser.n_hours;
+
+		for (i = 0; i < ser.n_hours; i++) {
+			calls[i] += c[i];
+			total_ms[i] += t[i];
+		}
+	}
+	for (i = 0; i < ser.n_hours; i++)
+		if (!ser.sampled[i])
+			calls[i] = NAN;
+	analyse(&hr, calls, has_queryid ? total_ms : NULL, has_queryid, queryid, 1, pats, n_pats,
+		&pats_why, 1, finds, n_finds, &finds_why);
+	if (*n_pats < 0) {
+		*n_pats = 0;
+		*note = pats_why;
+	}
+	if (*n_finds < 0) {
+		*n_finds = 0;
+		if (*note == NULL)
+			*note = finds_why;
+	}
+	hours_free(&hr);
+	free(calls);
+	free(total_ms);
 	store_stmt_series_free(&ser);
 	return 0;
 }
@@ -149,4 +307,7 @@ report_free(struct report *r)
 	free(r->patterns);
 	r->patterns = NULL;
 	r->n_patterns = 0;
+	free(r->findings);
+	r->findings = NULL;
+	r->n_findings = 0;
 }

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "finding.h"
 #include "patterns.h"
 #include "store.h"
 
@@ -29,11 +30,26 @@ struct report {
 	struct report_pattern *patterns; /* by confidence, highest first */
 	int n_patterns;
 	const char *patterns_note; /* why there are none, when history is short */
+	struct finding *findings;  /* anomalies and changes of level, by confidence */
+	int n_findings;
+	const char *findings_note; /* why there are none, when history is short */
 };
 
 /* Read the window [now - days, now] of the most recently sampled server. */
 int report_build(struct store *st, double now, long days, struct report *r, struct pgt_err *err);
 void report_free(struct report *r);
+
+/*
+ * The patterns and findings of one statement (has_queryid: the rows of that query id in
+ * every database and for every user, together) or of the whole server (its calls), over
+ * the whole hours of [from, to]. *pats and *finds are allocated (caller frees; NULL when
+ * none); *note says why there are none when the history is too short (else NULL).
+ * Uses only st (no globals): a thread may call it with its own read-only connection.
+ */
+int report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64_t queryid,
+			 double from, double to, struct pattern **pats, int *n_pats,
+			 struct finding **finds, int *n_finds, const char **note,
+			 struct pgt_err *err);
 
 int report_write_json(const struct report *r, FILE *out);
 

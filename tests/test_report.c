@@ -11,10 +11,12 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "delta.h"
@@ -307,16 +309,18 @@ report_empty_history(void **state)
 	assert_non_null(strstr(text, "\"server\": null"));
 	assert_non_null(strstr(text, "\"statements\": []"));
 	assert_non_null(strstr(text, "\"patterns\": []"));
+	assert_non_null(strstr(text, "\"findings\": []"));
+	assert_null(strstr(text, "\"findings_note\""));
 	assert_non_null(strstr(text, "\"recommendations\": []"));
 	assert_non_null(strstr(text, "\"parameters\": []"));
 	assert_non_null(strstr(text, "\"forecasts\": []"));
 	if (have_jq) {
 		v = jq(f, text, "[.server, (.statements|length), (.patterns|length),"
-				" (.recommendations|length), (.parameters|length),"
-				" (.forecasts|length)] | @csv");
+				" (.findings|length), (.recommendations|length),"
+				" (.parameters|length), (.forecasts|length)] | @csv");
 		assert_non_null(v);
 		if (v != NULL)
-			assert_string_equal(v, ",0,0,0,0,0\n");
+			assert_string_equal(v, ",0,0,0,0,0,0\n");
 		free(v);
 	}
 	free(text);
@@ -412,6 +416,138 @@ report_statement_figures(void **state)
 	free(text);
 }
 
+/* Ten days of hourly samples of two statements; queryid 77 has ten times its calls once. */
+#define F_DAYS 10
+#define F_SPIKE (F_DAYS * 24 - 50)
+
+static double
+f_hour(int h)
+{
+	return floor(NOW / 3600) * 3600 - (double)(F_DAYS * 24 - h) * 3600;
+}
+
+static void
+add_hours(struct fixture *f)
+{
+	struct pgt_err err = {{0}};
+	int h;
+
+	add_server(f, "localhost");
+	for (h = 0; h <= F_DAYS * 24; h++) {
+		int64_t calls = 100 + (h * 37 % 11) - 5;
+
+		if (h == F_SPIKE)
+			calls *= 10;
+		add_sample(f, f_hour(h) + 1800, 77, calls, (double)calls * 2.5,
+			   h == 0 ? "SELECT 77" : NULL);
+		add_sample(f, f_hour(h) + 1900, 78, 200 + (h * 13 % 7), 400.0, NULL);
+	}
+	assert_int_equal(store_maintain(f->st, f->server_id, NOW, 1e9, 1e9, &err), 0);
+}
+
+static void
+report_findings(void **state)
+{
+	struct fixture *f = *state;
+	char *text;
+
+	add_hours(f);
+	text = report_text(f, 14);
+	assert_null(strstr(text, "\"findings_note\""));
+	if (have_jq) {
+		char *v;
+		time_t t = (time_t)f_hour(F_SPIKE);
+		struct tm tm;
+		char want[256], from[32], to[32];
+
+		gmtime_r(&t, &tm);
+		strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		t += 3600;
+		gmtime_r(&t, &tm);
+		strftime(to, sizeof to, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(want, sizeof want, "1\nanomaly_calls\ncalls\n%s\n%s\n1\n%d\ntrue\ntrue\n",
+			 from, to, (100 + (F_SPIKE * 37 % 11) - 5) * 10);
+		v = jq(f, text, "[.findings[] | select(.queryid == \"77\")] | length, (.[0] | .rule,"
+				" .metric, .from, .to, .hours, .observed, (.low < .expected and"
+				" .expected < .high and .high < .observed), (.confidence > 0.5"
+				" and .confidence <= 1))");
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, want);
+		free(v);
+		/* the steady statement has none */
+		v = jq(f, text, "[.findings[] | select(.queryid == \"78\")] | length");
+		assert_non_null(v);
+		if (v != NULL)
+			assert_string_equal(v, "0\n");
+		free(v);
+	}
+	free(text);
+
+	/* too short a window: none, and why */
+	text = report_text(f, 3);
+	assert_non_null(strstr(text, "\"findings\": []"));
+	assert_non_null(
+		strstr(text, "\"findings_note\": \"fewer days of history than anomalies need\""));
+	free(text);
+}
+
+/* What the screen's drill-down asks for: one statement, or the server. */
+static void
+report_stmt_analysis_one(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct pattern *pats = NULL;
+	struct finding *finds = NULL;
+	const char *note = NULL;
+	int n_pats = -1, n_finds = -1;
+
+	add_hours(f);
+	assert_int_equal(report_stmt_analysis(f->st, f->server_id, 1, 77, NOW - 14 * 86400, NOW,
+					      &pats, &n_pats, &finds, &n_finds, &note, &err),
+			 0);
+	assert_null(note);
+	assert_int_equal(n_pats, 0);
+	assert_int_equal(n_finds, 1);
+	assert_string_equal(finds[0].rule, FINDING_ANOMALY_CALLS);
+	assert_true(finds[0].has_queryid && finds[0].queryid == 77);
+	assert_true(finds[0].from == f_hour(F_SPIKE));
+	free(pats);
+	free(finds);
+
+	assert_int_equal(report_stmt_analysis(f->st, f->server_id, 1, 78, NOW - 14 * 86400, NOW,
+					      &pats, &n_pats, &finds, &n_finds, &note, &err),
+			 0);
+	assert_int_equal(n_finds, 0);
+	assert_null(finds);
+	free(pats);
+
+	/* a query id without rows: nothing, and no error */
+	assert_int_equal(report_stmt_analysis(f->st, f->server_id, 1, 79, NOW - 14 * 86400, NOW,
+					      &pats, &n_pats, &finds, &n_finds, &note, &err),
+			 0);
+	assert_int_equal(n_pats + n_finds, 0);
+
+	/* the server: its calls, with the spike in them */
+	assert_int_equal(report_stmt_analysis(f->st, f->server_id, 0, 0, NOW - 14 * 86400, NOW,
+					      &pats, &n_pats, &finds, &n_finds, &note, &err),
+			 0);
+	assert_int_equal(n_finds, 1);
+	assert_false(finds[0].has_queryid);
+	assert_true(finds[0].from == f_hour(F_SPIKE));
+	free(pats);
+	free(finds);
+
+	/* three days: too little history, and the note says so */
+	assert_int_equal(report_stmt_analysis(f->st, f->server_id, 1, 77, NOW - 3 * 86400, NOW,
+					      &pats, &n_pats, &finds, &n_finds, &note, &err),
+			 0);
+	assert_int_equal(n_pats + n_finds, 0);
+	assert_non_null(note);
+	assert_non_null(strstr(note, "fewer days of history"));
+}
+
 static void
 report_text_escaped(void **state)
 {
@@ -470,6 +606,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(report_server_without_samples, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_queryid_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_statement_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_findings, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_stmt_analysis_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_text_escaped, setup, teardown),
 		cmocka_unit_test(report_json_string_bytes),
 	};

@@ -1,0 +1,39 @@
+/*
+ * A finding: what an advisor says about the whole server or one statement over a span of
+ * time, in one shape for every advisor, so that the report and the screens can merge, rank
+ * and write them without knowing which advisor made them. Writers build a title and a
+ * detail from the rule and the figures.
+ */
+#ifndef PGMLTOP_FINDING_H
+#define PGMLTOP_FINDING_H
+
+#include <stdint.h>
+
+/* The rules of the anomaly advisor (src/anomaly.h). */
+#define FINDING_ANOMALY_CALLS "anomaly_calls"
+#define FINDING_ANOMALY_MEAN_TIME "anomaly_mean_time"
+#define FINDING_REGRESSION_MEAN_TIME "regression_mean_time"
+#define FINDING_IMPROVEMENT_MEAN_TIME "improvement_mean_time"
+
+struct finding {
+	const char *rule;   /* a static name: FINDING_... */
+	const char *metric; /* a static name of what was measured: "calls" (per hour), "mean_ms" */
+	int has_queryid;    /* else it is about the whole server */
+	int64_t queryid;
+	double from, to;    /* epoch seconds: the hours concerned, [from, to) */
+	/*
+	 * The value seen and the usual one, in the metric's unit. An anomaly: over its hours
+	 * (calls per hour; mean time per call), and the band of usual values around expected
+	 * that it left. A change of level: expected is the level before, observed the level
+	 * after, and the band that of the hours before. NAN where a rule has none.
+	 */
+	double observed;
+	double expected;
+	double low, high;
+	double confidence;     /* 0..1 */
+	double severity_ratio; /* observed / expected */
+	double score;          /* the rule's own strength: robust z of an anomaly, separation of levels */
+	int hours;             /* hours of evidence: of an anomaly, of the new level of a change */
+};
+
+#endif
