@@ -73,8 +73,9 @@ has_col(const char *const *cols, int ncols, const char *name)
 	return 0;
 }
 
-char *
-collect_sql_statements(const char *schema, const char *const *cols, int ncols, unsigned *have)
+/* The plain read: every row, the columns in result order. */
+static char *
+plain_statements(const char *schema, const char *const *cols, int ncols, unsigned *have)
 {
 	struct strbuf sb = {0};
 	char *q = sql_quote_ident(schema);
@@ -106,6 +107,47 @@ collect_sql_statements(const char *schema, const char *const *cols, int ncols, u
 	}
 	sb_addf(&sb, " FROM %s.pg_stat_statements(false)", q);
 	free(q);
+	return sb_detach(&sb);
+}
+
+char *
+collect_sql_statements_plain(const char *schema, const char *const *cols, int ncols,
+			     unsigned *have)
+{
+	return plain_statements(schema, cols, ncols, have);
+}
+
+/*
+ * The rows whose calls or plans differ from those the client passes for the same key
+ * ($1 userid, $2 dbid, $3 queryid, $4 toplevel, $5 calls, $6 plans, as arrays; empty
+ * arrays: every row), and the keys the client passes that are gone, with only their key
+ * and a last column set to true. pg_stat_statements changes an entry's execution counters
+ * only with its calls and its planning counters only with its plans, so a row left out is
+ * the row the client has.
+ */
+char *
+collect_sql_statements(const char *schema, const char *const *cols, int ncols, unsigned *have)
+{
+	static const char *const key[] = {"u", "d", "t", "q"};
+	struct strbuf sb = {0};
+	char *plain = plain_statements(schema, cols, ncols, have);
+	int i;
+
+	sb_add(&sb, "SELECT ");
+	for (i = 0; i < N_STMT_COLS; i++) {
+		if (i < 4)
+			sb_addf(&sb, "coalesce(s.c%d, k.%s), ", i, key[i]);
+		else
+			sb_addf(&sb, "s.c%d, ", i);
+	}
+	sb_addf(&sb, "CASE WHEN s.c4 IS NULL THEN true END FROM (%s) AS s (", plain);
+	for (i = 0; i < N_STMT_COLS; i++)
+		sb_addf(&sb, "%sc%d", i ? ", " : "", i);
+	sb_add(&sb, ") FULL JOIN unnest($1::oid[], $2::oid[], $3::int8[], $4::bool[], $5::int8[],"
+		    " $6::int8[]) AS k (u, d, q, t, c, p) ON k.q = s.c3 AND k.u = s.c0"
+		    " AND k.d = s.c1 AND k.t = s.c2"
+		    " WHERE k.q IS NULL OR s.c3 IS NULL OR k.c <> s.c4 OR k.p <> s.c6");
+	free(plain);
 	return sb_detach(&sb);
 }
 
@@ -177,10 +219,21 @@ collect_sql_checkpoint(int version_num)
 	       " FROM pg_catalog.pg_stat_bgwriter";
 }
 
+/*
+ * A session's pg_settings change only when it reloads the configuration (which sets its
+ * pg_conf_load_time()) or, for a few read-only settings, when a standby is promoted: the
+ * rows come only when that token differs from $1 (NULL: always). The token is the last
+ * column of each row. As a subquery the test is made once, before pg_settings is read.
+ */
+#define SETTINGS_TOKEN                                                                             \
+	"(SELECT pg_catalog.pg_conf_load_time()::text || ' ' ||"                                   \
+	" pg_catalog.pg_is_in_recovery()::text)"
+
 const char *
 collect_sql_settings(void)
 {
-	return "SELECT name, setting, unit, source, pending_restart FROM pg_catalog.pg_settings";
+	return "SELECT name, setting, unit, source, pending_restart, " SETTINGS_TOKEN
+	       " FROM pg_catalog.pg_settings WHERE " SETTINGS_TOKEN " IS DISTINCT FROM $1";
 }
 
 const char *
@@ -231,29 +284,108 @@ stmt_cache_free(struct stmt_cache *cache)
 {
 	if (cache == NULL)
 		return;
-	free(cache->hash);
-	free(cache->parsed);
-	free(cache->hidden);
+	free(cache->rows);
 	memset(cache, 0, sizeof *cache);
 }
 
-/* FNV-1a over the cells of row i, each ended by a byte that no text holds (or NULL's). */
-static uint64_t
-row_hash(const struct pg_rows *r, int i)
+/* The order of delta.c: dbid, userid, queryid, toplevel. */
+static int
+key_cmp(const struct stmt_row *a, const struct stmt_row *b)
 {
-	char *const *c = r->cells + (size_t)i * (size_t)r->ncols;
-	uint64_t h = 14695981039346656037ULL;
+	if (a->dbid != b->dbid)
+		return a->dbid < b->dbid ? -1 : 1;
+	if (a->userid != b->userid)
+		return a->userid < b->userid ? -1 : 1;
+	if (a->queryid != b->queryid)
+		return a->queryid < b->queryid ? -1 : 1;
+	if (a->toplevel != b->toplevel)
+		return a->toplevel < b->toplevel ? -1 : 1;
+	return 0;
+}
+
+static int
+key_qsort_cmp(const void *a, const void *b)
+{
+	return key_cmp(a, b);
+}
+
+/* Decimal digits of v at p (no NUL); returns the length. */
+static size_t
+put_u64(char *p, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t
+put_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p = '-';
+		return 1 + put_u64(p + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(p, (uint64_t)v);
+}
+
+void
+collect_stmt_params(const struct stmt_cache *cache, char *params[6])
+{
+	int n = cache != NULL && cache->valid ? cache->n : 0;
+	size_t size = (size_t)n * 24 + 3;
+	int k, i;
+
+	for (k = 0; k < 6; k++) {
+		char *p = params[k] = xmalloc(size);
+
+		*p++ = '{';
+		for (i = 0; i < n; i++) {
+			const struct stmt_row *r = &cache->rows[i];
+
+			if (i > 0)
+				*p++ = ',';
+			switch (k) {
+			case 0:
+				p += put_u64(p, r->userid);
+				break;
+			case 1:
+				p += put_u64(p, r->dbid);
+				break;
+			case 2:
+				p += put_i64(p, r->queryid);
+				break;
+			case 3:
+				*p++ = r->toplevel ? 't' : 'f';
+				break;
+			case 4:
+				p += put_i64(p, r->calls);
+				break;
+			default:
+				p += put_i64(p, r->plans);
+				break;
+			}
+		}
+		*p++ = '}';
+		*p = '\0';
+	}
+}
+
+void
+collect_stmt_params_free(char *params[6])
+{
 	int k;
 
-	for (k = 0; k < r->ncols; k++) {
-		const unsigned char *p = (const unsigned char *)c[k];
-
-		if (p != NULL)
-			for (; *p; p++)
-				h = (h ^ *p) * 1099511628211ULL;
-		h = (h ^ (p != NULL ? 0x00u : 0xffu)) * 1099511628211ULL;
+	for (k = 0; k < 6; k++) {
+		free(params[k]);
+		params[k] = NULL;
 	}
-	return h;
 }
 
 /* Row i as a statement; 0 when the row has no query id (another role's statement). */
@@ -295,61 +427,91 @@ parse_stmt_row(const struct pg_rows *r, int i, struct stmt_row *s)
 	return 1;
 }
 
+/* Row i as a key only (a statement that is gone); 0 when it has none. */
+static int
+parse_key(const struct pg_rows *r, int i, struct stmt_row *s)
+{
+	const char *tl = pg_rows_get(r, i, 2);
+
+	if (pg_rows_get(r, i, 3) == NULL || pg_rows_get(r, i, 1) == NULL)
+		return 0;
+	memset(s, 0, sizeof *s);
+	s->userid = (uint32_t)get_i64(r, i, 0);
+	s->dbid = (uint32_t)get_i64(r, i, 1);
+	s->toplevel = tl == NULL || tl[0] == 't';
+	s->queryid = get_i64(r, i, 3);
+	return 1;
+}
+
 int
 collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, struct snapshot *snap,
 			 struct pgt_err *err)
 {
-	struct stmt_cache next;
-	int i, n = 0;
+	struct stmt_row *changed, *gone, *all;
+	int i, n = 0, n_gone = 0, n_all = 0, j = 0, k = 0, g = 0, merge;
 
-	if (shape(r, N_STMT_COLS, "pg_stat_statements", err) < 0) {
+	if (shape(r, N_STMT_COLS + 1, "pg_stat_statements", err) < 0) {
 		stmt_cache_free(cache);
 		return -1;
 	}
-	snap->stmts = xcalloc((size_t)r->nrows + 1, sizeof *snap->stmts);
+	merge = cache != NULL && cache->valid;
+	changed = xcalloc((size_t)r->nrows + 1, sizeof *changed);
+	gone = xcalloc((size_t)r->nrows + 1, sizeof *gone);
 	snap->n_hidden = 0;
-	memset(&next, 0, sizeof next);
-	if (cache != NULL) {
-		next.n = r->nrows;
-		next.hash = xcalloc((size_t)r->nrows + 1, sizeof *next.hash);
-		next.parsed = xcalloc((size_t)r->nrows + 1, sizeof *next.parsed);
-		next.hidden = xcalloc((size_t)r->nrows + 1, 1);
-	}
 	for (i = 0; i < r->nrows; i++) {
-		struct stmt_row *s = &snap->stmts[n];
-		int visible;
-
-		if (cache != NULL) {
-			next.hash[i] = row_hash(r, i);
-			/* the same text hashes the same; the calls are compared exactly too */
-			if (i < cache->n && next.hash[i] == cache->hash[i] &&
-			    (cache->hidden[i] ||
-			     cache->parsed[i].calls == get_i64(r, i, 4))) {
-				visible = !cache->hidden[i];
-				if (visible)
-					*s = cache->parsed[i];
-				next.hits++;
-			} else {
-				visible = parse_stmt_row(r, i, s);
-				next.misses++;
-			}
-			next.hidden[i] = (unsigned char)!visible;
-			if (visible)
-				next.parsed[i] = *s;
-		} else {
-			visible = parse_stmt_row(r, i, s);
-		}
-		if (visible)
+		if (pg_rows_get(r, i, N_STMT_COLS) != NULL) { /* a key of the cache that is gone */
+			if (parse_key(r, i, &gone[n_gone]))
+				n_gone++;
+		} else if (parse_stmt_row(r, i, &changed[n])) {
 			n++;
-		else
+		} else {
 			snap->n_hidden++;
+		}
 	}
-	snap->n_stmts = n;
-	snap->pgss_ok = 1;
+	if (n > 1)
+		qsort(changed, (size_t)n, sizeof *changed, key_qsort_cmp);
+	if (n_gone > 1)
+		qsort(gone, (size_t)n_gone, sizeof *gone, key_qsort_cmp);
+	if (!merge) {
+		all = changed;
+		n_all = n;
+	} else {
+		/* all sorted: a changed row replaces the cached one of its key, a gone one drops it */
+		all = xcalloc((size_t)(cache->n + n) + 1, sizeof *all);
+		while (j < cache->n || k < n) {
+			int c = j == cache->n ? 1 : k == n ? -1 : key_cmp(&cache->rows[j], &changed[k]);
+
+			if (c > 0) {
+				all[n_all++] = changed[k++];
+				continue;
+			}
+			if (c == 0) {
+				all[n_all++] = changed[k++];
+				j++;
+				continue;
+			}
+			while (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) < 0)
+				g++;
+			if (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) == 0)
+				j++; /* evicted or reset */
+			else
+				all[n_all++] = cache->rows[j++];
+		}
+		free(changed);
+	}
+	free(gone);
 	if (cache != NULL) {
-		stmt_cache_free(cache);
-		*cache = next;
+		cache->hits = n_all - n;
+		cache->misses = n;
+		cache->rows = xreallocarray(cache->rows, (size_t)n_all + 1, sizeof *cache->rows);
+		memcpy(cache->rows, all, (size_t)n_all * sizeof *all);
+		cache->n = n_all;
+		cache->valid = 1;
 	}
+	free(snap->stmts);
+	snap->stmts = all;
+	snap->n_stmts = n_all;
+	snap->pgss_ok = 1;
 	return 0;
 }
 
@@ -487,12 +649,20 @@ collect_parse_checkpoint(const struct pg_rows *r, struct snapshot *snap, struct 
 }
 
 int
-collect_parse_settings(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+collect_parse_settings(const struct pg_rows *r, struct snapshot *snap, char *token,
+		       size_t token_size, struct pgt_err *err)
 {
 	int i, n = 0;
 
-	if (shape(r, 5, "pg_settings", err) < 0)
+	if (shape(r, 6, "pg_settings", err) < 0)
 		return -1;
+	if (r->nrows == 0)
+		return 0; /* unchanged since the token the query was given */
+	if (token != NULL && token_size > 0) {
+		const char *t = pg_rows_get(r, 0, 5);
+
+		strlcpy_(token, t ? t : "", token_size);
+	}
 	snap->settings = xcalloc((size_t)r->nrows, sizeof *snap->settings);
 	for (i = 0; i < r->nrows; i++) {
 		struct setting_row *s = &snap->settings[n];

@@ -5,6 +5,7 @@
 #ifndef PGMLTOP_COLLECT_SQL_H
 #define PGMLTOP_COLLECT_SQL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pg.h"
@@ -14,12 +15,17 @@
 char *sql_quote_ident(const char *name);
 
 /*
- * SELECT over schema.pg_stat_statements(false) for the columns the installed extension
- * has (cols: the names of its view's columns). Sets *have to STMT_HAVE_* (without INFO).
- * The result always has the same columns in the same order, whatever the version.
+ * The statements query over schema.pg_stat_statements(false) for the columns the installed
+ * extension has (cols: the names of its view's columns). Sets *have to STMT_HAVE_* (without
+ * INFO). Its six parameters come from collect_stmt_params(): it returns only the rows that
+ * changed since the rows the cache holds, and the keys of those that are gone. The result
+ * always has the same columns in the same order, whatever the version.
  */
 char *collect_sql_statements(const char *schema, const char *const *cols, int ncols,
 			     unsigned *have);
+/* The same columns but the last, every row, no parameters: "SELECT ... FROM ...". */
+char *collect_sql_statements_plain(const char *schema, const char *const *cols, int ncols,
+				   unsigned *have);
 
 /* Texts of the query ids in $1 (an int8[] literal). */
 char *collect_sql_texts(const char *schema);
@@ -37,29 +43,41 @@ const char *collect_sql_roles(void);
 #define ACTIVITY_QUERY_MAX 4096
 
 /*
- * The rows of the previous pg_stat_statements result as parsed, with a 64-bit hash of the
- * text of each: most rows do not change between two samples, and a row whose hash and
- * calls are those of the row at the same place last time is copied instead of parsed
- * again.
+ * The statements of the last sample, sorted by key (dbid, userid, queryid, toplevel), to
+ * ask the server for the rows that changed since and to complete them with the others.
  */
 struct stmt_cache {
 	int n;
-	uint64_t *hash;          /* one per row */
-	struct stmt_row *parsed; /* one per row */
-	unsigned char *hidden;   /* one per row: the row had no query id */
-	int hits, misses;        /* of the last parse */
+	struct stmt_row *rows;
+	int valid;        /* rows is the whole set: the next read may leave unchanged rows out */
+	int hits, misses; /* of the last parse: rows kept from the cache, rows parsed */
 };
 
 void stmt_cache_free(struct stmt_cache *cache);
 
-/* Each returns -1 with a message when the rows do not have the expected shape. */
+/*
+ * The six parameters of the statements query (new strings; free with
+ * collect_stmt_params_free): the keys, calls and plans of the cached rows, or empty
+ * arrays (every row) when the cache is not valid or NULL.
+ */
+void collect_stmt_params(const struct stmt_cache *cache, char *params[6]);
+void collect_stmt_params_free(char *params[6]);
+
+/*
+ * Each returns -1 with a message when the rows do not have the expected shape.
+ * collect_parse_statements completes the rows that changed with the others of the cache
+ * (when it is valid), and drops those that are gone: the snapshot has every statement,
+ * sorted by key, and so has the cache for the next read.
+ */
 int collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache,
 			     struct snapshot *snap, struct pgt_err *err);
 int collect_parse_clock(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_activity(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_database(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_checkpoint(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
-int collect_parse_settings(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
+/* No rows: the settings did not change (snap->settings stays NULL). token: see the SQL. */
+int collect_parse_settings(const struct pg_rows *r, struct snapshot *snap, char *token,
+			   size_t token_size, struct pgt_err *err);
 int collect_parse_texts(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_roles(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 

@@ -29,16 +29,17 @@ enum cstate {
 	C_ADMIN,   /* pg_cancel_backend or pg_terminate_backend is running */
 };
 
+/* The queries of a sample: all but the texts go in one batch, the texts after it. */
 enum step {
 	S_CLOCK,
 	S_STMTS,
-	S_TEXTS,
 	S_ACTIVITY,
 	S_DATABASE,
 	S_CHECKPOINT,
 	S_SETTINGS,
 	S_ROLES,
-	S_DONE
+	S_TEXTS,
+	S_NSTEPS
 };
 
 struct event {
@@ -52,7 +53,13 @@ struct collector {
 	int timeout_ms;
 
 	enum cstate state;
-	enum step step;
+	enum step batch[S_NSTEPS]; /* the steps of the running batch, in order */
+	int n_batch, batch_pos;
+	int texts_asked; /* this sample's texts were asked for (or need not be) */
+	char skip[512];  /* this sample is dropped, and why; its other results are drained */
+	char settings_token[128]; /* of the settings last delivered: see collect_sql_settings */
+	char snap_token[128];     /* of the settings in the sample being read */
+	char *texts_ids;          /* the int8[] literal of the texts step */
 	int ever_connected;
 	double query_started; /* monotonic */
 	double retry_at;
@@ -60,6 +67,7 @@ struct collector {
 
 	struct server_info srv;
 	char *sql_stmts, *sql_texts, *sql_clock, *sql_activity;
+	char *sql_probe;
 	int pgss_usable;   /* the probe succeeded */
 	int need_columns;  /* read the columns again before the next statements step */
 	int warned_hidden; /* said once that texts are hidden */
@@ -169,6 +177,7 @@ collect_free(struct collector *c)
 	free(c->dbname);
 	clear_password(c);
 	free(c->sql_stmts);
+	free(c->sql_probe);
 	free(c->sql_texts);
 	free(c->sql_clock);
 	free(c->sql_activity);
@@ -234,6 +243,9 @@ collect_start(struct collector *c, double now)
 	c->needs_password = 0;
 	c->announced = 0;
 	c->want_sample = 0;
+	/* a new session: its settings and statements are read whole once */
+	c->settings_token[0] = '\0';
+	stmt_cache_free(&c->stmt_cache);
 	if (pg_connect_start(c->pg, &o) < 0) {
 		c->needs_password = pg_needs_password(c->pg);
 		if (!c->ever_connected) {
@@ -435,6 +447,10 @@ columns_done(struct collector *c, double now, struct pg_rows *r)
 	}
 	free(c->sql_stmts);
 	c->sql_stmts = collect_sql_statements(c->srv.pgss_schema, cols, r->nrows, &c->srv.have);
+	free(c->sql_probe);
+	c->sql_probe = collect_sql_statements_plain(c->srv.pgss_schema, cols, r->nrows,
+						    &c->srv.have);
+	stmt_cache_free(&c->stmt_cache);
 	free(cols);
 	if (info)
 		c->srv.have |= STMT_HAVE_INFO;
@@ -444,7 +460,7 @@ columns_done(struct collector *c, double now, struct pg_rows *r)
 	c->sql_clock = collect_sql_clock(c->srv.pgss_schema, info);
 	c->need_columns = 0;
 	/* the extension's functions fail when the library is not preloaded: try once */
-	probe = xasprintf("%s LIMIT 1", c->sql_stmts);
+	probe = xasprintf("%s LIMIT 1", c->sql_probe);
 	if (send(c, now, probe, 0, NULL) == 0)
 		c->state = C_PROBE;
 	free(probe);
@@ -658,75 +674,134 @@ collect_admin(struct collector *c, int terminate, int pid, double now)
 	return 0;
 }
 
-/* Send the query of the current step, skipping steps that have nothing to do. */
+/* Send a batch of steps; the statements step takes its parameters from the cache. */
 static void
-send_step(struct collector *c, double now)
+send_batch(struct collector *c, double now, const enum step *steps, int n)
 {
-	for (;;) {
-		switch (c->step) {
+	struct pg_query q[S_NSTEPS];
+	char *stmt_params[6] = {NULL};
+	const char *token[1];
+	const char *ids_param[1];
+	int i;
+
+	token[0] = c->settings_token[0] ? c->settings_token : NULL;
+	for (i = 0; i < n; i++) {
+		q[i].nparams = 0;
+		q[i].params = NULL;
+		q[i].prepare = steps[i] != S_TEXTS; /* the texts' query differs each time */
+		c->batch[i] = steps[i];
+		switch (steps[i]) {
 		case S_CLOCK:
 			if (c->sql_clock == NULL) /* pg_stat_statements_info not usable */
 				c->sql_clock = collect_sql_clock("", 0);
-			send(c, now, c->sql_clock, 0, NULL);
-			return;
+			q[i].sql = c->sql_clock;
+			break;
 		case S_STMTS:
-			if (!c->pgss_usable || c->sql_stmts == NULL) {
-				c->step = S_ACTIVITY;
-				continue;
-			}
-			send(c, now, c->sql_stmts, 0, NULL);
-			return;
-		case S_TEXTS: {
-			char *ids = now < c->texts_retry_at ? NULL : missing_ids(c);
-			const char *params[1];
-
-			if (ids == NULL) {
-				c->step = S_ACTIVITY;
-				continue;
-			}
-			params[0] = ids;
-			send(c, now, c->sql_texts, 1, params);
-			free(ids);
-			return;
-		}
+			collect_stmt_params(&c->stmt_cache, stmt_params);
+			q[i].sql = c->sql_stmts;
+			q[i].nparams = 6;
+			q[i].params = (const char *const *)stmt_params;
+			break;
 		case S_ACTIVITY:
-			send(c, now, c->sql_activity, 0, NULL);
-			return;
+			q[i].sql = c->sql_activity;
+			break;
 		case S_DATABASE:
-			send(c, now, collect_sql_database(), 0, NULL);
-			return;
+			q[i].sql = collect_sql_database();
+			break;
 		case S_CHECKPOINT:
-			send(c, now, collect_sql_checkpoint(c->srv.version_num), 0, NULL);
-			return;
+			q[i].sql = collect_sql_checkpoint(c->srv.version_num);
+			break;
 		case S_SETTINGS:
-			send(c, now, collect_sql_settings(), 0, NULL);
-			return;
+			q[i].sql = collect_sql_settings();
+			q[i].nparams = 1;
+			q[i].params = token;
+			break;
 		case S_ROLES:
-			send(c, now, collect_sql_roles(), 0, NULL);
-			return;
-		case S_DONE:
-			c->snap->have = c->srv.have;
-			c->ready = c->snap;
-			c->snap = NULL;
-			free(c->missing);
-			c->missing = NULL;
-			c->state = C_IDLE;
-			push(c, COLLECT_SAMPLE, "sample");
-			send_admin(c, now);
-			return;
+			q[i].sql = collect_sql_roles();
+			break;
+		case S_TEXTS:
+		case S_NSTEPS:
+			ids_param[0] = c->texts_ids;
+			q[i].sql = c->sql_texts;
+			q[i].nparams = 1;
+			q[i].params = ids_param;
+			break;
 		}
 	}
+	c->n_batch = n;
+	c->batch_pos = 0;
+	if (pg_send_batch(c->pg, q, n) < 0)
+		go_offline(c, now, pg_error(c->pg));
+	else
+		c->query_started = now;
+	collect_stmt_params_free(stmt_params);
+	free(c->texts_ids);
+	c->texts_ids = NULL;
+}
+
+static void
+send_one_step(struct collector *c, double now, enum step st)
+{
+	send_batch(c, now, &st, 1);
+}
+
+/* A batch is over: read what is left of the sample, or deliver it. */
+static void
+batch_done(struct collector *c, double now)
+{
+	if (c->skip[0]) {
+		push(c, COLLECT_SKIPPED, "sample skipped: %s", c->skip);
+		drop_sample(c);
+		c->state = C_IDLE;
+		send_admin(c, now);
+		return;
+	}
+	if (!c->texts_asked) {
+		c->texts_asked = 1;
+		if (now >= c->texts_retry_at && c->sql_texts != NULL) {
+			c->texts_ids = missing_ids(c);
+			if (c->texts_ids != NULL) {
+				send_one_step(c, now, S_TEXTS);
+				return;
+			}
+		}
+	}
+	c->snap->have = c->srv.have;
+	c->ready = c->snap;
+	c->snap = NULL;
+	free(c->missing);
+	c->missing = NULL;
+	if (c->snap_token[0])
+		strlcpy_(c->settings_token, c->snap_token, sizeof c->settings_token);
+	c->state = C_IDLE;
+	push(c, COLLECT_SAMPLE, "sample");
+	send_admin(c, now);
 }
 
 static void
 begin_sample(struct collector *c, double now)
 {
+	enum step steps[S_NSTEPS];
+	int n = 0;
+
 	c->want_sample = 0;
 	drop_sample(c);
 	c->snap = xcalloc(1, sizeof *c->snap);
 	c->state = C_SAMPLE;
-	c->step = S_CLOCK;
-	send_step(c, now);
+	c->skip[0] = '\0';
+	c->snap_token[0] = '\0';
+	c->texts_asked = 0;
+	steps[n++] = S_CLOCK;
+	if (c->pgss_usable && c->sql_stmts != NULL)
+		steps[n++] = S_STMTS;
+	else
+		c->texts_asked = 1;
+	steps[n++] = S_ACTIVITY;
+	steps[n++] = S_DATABASE;
+	steps[n++] = S_CHECKPOINT;
+	steps[n++] = S_SETTINGS;
+	steps[n++] = S_ROLES;
+	send_batch(c, now, steps, n);
 }
 
 int
@@ -747,109 +822,123 @@ collect_sample(struct collector *c, double now)
 	return 0;
 }
 
-/* A step's result: parse it into the snapshot; a failed step is said and skipped. */
+void
+collect_settings_unstored(struct collector *c)
+{
+	c->settings_token[0] = '\0';
+}
+
+/* A step failed: say so; the clock failing drops the sample. */
+static void
+step_failed(struct collector *c, double now, enum step st)
+{
+	char buf[512];
+
+	switch (st) {
+	case S_CLOCK:
+		if (!c->skip[0])
+			strlcpy_(c->skip, pg_error(c->pg)[0] ? pg_error(c->pg) : "no clock",
+				 sizeof c->skip);
+		if (c->sql_clock && c->srv.have & STMT_HAVE_INFO)
+			c->need_columns = 1; /* the extension may have changed */
+		break;
+	case S_TEXTS:
+		/*
+		 * The counters were read; only the texts failed. pg_stat_statements(true)
+		 * fails as a whole when one stored text does not convert to this
+		 * database's encoding: keep the statistics, try the texts again later.
+		 */
+		if (!c->texts_failing)
+			push(c, COLLECT_WARNING,
+			     "cannot read query texts from pg_stat_statements (%s); statistics "
+			     "are sampled without new texts, tried again every %d s",
+			     pg_error(c->pg), TEXTS_RETRY_S);
+		c->texts_failing = 1;
+		c->texts_retry_at = now + TEXTS_RETRY_S;
+		break;
+	case S_STMTS:
+		pgss_error_text(c, buf, sizeof buf);
+		c->snap->pgss_ok = 0;
+		c->snap->n_stmts = 0;
+		c->texts_asked = 1;
+		stmt_cache_free(&c->stmt_cache);
+		strlcpy_(c->snap->pgss_error, buf, sizeof c->snap->pgss_error);
+		if (strcmp(c->last_pgss_error, buf) != 0) {
+			strlcpy_(c->last_pgss_error, buf, sizeof c->last_pgss_error);
+			push(c, COLLECT_WARNING, "%s", buf);
+		}
+		if (strcmp(pg_sqlstate(c->pg), "57014") != 0) {
+			c->pgss_usable = 0;
+			c->need_columns = 1;
+			/* the next sample reads the clock without pg_stat_statements_info */
+			free(c->sql_clock);
+			c->sql_clock = NULL;
+			c->srv.pgss_version[0] = '\0';
+		}
+		break;
+	default:
+		push(c, COLLECT_WARNING, "%s",
+		     pg_error(c->pg)[0] ? pg_error(c->pg) : "a query failed");
+		break;
+	}
+}
+
+/* A step's result: parse it into the snapshot. After the last of a batch, go on. */
 static void
 step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 {
 	struct pgt_err err = {{0}};
+	enum step st = c->batch[c->batch_pos++];
 	int rc = 0;
-	char buf[512];
 
-	if (ev == PG_EV_ERROR) {
-		switch (c->step) {
+	c->query_started = now; /* the deadline is for each answer, not for the batch */
+	if (c->skip[0]) {
+		/* the sample is dropped: its other results are only drained */
+	} else if (ev == PG_EV_ERROR) {
+		step_failed(c, now, st);
+	} else {
+		switch (st) {
 		case S_CLOCK:
-			push(c, COLLECT_SKIPPED, "sample skipped: %s", pg_error(c->pg));
-			drop_sample(c);
-			c->state = C_IDLE;
-			if (c->sql_clock && c->srv.have & STMT_HAVE_INFO)
-				c->need_columns = 1; /* the extension may have changed */
-			return;
-		case S_TEXTS:
-			/*
-			 * The counters were read; only the texts failed. pg_stat_statements(true)
-			 * fails as a whole when one stored text does not convert to this
-			 * database's encoding: keep the statistics, try the texts again later.
-			 */
-			if (!c->texts_failing)
-				push(c, COLLECT_WARNING,
-				     "cannot read query texts from pg_stat_statements (%s); statistics "
-				     "are sampled without new texts, tried again every %d s",
-				     pg_error(c->pg), TEXTS_RETRY_S);
-			c->texts_failing = 1;
-			c->texts_retry_at = now + TEXTS_RETRY_S;
-			c->step = S_ACTIVITY;
+			rc = collect_parse_clock(r, c->snap, &err);
 			break;
 		case S_STMTS:
-			pgss_error_text(c, buf, sizeof buf);
-			c->snap->pgss_ok = 0;
-			strlcpy_(c->snap->pgss_error, buf, sizeof c->snap->pgss_error);
-			if (strcmp(c->last_pgss_error, buf) != 0) {
-				strlcpy_(c->last_pgss_error, buf, sizeof c->last_pgss_error);
-				push(c, COLLECT_WARNING, "%s", buf);
+			rc = collect_parse_statements(r, &c->stmt_cache, c->snap, &err);
+			if (c->last_pgss_error[0] && rc == 0) {
+				c->last_pgss_error[0] = '\0';
+				push(c, COLLECT_WARNING, "pg_stat_statements can be read again");
 			}
-			if (strcmp(pg_sqlstate(c->pg), "57014") != 0) {
-				c->pgss_usable = 0;
-				c->need_columns = 1;
-				/* the next sample reads the clock without pg_stat_statements_info */
-				free(c->sql_clock);
-				c->sql_clock = NULL;
-				c->srv.pgss_version[0] = '\0';
+			break;
+		case S_TEXTS:
+			rc = collect_parse_texts(r, c->snap, &err);
+			if (rc == 0 && c->texts_failing) {
+				c->texts_failing = 0;
+				push(c, COLLECT_WARNING, "query texts can be read again");
 			}
-			c->step = S_ACTIVITY;
 			break;
-		default:
-			push(c, COLLECT_WARNING, "%s",
-			     pg_error(c->pg)[0] ? pg_error(c->pg) : "a query failed");
-			c->step++;
+		case S_ACTIVITY:
+			rc = collect_parse_activity(r, c->snap, &err);
+			break;
+		case S_DATABASE:
+			rc = collect_parse_database(r, c->snap, &err);
+			break;
+		case S_CHECKPOINT:
+			rc = collect_parse_checkpoint(r, c->snap, &err);
+			break;
+		case S_SETTINGS:
+			rc = collect_parse_settings(r, c->snap, c->snap_token, sizeof c->snap_token,
+						    &err);
+			break;
+		case S_ROLES:
+			rc = collect_parse_roles(r, c->snap, &err);
+			break;
+		case S_NSTEPS:
 			break;
 		}
-		send_step(c, now);
-		return;
+		if (rc < 0)
+			strlcpy_(c->skip, err.msg, sizeof c->skip);
 	}
-	switch (c->step) {
-	case S_CLOCK:
-		rc = collect_parse_clock(r, c->snap, &err);
-		break;
-	case S_STMTS:
-		rc = collect_parse_statements(r, &c->stmt_cache, c->snap, &err);
-		if (c->last_pgss_error[0] && rc == 0) {
-			c->last_pgss_error[0] = '\0';
-			push(c, COLLECT_WARNING, "pg_stat_statements can be read again");
-		}
-		break;
-	case S_TEXTS:
-		rc = collect_parse_texts(r, c->snap, &err);
-		if (rc == 0 && c->texts_failing) {
-			c->texts_failing = 0;
-			push(c, COLLECT_WARNING, "query texts can be read again");
-		}
-		break;
-	case S_ACTIVITY:
-		rc = collect_parse_activity(r, c->snap, &err);
-		break;
-	case S_DATABASE:
-		rc = collect_parse_database(r, c->snap, &err);
-		break;
-	case S_CHECKPOINT:
-		rc = collect_parse_checkpoint(r, c->snap, &err);
-		break;
-	case S_SETTINGS:
-		rc = collect_parse_settings(r, c->snap, &err);
-		break;
-	case S_ROLES:
-		rc = collect_parse_roles(r, c->snap, &err);
-		break;
-	case S_DONE:
-		break;
-	}
-	if (rc < 0) {
-		push(c, COLLECT_SKIPPED, "sample skipped: %s", err.msg);
-		drop_sample(c);
-		c->state = C_IDLE;
-		return;
-	}
-	c->step++;
-	send_step(c, now);
+	if (c->batch_pos == c->n_batch)
+		batch_done(c, now);
 }
 
 void

@@ -76,6 +76,12 @@ const struct server_info *collect_server(const struct collector *c);
  */
 int collect_admin(struct collector *c, int terminate, int pid, double now);
 
+/*
+ * The settings of the last sample were not stored: read them all again with the next
+ * one (settings are otherwise read only after the server reloaded its configuration).
+ */
+void collect_settings_unstored(struct collector *c);
+
 /* These query ids have their texts stored: do not fetch them again. */
 void collect_texts_known(struct collector *c, const int64_t *ids, int n);
 

@@ -71,6 +71,18 @@ stmt_qsort_cmp(const void *a, const void *b)
 	return stmt_key_cmp(a, b);
 }
 
+/* The collector hands the statements over sorted already: then there is nothing to do. */
+static int
+stmts_sorted(const struct snapshot *snap)
+{
+	int i;
+
+	for (i = 1; i < snap->n_stmts; i++)
+		if (stmt_key_cmp(&snap->stmts[i - 1], &snap->stmts[i]) > 0)
+			return 0;
+	return 1;
+}
+
 /* Cumulative timings are sums of doubles: allow for rounding in the last digits. */
 static int
 went_down_d(double cur, double prev)
@@ -287,7 +299,7 @@ delta_compute(struct delta_state *st, struct snapshot *snap, struct delta_set *o
 {
 	memset(out, 0, sizeof *out);
 	out->ts = snap->ts;
-	if (snap->n_stmts > 1)
+	if (!stmts_sorted(snap))
 		qsort(snap->stmts, (size_t)snap->n_stmts, sizeof *snap->stmts, stmt_qsort_cmp);
 
 	if (!st->have_prev) {

@@ -3,12 +3,23 @@
 #include "pg.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
 
 enum pg_state { ST_IDLE, ST_CONNECTING, ST_READY, ST_BUSY };
+
+#define PG_BATCH_MAX 16
+#define PG_PREPARED_MAX 16
+
+/* A query of a batch not sent yet (without pipelining): its own copies of the texts. */
+struct queued {
+	char *sql;
+	int nparams;
+	char **params;
+};
 
 struct pg {
 	PGconn *conn;
@@ -18,6 +29,18 @@ struct pg {
 	int needs_password;
 	struct pg_rows *rows;
 	int failed; /* the running query had an error */
+	int pending;  /* queries of the batch not reported yet, the running one included */
+	int pipeline; /* the batch runs in libpq's pipeline mode */
+	int ended;    /* pipeline: the current query's results are all in; its sync is due */
+	struct queued *queue; /* without pipelining: the batch's queries still to send */
+	int q_next, q_len;
+	/* pipeline: for each query of the batch, the results libpq ends with a NULL (2 for a
+	 * query prepared and executed, else 1), and the statement it runs as (-1: none) */
+	int ends[PG_BATCH_MAX], stmt[PG_BATCH_MAX];
+	int cur, ends_left;
+	/* the statements prepared on this connection: their SQL; the name is pgmltop_INDEX */
+	char *prepared[PG_PREPARED_MAX];
+	int n_prepared;
 	char error[512];
 	char sqlstate[6];
 	char host[256];
@@ -98,6 +121,22 @@ ignore_notice(void *arg, const char *message)
 	(void)message;
 }
 
+static void
+queue_clear(struct pg *pg)
+{
+	int i, k;
+
+	for (i = pg->q_next; i < pg->q_len; i++) {
+		free(pg->queue[i].sql);
+		for (k = 0; k < pg->queue[i].nparams; k++)
+			free(pg->queue[i].params[k]);
+		free(pg->queue[i].params);
+	}
+	free(pg->queue);
+	pg->queue = NULL;
+	pg->q_next = pg->q_len = 0;
+}
+
 struct pg *
 pg_new(void)
 {
@@ -114,6 +153,14 @@ pg_disconnect(struct pg *pg)
 	pg->flushing = 0;
 	pg_rows_free(pg->rows);
 	pg->rows = NULL;
+	queue_clear(pg);
+	pg->pending = 0;
+	pg->pipeline = 0;
+	pg->ended = 0;
+	while (pg->n_prepared > 0) {
+		free(pg->prepared[--pg->n_prepared]);
+		pg->prepared[pg->n_prepared] = NULL;
+	}
 }
 
 void
@@ -224,6 +271,104 @@ process_connect(struct pg *pg)
 	}
 }
 
+static int send_one(struct pg *pg, const char *sql, int nparams, const char *const *params);
+static int flush(struct pg *pg);
+
+/* Without pipelining: send the next query of the batch, which the queue owns. */
+static int
+send_queued(struct pg *pg)
+{
+	struct queued *q = &pg->queue[pg->q_next];
+	int rc, k;
+
+	rc = send_one(pg, q->sql, q->nparams, (const char *const *)q->params);
+	if (rc == 0)
+		rc = flush(pg);
+	free(q->sql);
+	for (k = 0; k < q->nparams; k++)
+		free(q->params[k]);
+	free(q->params);
+	if (++pg->q_next == pg->q_len) {
+		free(pg->queue);
+		pg->queue = NULL;
+		pg->q_next = pg->q_len = 0;
+	}
+	return rc;
+}
+
+/*
+ * The current query is over: say how it went, and go on with the next one of the batch.
+ * Its rows, error and SQLSTATE stay until the caller's next pg_process().
+ */
+static enum pg_event
+query_done(struct pg *pg)
+{
+	enum pg_event ev = pg->failed ? PG_EV_ERROR : PG_EV_RESULT;
+
+	/* a prepared statement that failed is not trusted again: it is prepared anew */
+	if (pg->pipeline && pg->failed && pg->stmt[pg->cur] >= 0) {
+		free(pg->prepared[pg->stmt[pg->cur]]);
+		pg->prepared[pg->stmt[pg->cur]] = xstrdup("");
+	}
+	pg->failed = 0;
+	pg->ended = 0;
+	if (pg->pipeline && pg->cur + 1 < PG_BATCH_MAX) {
+		pg->cur++;
+		pg->ends_left = pg->ends[pg->cur];
+	}
+	if (--pg->pending > 0) {
+		if (pg->queue != NULL && send_queued(pg) < 0)
+			return lost(pg);
+		return ev;
+	}
+	pg->pending = 0;
+#ifdef LIBPQ_HAS_PIPELINING
+	if (pg->pipeline) {
+		pg->pipeline = 0;
+		if (!PQexitPipelineMode(pg->conn)) {
+			/* libpq may still hold the end of the pipeline: take it, then leave */
+			PGresult *res = PQgetResult(pg->conn);
+
+			if (res != NULL)
+				PQclear(res);
+			if (!PQexitPipelineMode(pg->conn))
+				return lost(pg);
+		}
+	}
+#endif
+	pg->state = ST_READY;
+	return ev;
+}
+
+static void
+take_result(struct pg *pg, PGresult *res)
+{
+	switch (PQresultStatus(res)) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		/* (in a pipeline, the outcome of a prepare is not the query's) */
+		if (pg->rows == NULL && !pg->failed && (!pg->pipeline || pg->ends_left <= 1)) {
+			pg->rows = rows_take(res);
+			res = NULL;
+		}
+		break;
+	default: {
+		const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (!pg->failed) {
+			pg->failed = 1;
+			set_error(pg, PQresultErrorMessage(res));
+			if (pg->error[0] == '\0')
+				set_error(pg, PQresStatus(PQresultStatus(res)));
+			strlcpy_(pg->sqlstate, st ? st : "", sizeof pg->sqlstate);
+		}
+		break;
+	}
+	}
+	if (res != NULL)
+		PQclear(res);
+}
+
 static enum pg_event
 process_query(struct pg *pg)
 {
@@ -241,32 +386,26 @@ process_query(struct pg *pg)
 	while (!PQisBusy(pg->conn)) {
 		res = PQgetResult(pg->conn);
 		if (res == NULL) {
-			pg->state = ST_READY;
 			if (PQstatus(pg->conn) == CONNECTION_BAD)
 				return lost(pg);
-			return pg->failed ? PG_EV_ERROR : PG_EV_RESULT;
+			if (!pg->pipeline)
+				return query_done(pg);
+			if (pg->ended) /* nothing more until the sync arrives */
+				return PG_EV_NONE;
+			if (--pg->ends_left > 0)
+				continue; /* the statement was prepared; its execution follows */
+			pg->ended = 1; /* the query's sync comes next */
+			continue;
 		}
-		switch (PQresultStatus(res)) {
-		case PGRES_TUPLES_OK:
-		case PGRES_COMMAND_OK:
-			if (pg->rows == NULL && !pg->failed) {
-				pg->rows = rows_take(res);
-				res = NULL;
-			}
-			break;
-		default: {
-			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-			if (!pg->failed) {
-				pg->failed = 1;
-				set_error(pg, PQresultErrorMessage(res));
-				strlcpy_(pg->sqlstate, st ? st : "", sizeof pg->sqlstate);
-			}
-			break;
-		}
-		}
-		if (res != NULL)
+#ifdef LIBPQ_HAS_PIPELINING
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
 			PQclear(res);
+			if (pg->ended)
+				return query_done(pg);
+			continue;
+		}
+#endif
+		take_result(pg, res);
 	}
 	return PG_EV_NONE;
 }
@@ -289,11 +428,77 @@ pg_process(struct pg *pg)
 	}
 }
 
-int
-pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params)
+#ifdef LIBPQ_HAS_PIPELINING
+/*
+ * In a pipeline: send query i of the batch as a prepared statement, prepared first when
+ * this connection has not prepared its SQL yet. Falls back to an unnamed statement when
+ * there are too many.
+ */
+static int
+send_prepared(struct pg *pg, int i, const struct pg_query *q)
 {
-	int f;
+	char name[32];
+	int k, fresh = 0;
 
+	for (k = 0; k < pg->n_prepared; k++)
+		if (strcmp(pg->prepared[k], q->sql) == 0)
+			break;
+	if (k == pg->n_prepared) {
+		if (k == PG_PREPARED_MAX)
+			return send_one(pg, q->sql, q->nparams, q->params);
+		pg->prepared[pg->n_prepared++] = xstrdup(q->sql);
+		fresh = 1;
+	}
+	snprintf(name, sizeof name, "pgmltop_%d", k);
+	if (fresh && !PQsendPrepare(pg->conn, name, q->sql, q->nparams, NULL)) {
+		set_error(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+	pg->ends[i] = fresh ? 2 : 1;
+	pg->stmt[i] = k;
+	if (!PQsendQueryPrepared(pg->conn, name, q->nparams, q->params, NULL, NULL, 0) ||
+	    !PQpipelineSync(pg->conn)) {
+		set_error(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+	return 0;
+}
+#endif
+
+/* Send one query (in or out of a pipeline) without touching the rows not taken yet. */
+static int
+send_one(struct pg *pg, const char *sql, int nparams, const char *const *params)
+{
+	if (!PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+		set_error(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+#ifdef LIBPQ_HAS_PIPELINING
+	/* a sync after each query: one failing does not abort the others */
+	if (pg->pipeline && !PQpipelineSync(pg->conn)) {
+		set_error(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+static int
+flush(struct pg *pg)
+{
+	int f = PQflush(pg->conn);
+
+	if (f < 0) {
+		set_error(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+	pg->flushing = f == 1;
+	return 0;
+}
+
+static int
+start_batch(struct pg *pg)
+{
 	if (pg->state != ST_READY) {
 		set_error(pg, "not connected");
 		return -1;
@@ -301,19 +506,77 @@ pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params)
 	pg_rows_free(pg->rows);
 	pg->rows = NULL;
 	pg->failed = 0;
+	pg->ended = 0;
 	pg->error[0] = pg->sqlstate[0] = '\0';
-	if (!PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
-		set_error(pg, PQerrorMessage(pg->conn));
+	return 0;
+}
+
+int
+pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params)
+{
+	struct pg_query q = {sql, nparams, params, 0};
+
+	return pg_send_batch(pg, &q, 1);
+}
+
+int
+pg_send_batch(struct pg *pg, const struct pg_query *q, int n)
+{
+	int i, k;
+
+	if (n <= 0 || n > PG_BATCH_MAX || start_batch(pg) < 0)
 		return -1;
+#ifdef LIBPQ_HAS_PIPELINING
+	if (n > 1) {
+		if (!PQenterPipelineMode(pg->conn)) {
+			set_error(pg, PQerrorMessage(pg->conn));
+			return -1;
+		}
+		pg->pipeline = 1;
+		pg->cur = 0;
+		for (i = 0; i < n; i++) {
+			int rc;
+
+			pg->ends[i] = 1;
+			pg->stmt[i] = -1;
+			rc = q[i].prepare ? send_prepared(pg, i, &q[i])
+					  : send_one(pg, q[i].sql, q[i].nparams, q[i].params);
+			if (rc < 0)
+				return -1; /* the connection is unusable: the caller drops it */
+		}
+		pg->ends_left = pg->ends[0];
+		if (flush(pg) < 0)
+			return -1;
+		pg->pending = n;
+		pg->state = ST_BUSY;
+		return 0;
 	}
-	f = PQflush(pg->conn);
-	if (f < 0) {
-		set_error(pg, PQerrorMessage(pg->conn));
+#endif
+	if (send_one(pg, q[0].sql, q[0].nparams, q[0].params) < 0 || flush(pg) < 0)
 		return -1;
+	if (n > 1) {
+		pg->queue = xcalloc((size_t)(n - 1), sizeof *pg->queue);
+		for (i = 1; i < n; i++) {
+			struct queued *e = &pg->queue[i - 1];
+
+			e->sql = xstrdup(q[i].sql);
+			e->nparams = q[i].nparams;
+			e->params = xcalloc((size_t)(q[i].nparams + 1), sizeof *e->params);
+			for (k = 0; k < q[i].nparams; k++)
+				e->params[k] = q[i].params[k] ? xstrdup(q[i].params[k]) : NULL;
+		}
+		pg->q_next = 0;
+		pg->q_len = n - 1;
 	}
-	pg->flushing = f == 1;
+	pg->pending = n;
 	pg->state = ST_BUSY;
 	return 0;
+}
+
+int
+pg_pending(const struct pg *pg)
+{
+	return pg->pending;
 }
 
 struct pg_rows *

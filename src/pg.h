@@ -56,6 +56,28 @@ enum pg_event pg_process(struct pg *pg);
 /* Send a query with text parameters; -1 when it could not be sent (see pg_error). */
 int pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params);
 
+/*
+ * One query of a batch, with text parameters. prepare: the query runs again and again;
+ * in a pipeline it is prepared on the server the first time, and executed as prepared
+ * (without planning it again) after that, for as long as the connection lasts.
+ */
+struct pg_query {
+	const char *sql;
+	int nparams;
+	const char *const *params;
+	int prepare;
+};
+
+/*
+ * Send several queries at once; -1 when they could not be sent. Each query runs on its
+ * own (one failing does not stop the others) and pg_process() reports each one in order
+ * with PG_EV_RESULT or PG_EV_ERROR. With libpq 14 or later they go in one pipeline, one
+ * round trip for all; otherwise one after the other. The texts are copied.
+ */
+int pg_send_batch(struct pg *pg, const struct pg_query *q, int n);
+/* Queries of the running batch still to be reported, the current one included. */
+int pg_pending(const struct pg *pg);
+
 /* After PG_EV_RESULT: the rows, which the caller frees with pg_rows_free. */
 struct pg_rows *pg_take_rows(struct pg *pg);
 

@@ -261,6 +261,9 @@ on_sample(struct sampler *s, struct snapshot *snap)
 			}
 		}
 	}
+	/* settings are read again only after a reload: read them whole until they are stored */
+	if (s->st != NULL && !stored && snap->settings != NULL)
+		collect_settings_unstored(s->col);
 	/* -n counts what the mode delivers: stored samples for --collect, the others shown */
 	if (s->o->mode != MODE_COLLECT || s->st == NULL || stored)
 		s->samples++;

@@ -255,6 +255,13 @@ is "that sample counts at least one active session" \
 bg_wait sleeper 10 >/dev/null
 
 # ---- 7. settings are stored when they change ----
+# They are read whole only when the session loaded its configuration again (or when a
+# read was not stored): pg_stat_statements counts the rows of the collector's query.
+settings_rows() {
+	pg_value "SELECT coalesce(sum(calls), 0) || ' ' || coalesce(sum(rows), 0)
+		FROM pg_stat_statements WHERE query LIKE '%pending_restart%pg_conf_load_time%'"
+}
+rows0=$(settings_rows)
 S=$TAP_TMP/settings.db
 bg_start c7 "$PGMLTOP_BIN" --collect -s 1 -n 1000 -H "$S"
 wait_until 20 samples_at_least "$S" 2 || echo "fewer than 2 samples" | diag
@@ -280,5 +287,55 @@ is "nothing else is stored again" \
 	"$(($(sq "$S" "SELECT count(*) FROM settings") - n_set))|$(sq "$S" \
 		"SELECT group_concat(name) FROM (SELECT name FROM settings GROUP BY name
 		HAVING count(*) > 1)")" "1|work_mem"
+rows1=$(settings_rows)
+n_samples=$(samples "$S")
+calls=$((${rows1% *} - ${rows0% *}))
+rows=$((${rows1#* } - ${rows0#* }))
+if [ "$calls" -ge "$n_samples" ] && [ "$calls" -ge 3 ] && [ "$rows" -eq $((2 * n_set)) ]; then
+	ok "pg_settings asked at each sample ($calls), read whole twice: at the start and after the reload"
+else
+	not_ok "pg_settings asked at each sample, read whole twice: at the start and after the reload"
+	echo "samples $n_samples, calls $calls, rows $rows, settings $n_set" | diag
+fi
+
+# ---- 8. one entry reset while collecting: no stale counters ----
+# The collector reads only the rows that changed since its last sample; an entry reset
+# alone (as an eviction) must leave its rows, so that when the statement runs again its
+# calls count whole, not less what the entry had before.
+R=$TAP_TMP/reset1.db
+run_marker() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		echo "SELECT x + 4242 FROM pgmltop_marker;"
+		i=$((i + 1))
+	done >"$TAP_TMP/m2.sql"
+	pg_psql -q -f "$TAP_TMP/m2.sql" >/dev/null
+}
+next_sample() {
+	n=$(samples "$R")
+	wait_until 20 samples_at_least "$R" $((n + 2))
+}
+bg_start c8 "$PGMLTOP_BIN" --collect -s 1 -n 1000 -H "$R"
+wait_until 20 samples_at_least "$R" 1 || echo "no sample" | diag
+run_marker 5
+next_sample
+q8=$(pg_value "SELECT queryid FROM pg_stat_statements WHERE query LIKE 'SELECT x + \$1 FROM pgmltop_marker%'")
+pg_psql -c "SELECT pg_stat_statements_reset(0, 0, $q8)" >/dev/null
+next_sample
+run_marker 8
+next_sample
+kill -TERM "$(bg_pid c8)"
+rc=$(bg_wait c8 10)
+is "--collect (8) stopped with SIGTERM exits 0" "$rc" 0
+is "calls before and after the entry's reset add up: 5 + 8" \
+	"$(sq "$R" "SELECT sum(calls) FROM stmt_deltas WHERE queryid = $q8")" 13
+is "no negative delta (8)" "$(neg_deltas "$R")" 0
+last_n=$(sq "$R" "SELECT n_statements FROM samples ORDER BY ts DESC LIMIT 1")
+if [ -n "$last_n" ] && [ "$last_n" -le "$(pg_value "SELECT count(*) FROM pg_stat_statements")" ]; then
+	ok "the last sample counts no statement that is gone ($last_n)"
+else
+	not_ok "the last sample counts no statement that is gone"
+	echo "n_statements $last_n, pg_stat_statements $(pg_value "SELECT count(*) FROM pg_stat_statements")" | diag
+fi
 
 done_testing

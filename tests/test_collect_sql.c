@@ -151,7 +151,7 @@ check_statements_sql(const char *const *cols, int ncols, const char *const *want
 {
 	char *items[64], *from = NULL;
 	unsigned have = 0xffff;
-	char *sql = collect_sql_statements("public", cols, ncols, &have);
+	char *sql = collect_sql_statements_plain("public", cols, ncols, &have);
 	int i, n;
 
 	n = select_items(sql, items, 64, &from);
@@ -198,6 +198,24 @@ static void
 rows_free(struct pg_rows *r)
 {
 	pg_rows_free(r);
+}
+
+/* The statements result: N_RESULT cells a row, and the 'gone' column (NULL) after them. */
+#define N_PARSE (N_RESULT + 1)
+
+static struct pg_rows *
+stmt_rows(int nrows, const char *const *cells)
+{
+	const char **wide = xcalloc((size_t)(nrows * N_PARSE + 1), sizeof *wide);
+	struct pg_rows *r;
+	int i, k;
+
+	for (i = 0; i < nrows; i++)
+		for (k = 0; k < N_RESULT; k++)
+			wide[i * N_PARSE + k] = cells[i * N_RESULT + k];
+	r = rows_new(N_PARSE, nrows, wide);
+	free(wide);
+	return r;
 }
 
 /* ---- SQL ---- */
@@ -248,6 +266,38 @@ collect_sql_statements_pg17(void **state)
 	free(sql);
 }
 
+/*
+ * The statements query reads the plain one as a subquery, passes its key columns through
+ * for keys that are gone, and leaves out rows whose calls and plans are the client's.
+ */
+static void
+collect_sql_statements_changed(void **state)
+{
+	unsigned have = 0, have_plain = 0;
+	char *sql = collect_sql_statements("public", COLS(cols_19), &have);
+	char *plain = collect_sql_statements_plain("public", COLS(cols_19), &have_plain);
+	char *inner = xasprintf("FROM (%s) AS s (c0, c1,", plain);
+
+	(void)state;
+	assert_int_equal(have, have_plain);
+	assert_true(strncmp(sql, "SELECT coalesce(s.c0, k.u), coalesce(s.c1, k.d),"
+				 " coalesce(s.c2, k.t), coalesce(s.c3, k.q), s.c4, ",
+			    strlen("SELECT coalesce(s.c0, k.u), coalesce(s.c1, k.d),"
+				   " coalesce(s.c2, k.t), coalesce(s.c3, k.q), s.c4, ")) == 0);
+	assert_non_null(strstr(sql, inner));
+	assert_non_null(strstr(sql, "s.c25, CASE WHEN s.c4 IS NULL THEN true END FROM"));
+	assert_non_null(strstr(sql, " c25) FULL JOIN unnest($1::oid[], $2::oid[], $3::int8[],"
+				    " $4::bool[], $5::int8[], $6::int8[]) AS k (u, d, q, t, c, p)"));
+	/* the key: queryid, userid, dbid, toplevel; what changes a row: calls, plans */
+	assert_non_null(strstr(sql, "ON k.q = s.c3 AND k.u = s.c0 AND k.d = s.c1 AND k.t = s.c2"
+				    " WHERE k.q IS NULL OR s.c3 IS NULL OR k.c <> s.c4"
+				    " OR k.p <> s.c6"));
+	assert_null(strstr(sql, "$7"));
+	free(inner);
+	free(plain);
+	free(sql);
+}
+
 /* The newer name wins when both are there; a required column missing selects NULL. */
 static void
 collect_sql_statements_odd_columns(void **state)
@@ -261,7 +311,7 @@ collect_sql_statements_odd_columns(void **state)
 	int i, n;
 
 	(void)state;
-	sql = collect_sql_statements("public", COLS(both), &have);
+	sql = collect_sql_statements_plain("public", COLS(both), &have);
 	n = select_items(sql, items, 64, &from);
 	assert_int_equal(n, N_RESULT);
 	assert_string_equal(items[7], "total_exec_time");
@@ -270,7 +320,7 @@ collect_sql_statements_odd_columns(void **state)
 	free(from);
 	free(sql);
 
-	sql = collect_sql_statements("public", COLS(no_calls), &have);
+	sql = collect_sql_statements_plain("public", COLS(no_calls), &have);
 	n = select_items(sql, items, 64, &from);
 	assert_int_equal(n, N_RESULT);
 	assert_string_equal(items[4], "NULL");
@@ -300,6 +350,9 @@ collect_sql_schema_quoted(void **state)
 	free(q);
 
 	sql = collect_sql_statements("my\"schema", COLS(cols_19), &have);
+	assert_non_null(strstr(sql, " FROM \"my\"\"schema\".pg_stat_statements(false)"));
+	free(sql);
+	sql = collect_sql_statements_plain("my\"schema", COLS(cols_19), &have);
 	assert_non_null(strstr(sql, " FROM \"my\"\"schema\".pg_stat_statements(false)"));
 	free(sql);
 	sql = collect_sql_texts("my\"schema");
@@ -362,6 +415,9 @@ collect_sql_activity_by_version(void **state)
 	free(s);
 	assert_non_null(strstr(collect_sql_database(), "pg_stat_database"));
 	assert_non_null(strstr(collect_sql_settings(), "pending_restart"));
+	/* read when the configuration was loaded again since the token in $1 */
+	assert_non_null(strstr(collect_sql_settings(), "pg_conf_load_time()"));
+	assert_non_null(strstr(collect_sql_settings(), "IS DISTINCT FROM $1"));
 }
 
 /* ---- parsing ---- */
@@ -384,7 +440,7 @@ collect_parse_statements_rows(void **state)
 		"12", NULL, "t", "5", "1", "1", "0", "1", "0", "1", "1", "0", "0", "0", "0", "0",
 		"0", "0", "0", "0", "0", "0", "0", "0", "0", "0",
 	};
-	struct pg_rows *r = rows_new(N_RESULT, 4, cells);
+	struct pg_rows *r = stmt_rows(4, cells);
 	struct pgt_err err = {{0}};
 	struct snapshot snap;
 	const struct stmt_row *s;
@@ -450,48 +506,86 @@ stmt_cells(const char **out, const char *queryid, const char *calls, const char 
 	out[7] = ms;
 }
 
+/* Row cells for a key that is gone: its key, and the last column true. */
+static struct pg_rows *
+gone_rows(const char *queryid)
+{
+	const char *cells[N_PARSE] = {"10", "5", "t", NULL};
+
+	cells[3] = queryid;
+	cells[N_RESULT] = "t";
+	return rows_new(N_PARSE, 1, cells);
+}
+
 /*
- * With a cache, a row whose text is unchanged at the same place is copied and any other
- * row is parsed (a changed row never passes for an unchanged one): the result is the same as a parse without the cache, sample after sample.
+ * With a cache, the server leaves out the rows whose calls and plans are those of the
+ * cache: they are completed from it, new and changed rows replace or join them, keys that
+ * are gone leave, and the snapshot is the same as a whole read without a cache, sorted.
  */
 static void
 collect_parse_statements_cached(void **state)
 {
-	const char *a[3 * N_RESULT], *b[4 * N_RESULT];
+	const char *a[3 * N_RESULT], *b[4 * N_RESULT], *only[3 * N_RESULT];
 	struct stmt_cache cache;
 	struct pgt_err err = {{0}};
-	struct snapshot s1, s2, plain;
+	struct snapshot s1, s2, s3, plain;
 	struct pg_rows *r, *again, *r2, *bad;
+	char *params[6];
 	int i;
 
 	(void)state;
 	memset(&cache, 0, sizeof cache);
-	stmt_cells(a, "1", "10", "1.5");
+	/* no cache yet: empty arrays, every row */
+	collect_stmt_params(&cache, params);
+	for (i = 0; i < 6; i++)
+		assert_string_equal(params[i], "{}");
+	collect_stmt_params_free(params);
+	assert_null(params[0]);
+
+	stmt_cells(a, "3", "30", "3.5");
 	stmt_cells(a + N_RESULT, NULL, "3", "2.5"); /* hidden */
-	stmt_cells(a + 2 * N_RESULT, "3", "30", "3.5");
+	stmt_cells(a + 2 * N_RESULT, "1", "10", "1.5");
 	memset(&s1, 0, sizeof s1);
-	r = rows_new(N_RESULT, 3, a);
+	r = stmt_rows(3, a);
 	assert_int_equal(collect_parse_statements(r, &cache, &s1, &err), 0);
 	rows_free(r);
-	assert_int_equal(cache.n, 3);
+	assert_int_equal(cache.n, 2);
+	assert_true(cache.valid);
 	assert_int_equal(cache.hits, 0);
-	assert_int_equal(cache.misses, 3);
+	assert_int_equal(cache.misses, 2);
 	assert_int_equal(s1.n_stmts, 2);
 	assert_int_equal(s1.n_hidden, 1);
+	assert_true(s1.stmts[0].queryid == 1); /* sorted by key */
+	assert_true(s1.stmts[1].queryid == 3);
 
-	/* row 0 unchanged, row 1 still hidden, row 2 moved on, row 3 new */
-	stmt_cells(b, "1", "10", "1.5");
-	stmt_cells(b + N_RESULT, NULL, "3", "2.5");
-	stmt_cells(b + 2 * N_RESULT, "3", "31", "3.75");
-	stmt_cells(b + 3 * N_RESULT, "4", "1", "0.25");
+	/* the parameters: the cached keys, calls and plans, in key order */
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[0], "{10,10}");
+	assert_string_equal(params[1], "{5,5}");
+	assert_string_equal(params[2], "{1,3}");
+	assert_string_equal(params[3], "{t,t}");
+	assert_string_equal(params[4], "{10,30}");
+	assert_string_equal(params[5], "{2,2}");
+	collect_stmt_params_free(params);
+
+	/* query 1 unchanged (left out), the hidden one again, 3 moved on, 4 new */
+	stmt_cells(only, NULL, "3", "2.5");
+	stmt_cells(only + N_RESULT, "3", "31", "3.75");
+	stmt_cells(only + 2 * N_RESULT, "4", "1", "0.25");
 	memset(&s2, 0, sizeof s2);
-	r2 = rows_new(N_RESULT, 4, b);
+	r2 = stmt_rows(3, only);
 	assert_int_equal(collect_parse_statements(r2, &cache, &s2, &err), 0);
 	rows_free(r2);
-	assert_int_equal(cache.hits, 2);
+	assert_int_equal(cache.hits, 1);
 	assert_int_equal(cache.misses, 2);
+
+	/* the same as a whole read without a cache */
+	stmt_cells(b, "1", "10", "1.5");
+	stmt_cells(b + N_RESULT, NULL, "3", "2.5");
+	stmt_cells(b + 2 * N_RESULT, "4", "1", "0.25");
+	stmt_cells(b + 3 * N_RESULT, "3", "31", "3.75");
 	memset(&plain, 0, sizeof plain);
-	again = rows_new(N_RESULT, 4, b);
+	again = stmt_rows(4, b);
 	assert_int_equal(collect_parse_statements(again, NULL, &plain, &err), 0);
 	rows_free(again);
 	assert_int_equal(s2.n_stmts, 3);
@@ -502,26 +596,84 @@ collect_parse_statements_cached(void **state)
 	assert_int_equal(s2.stmts[1].calls, 31);
 	assert_true(s2.stmts[1].total_exec_ms == 3.75);
 	assert_true(s2.stmts[0].total_exec_ms == 1.5);
+	assert_true(s2.stmts[2].queryid == 4);
 
-	/* a result of the wrong shape empties the cache */
+	/* query 3 is gone (evicted or reset): it leaves the snapshot and the cache */
+	memset(&s3, 0, sizeof s3);
+	r = gone_rows("3");
+	assert_int_equal(collect_parse_statements(r, &cache, &s3, &err), 0);
+	rows_free(r);
+	assert_int_equal(s3.n_stmts, 2);
+	assert_int_equal(s3.n_hidden, 0);
+	assert_true(s3.stmts[0].queryid == 1);
+	assert_true(s3.stmts[1].queryid == 4);
+	assert_int_equal(cache.n, 2);
+	assert_int_equal(cache.hits, 2);
+	assert_int_equal(cache.misses, 0);
+
+	/* a result of the wrong shape empties the cache: the next read is a whole one */
 	snapshot_free(&s1);
 	memset(&s1, 0, sizeof s1);
 	bad = rows_new(3, 1, a);
 	assert_int_equal(collect_parse_statements(bad, &cache, &s1, &err), -1);
 	rows_free(bad);
 	assert_int_equal(cache.n, 0);
-	assert_null(cache.parsed);
-	assert_int_equal(cache.hits, 0);
+	assert_false(cache.valid);
+	assert_null(cache.rows);
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[2], "{}");
+	collect_stmt_params_free(params);
 	snapshot_free(&s1);
 	snapshot_free(&s2);
+	snapshot_free(&s3);
 	snapshot_free(&plain);
 	stmt_cache_free(&cache);
+}
+
+/* Extreme keys and counts print as the server reads them back. */
+static void
+collect_stmt_params_extremes(void **state)
+{
+	struct stmt_row rows[2];
+	struct stmt_cache cache;
+	char *params[6];
+
+	(void)state;
+	memset(rows, 0, sizeof rows);
+	rows[0].userid = 4294967295u;
+	rows[0].dbid = 0;
+	rows[0].queryid = INT64_MIN;
+	rows[0].toplevel = 0;
+	rows[0].calls = INT64_MAX;
+	rows[0].plans = 0;
+	rows[1].userid = 1;
+	rows[1].dbid = 4294967294u;
+	rows[1].queryid = -1;
+	rows[1].toplevel = 1;
+	rows[1].calls = 1234567890123;
+	rows[1].plans = 7;
+	memset(&cache, 0, sizeof cache);
+	cache.rows = rows;
+	cache.n = 2;
+	cache.valid = 1;
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[0], "{4294967295,1}");
+	assert_string_equal(params[1], "{0,4294967294}");
+	assert_string_equal(params[2], "{-9223372036854775808,-1}");
+	assert_string_equal(params[3], "{f,t}");
+	assert_string_equal(params[4], "{9223372036854775807,1234567890123}");
+	assert_string_equal(params[5], "{0,7}");
+	collect_stmt_params_free(params);
+	cache.valid = 0; /* not valid: every row */
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[4], "{}");
+	collect_stmt_params_free(params);
 }
 
 static void
 collect_parse_statements_empty(void **state)
 {
-	struct pg_rows *r = rows_new(N_RESULT, 0, NULL);
+	struct pg_rows *r = rows_new(N_PARSE, 0, NULL);
 	struct pgt_err err = {{0}};
 	struct snapshot snap;
 
@@ -717,18 +869,20 @@ static void
 collect_parse_settings_rows(void **state)
 {
 	static const char *const cells[] = {
-		"work_mem", "4096", "kB", "configuration file", "f",
-		"shared_buffers", "16384", "8kB", "configuration file", "t",
-		NULL, "1", NULL, "default", "f",
-		"search_path", NULL, NULL, NULL, NULL,
+		"work_mem", "4096", "kB", "configuration file", "f", "T1",
+		"shared_buffers", "16384", "8kB", "configuration file", "t", "T1",
+		NULL, "1", NULL, "default", "f", "T1",
+		"search_path", NULL, NULL, NULL, NULL, "T1",
 	};
-	struct pg_rows *r = rows_new(5, 4, cells);
+	struct pg_rows *r = rows_new(6, 4, cells);
 	struct pgt_err err = {{0}};
 	struct snapshot snap;
+	char token[16] = "T0";
 
 	(void)state;
 	memset(&snap, 0, sizeof snap);
-	assert_int_equal(collect_parse_settings(r, &snap, &err), 0);
+	assert_int_equal(collect_parse_settings(r, &snap, token, sizeof token, &err), 0);
+	assert_string_equal(token, "T1");
 	assert_non_null(snap.settings);
 	assert_int_equal(snap.n_settings, 3);
 	assert_string_equal(snap.settings[0].name, "work_mem");
@@ -741,6 +895,16 @@ collect_parse_settings_rows(void **state)
 	assert_string_equal(snap.settings[2].name, "search_path");
 	assert_null(snap.settings[2].setting);
 	assert_int_equal(snap.settings[2].pending_restart, 0);
+	snapshot_free(&snap);
+	rows_free(r);
+
+	/* no rows: nothing changed since the token; the sample has no settings */
+	r = rows_new(6, 0, NULL);
+	memset(&snap, 0, sizeof snap);
+	assert_int_equal(collect_parse_settings(r, &snap, token, sizeof token, &err), 0);
+	assert_string_equal(token, "T1");
+	assert_null(snap.settings);
+	assert_int_equal(snap.n_settings, 0);
 	snapshot_free(&snap);
 	rows_free(r);
 }
@@ -775,6 +939,12 @@ collect_parse_texts_rows(void **state)
 }
 
 static int
+parse_settings_notoken(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	return collect_parse_settings(r, snap, NULL, 0, err);
+}
+
+static int
 parse_statements_nocache(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
 {
 	return collect_parse_statements(r, NULL, snap, err);
@@ -789,12 +959,12 @@ collect_parse_wrong_shape(void **state)
 		int ncols;
 		const char *what;
 	} cases[] = {
-		{parse_statements_nocache, N_RESULT, "pg_stat_statements"},
+		{parse_statements_nocache, N_PARSE, "pg_stat_statements"},
 		{collect_parse_clock, 4, "clock"},
 		{collect_parse_activity, 16, "pg_stat_activity"},
 		{collect_parse_database, 18, "pg_stat_database"},
 		{collect_parse_checkpoint, 6, "checkpoint"},
-		{collect_parse_settings, 5, "pg_settings"},
+		{parse_settings_notoken, 6, "pg_settings"},
 		{collect_parse_texts, 2, "texts"},
 	};
 	size_t i;
@@ -841,12 +1011,14 @@ main(void)
 		cmocka_unit_test(collect_sql_statements_pg15_16),
 		cmocka_unit_test(collect_sql_statements_pg17),
 		cmocka_unit_test(collect_sql_statements_odd_columns),
+		cmocka_unit_test(collect_sql_statements_changed),
 		cmocka_unit_test(collect_sql_schema_quoted),
 		cmocka_unit_test(collect_sql_checkpoint_by_version),
 		cmocka_unit_test(collect_sql_activity_by_version),
 		cmocka_unit_test(collect_parse_statements_rows),
 		cmocka_unit_test(collect_parse_statements_empty),
 		cmocka_unit_test(collect_parse_statements_cached),
+		cmocka_unit_test(collect_stmt_params_extremes),
 		cmocka_unit_test(collect_parse_clock_row),
 		cmocka_unit_test(collect_parse_activity_rows),
 		cmocka_unit_test(collect_parse_database_rows),
