@@ -20,6 +20,7 @@ enum {
 	OPT_SIMULATE,
 	OPT_SEED,
 	OPT_TRUTH,
+	OPT_UNTIL,
 	OPT_HELP,
 };
 
@@ -39,6 +40,7 @@ static const struct option long_options[] = {
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"output", required_argument, NULL, 'o'},
 	{"days", required_argument, NULL, OPT_DAYS},
+	{"until", required_argument, NULL, OPT_UNTIL},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
 	{"keep-raw", required_argument, NULL, OPT_KEEP_RAW},
@@ -82,7 +84,10 @@ options_help(FILE *out)
 	      "      --report=FORMAT      write a report from the history, then exit\n"
 	      "                           (FORMAT: json)\n"
 	      "  -o, --output=FILE        where --report writes (default: standard output)\n"
-	      "      --days=N             the analysis and report window (default 7)\n"
+	      "      --days=N             the analysis and report window, 1 to 365 days\n"
+	      "                           (default 7; patterns need 7, weekly ones 21)\n"
+	      "      --until=TIME         end that window at TIME, an hour in UTC\n"
+	      "                           (YYYY-MM-DD[THH], or epoch seconds; default now)\n"
 	      "\n"
 	      "History:\n"
 	      "  -H, --history=FILE       history file (default:\n"
@@ -209,8 +214,17 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			o->report_format = optarg;
 			break;
 		case OPT_DAYS:
-			if (parse_long(optarg, 1, 3650, &o->days) < 0) {
-				pgt_err_set(err, "invalid number of days '%s': give 1 to 3650",
+			if (parse_long(optarg, 1, 365, &o->days) < 0) {
+				pgt_err_set(err, "invalid number of days '%s': give 1 to 365",
+					    optarg);
+				return -1;
+			}
+			break;
+		case OPT_UNTIL:
+			if (parse_utc_hour(optarg, &o->until) < 0) {
+				pgt_err_set(err, "invalid --until '%s': give an hour in UTC as "
+						 "YYYY-MM-DD, YYYY-MM-DDTHH or YYYY-MM-DDTHH:00, or "
+						 "epoch seconds on an hour",
 					    optarg);
 				return -1;
 			}

@@ -37,6 +37,7 @@ struct options {
 	const char *report_format;
 	const char *output;
 	long days;
+	double until; /* --until: the end of the --days window (epoch seconds), 0: now */
 	long top; /* rows per interval in batch mode, 0: all */
 	int no_color;
 	double keep_raw_days;

@@ -15,7 +15,18 @@
 /* A week is used when it has this many usable days. */
 #define WEEK_MIN_DAYS 6
 /* What an hour of the week must stand out by beyond o->z. */
-#define WEEK_Z_EXTRA 0.5
+#define WEEK_Z_EXTRA 0.25
+/*
+ * An hour of the week stands out from the same hour of the other days by this ratio at
+ * least: below it, a "peak" among 168 buckets a week is the noise's largest draws.
+ */
+#define WEEK_MIN_HEIGHT 1.4
+/*
+ * An hour of the day stands out in its day by this much less than o->z: it must then do
+ * so on half the days of at least a week, which chance does not do (24 hours a day, not
+ * 168 buckets a week).
+ */
+#define DAY_Z_RELIEF 0.5
 /* A pattern has stood out this many times at least. */
 #define MIN_OCCURRENCES 3
 /* No noise below this share of the level: a flat series does not make every wiggle a peak. */
@@ -174,7 +185,7 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 	      const char **why)
 {
 	int ndays, d, h, i, w, k, n = 0, usable_days = 0, weeks = 0;
-	double *grid, *tgrid, *dmed, *dscale, level;
+	double *grid, *tgrid, *dmed, *dscale, *sbase, level;
 	int *dwday, *dok;
 	struct bucket hod_hi[24], hod_lo[24], wd_hi[7], wd_lo[7], how[7][24];
 
@@ -191,6 +202,7 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 	dscale = xcalloc((size_t)ndays, sizeof *dscale);
 	dwday = xcalloc((size_t)ndays, sizeof *dwday);
 	dok = xcalloc((size_t)ndays, sizeof *dok);
+	sbase = xcalloc((size_t)ndays, sizeof *sbase);
 	for (i = 0; i < ndays * 24; i++)
 		grid[i] = NAN;
 	for (i = 0; i < s->n; i++) {
@@ -213,6 +225,21 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 		dok[d] = centre(grid + d * 24, 24, DAY_MIN_HOURS, s->counts, &dmed[d], &dscale[d]) &&
 			 dmed[d] > 0;
 		usable_days += dok[d];
+	}
+	/*
+	 * The level an hour of the week is a share of: its day's median hour. A day cut by
+	 * the edge of the window takes that of the same weekday a week later (or earlier),
+	 * so that every hour of the week is seen as often as the window holds it.
+	 */
+	for (d = 0; d < ndays; d++) {
+		if (dok[d])
+			sbase[d] = dmed[d];
+		else if (d + 7 < ndays && dok[d + 7])
+			sbase[d] = dmed[d + 7];
+		else if (d >= 7 && dok[d - 7])
+			sbase[d] = dmed[d - 7];
+		else
+			sbase[d] = NAN;
 	}
 	if (usable_days < o->min_days) {
 		*why = "fewer days of history than hour-of-day patterns need";
@@ -239,9 +266,9 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 			z = (v - dmed[d]) / dscale[d];
 			hod_hi[h].observed++;
 			hod_lo[h].observed++;
-			if (z >= o->z)
+			if (z >= o->z - DAY_Z_RELIEF)
 				bucket_hit(&hod_hi[h], v / dmed[d], tgrid[d * 24 + h]);
-			else if (z <= -o->z)
+			else if (z <= -(o->z - DAY_Z_RELIEF))
 				bucket_hit(&hod_lo[h], v / dmed[d], tgrid[d * 24 + h]);
 		}
 	}
@@ -349,8 +376,8 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 
 			for (k = 0; k < 7; k++) {
 				d = w * 7 + k;
-				r[k] = d < ndays && dok[d] && !isnan(grid[d * 24 + h])
-					       ? grid[d * 24 + h] / dmed[d]
+				r[k] = d < ndays && !isnan(sbase[d]) && !isnan(grid[d * 24 + h])
+					       ? grid[d * 24 + h] / sbase[d]
 					       : NAN;
 			}
 			if (!centre(r, 7, WEEK_MIN_DAYS, 0, &rmed, &rscale) || rmed <= 0)
@@ -362,7 +389,7 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 					continue;
 				d = w * 7 + k;
 				/* counts: Poisson noise of the hour, as a share of the day's level */
-				floor_k = s->counts ? sqrt(fmax(grid[d * 24 + h], 1)) / dmed[d] : 0;
+				floor_k = s->counts ? sqrt(fmax(grid[d * 24 + h], 1)) / sbase[d] : 0;
 				how[dwday[d]][h].observed++;
 				/* 168 buckets a week, not 24: a higher bar against chance */
 				if ((r[k] - rmed) / fmax(rscale, floor_k) >= o->z + WEEK_Z_EXTRA)
@@ -396,7 +423,8 @@ patterns_find(const struct hour_series *s, const struct pattern_opts *o, struct 
 				p.type = PAT_HOUR_OF_WEEK_PEAK;
 				p.wday = k;
 				p.hour = p.hour_to = h;
-				if (bucket_pattern(&how[k][h], o, o->min_weeks, &p))
+				if (bucket_pattern(&how[k][h], o, o->min_weeks, &p) &&
+				    p.height >= WEEK_MIN_HEIGHT)
 					add(out, &n, &p);
 			}
 	}
@@ -414,6 +442,7 @@ done:
 	free(grid);
 	free(tgrid);
 	free(dmed);
+	free(sbase);
 	free(dscale);
 	free(dwday);
 	free(dok);

@@ -378,7 +378,7 @@ run_offline(const struct options *o)
 
 	if (st == NULL)
 		return 1;
-	if (report_build(st, now_wall(), o->days, &r, &err) < 0) {
+	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0) {
 		say("%s", err.msg);
 		store_close(st);
 		return 1;
@@ -451,7 +451,7 @@ run_report(const struct options *o)
 
 	if (st == NULL)
 		return 1;
-	if (report_build(st, now_wall(), o->days, &r, &err) < 0) {
+	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0) {
 		say("%s", err.msg);
 		store_close(st);
 		return 1;

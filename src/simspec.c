@@ -117,38 +117,11 @@ weekday(struct parser *p, const char *v, int *out)
 	return fail(p, "'%s' is not a weekday (sun, mon, tue, wed, thu, fri, sat)", v);
 }
 
-/* 2026-11-25, 2026-11-25T09 or 2026-11-25T09:00 (UTC), or epoch seconds on an hour. */
 static int
 parse_end(struct parser *p, const char *v, double *out)
 {
-	struct tm tm, back;
-	int y = 0, mo = 0, d = 0, h = 0, used = 0;
-	size_t len = strlen(v);
-	double e;
-	time_t t;
-
-	memset(&tm, 0, sizeof tm);
-	if ((sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && (size_t)used == len) ||
-	    (sscanf(v, "%4d-%2d-%2dT%2d%n", &y, &mo, &d, &h, &used) == 4 && (size_t)used == len) ||
-	    (sscanf(v, "%4d-%2d-%2dT%2d:00%n", &y, &mo, &d, &h, &used) == 4 &&
-	     (size_t)used == len)) {
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		t = timegm(&tm);
-		/* a date that does not exist (2026-02-31) comes back as another one */
-		if (y >= 1970 && h >= 0 && h < 24 && gmtime_r(&t, &back) != NULL &&
-		    back.tm_year == y - 1900 && back.tm_mon == mo - 1 && back.tm_mday == d &&
-		    t > 0) {
-			*out = (double)t;
-			return 0;
-		}
-	} else if (parse_double(v, 3600, 253402300799.0, &e) == 0 &&
-		   e == (double)(long long)e && (long long)e % 3600 == 0) {
-		*out = e;
+	if (parse_utc_hour(v, out) == 0)
 		return 0;
-	}
 	return fail(p, "end: '%s' is not an hour after 1970-01-01 00:00: give YYYY-MM-DD or "
 		       "YYYY-MM-DDTHH:00 (UTC), or epoch seconds on an hour",
 		    v);

@@ -269,3 +269,37 @@ civil_day(int y, int m, int d)
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
 }
+
+int
+parse_utc_hour(const char *v, double *out)
+{
+	struct tm tm, back;
+	int y = 0, mo = 0, d = 0, h = 0, used = 0;
+	size_t len = strlen(v);
+	double e;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	if ((sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && (size_t)used == len) ||
+	    (sscanf(v, "%4d-%2d-%2dT%2d%n", &y, &mo, &d, &h, &used) == 4 && (size_t)used == len) ||
+	    (sscanf(v, "%4d-%2d-%2dT%2d:00%n", &y, &mo, &d, &h, &used) == 4 &&
+	     (size_t)used == len)) {
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		t = timegm(&tm);
+		/* a date that does not exist (2026-02-31) comes back as another one */
+		if (y >= 1970 && h >= 0 && h < 24 && gmtime_r(&t, &back) != NULL &&
+		    back.tm_year == y - 1900 && back.tm_mon == mo - 1 && back.tm_mday == d &&
+		    t > 0) {
+			*out = (double)t;
+			return 0;
+		}
+	} else if (parse_double(v, 3600, 253402300799.0, &e) == 0 &&
+		   e == (double)(long long)e && (long long)e % 3600 == 0) {
+		*out = e;
+		return 0;
+	}
+	return -1;
+}

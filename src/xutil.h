@@ -53,5 +53,10 @@ double now_mono(void);
 /* Strict number parsing: the whole string must be a number in [min, max]. */
 int parse_double(const char *s, double min, double max, double *out);
 int parse_long(const char *s, long min, long max, long *out);
+/*
+ * An hour in UTC: YYYY-MM-DD (midnight), YYYY-MM-DDTHH or YYYY-MM-DDTHH:00, a date that
+ * exists, after 1970-01-01 00:00; or epoch seconds on an hour. 0 and *out set, or -1.
+ */
+int parse_utc_hour(const char *s, double *out);
 
 #endif

@@ -21,10 +21,11 @@ TZ=UTC
 export HOME TZ
 mkdir "$HOME"
 
-# spec SEED: four weeks ending at the last whole hour (the report reads up to now)
+# spec SEED END: four weeks ending at END (the report reads up to it with --until)
 spec() {
 	cat <<EOF
 seed = $1
+end = $2
 days = 28
 filler = 100
 filler_calls = 40
@@ -119,12 +120,18 @@ total_found=0
 total_reported=0
 total_false=0
 spike_ok=1
-for seed in 11 22 33 44; do
-	spec "$seed" >"s$seed.spec"
+# Two ends, so that the window starts at two different hours and weekdays: a Thursday
+# at 10:00 and a Sunday at 19:00 (UTC). Fixed, so that a run does not depend on the day.
+for run in 11:2026-11-26T10 22:2026-11-26T10 33:2026-11-26T10 44:2026-11-26T10 \
+	11:2026-11-29T19 22:2026-11-29T19 33:2026-11-29T19 44:2026-11-29T19; do
+	seed=${run%%:*}
+	end=${run#*:}
+	[ "$end" = 2026-11-26T10 ] || seed=${seed}b
+	spec "${seed%b}" "$end" >"s$seed.spec"
 	timeout 120 "$PGMLTOP_BIN" --simulate="s$seed.spec" -H "h$seed.db" --truth="t$seed.json" \
 		>/dev/null 2>"err$seed" || { cat "err$seed" | diag; bail_out "the simulation failed"; }
-	timeout 120 "$PGMLTOP_BIN" --report=json -H "h$seed.db" --days 28 >"r$seed.json" \
-		2>"err$seed" || { cat "err$seed" | diag; bail_out "the report failed"; }
+	timeout 120 "$PGMLTOP_BIN" --report=json -H "h$seed.db" --days 28 --until "$end" \
+		>"r$seed.json" 2>"err$seed" || { cat "err$seed" | diag; bail_out "the report failed"; }
 	planted "t$seed.json" >"p$seed"
 	reported "r$seed.json" >"f$seed"
 	# the statements whose calls follow no pattern: nothing may be reported for them
@@ -137,7 +144,7 @@ for seed in 11 22 33 44; do
 	total_reported=$((total_reported + rep))
 	total_false=$((total_false + false_n))
 	{
-		echo "seed $seed: planted $p, found $found, reported $rep, not planted $false_n"
+		echo "seed ${seed%b}, end $end: planted $p, found $found, reported $rep, not planted $false_n"
 		comm -23 "p$seed" "f$seed" | sed 's/^/  missed: /'
 		comm -13 "p$seed" "f$seed" | sed 's/^/  not planted: /'
 	} | diag
@@ -162,7 +169,8 @@ check "the daily rows keep their hours' calls" \
 	[ "$(sqlite3 h11.db 'SELECT count(*) FROM stmt_days WHERE calls_by_hour IS NULL')" = 0 ]
 jq -c '.patterns' r11.json >with-text
 sqlite3 h11.db 'UPDATE stmt_days SET calls_by_hour = NULL' || bail_out "sqlite3 failed"
-"$PGMLTOP_BIN" --report=json -H h11.db --days 28 | jq -c '.patterns' >without-text
+"$PGMLTOP_BIN" --report=json -H h11.db --days 28 --until 2026-11-26T10 |
+	jq -c '.patterns' >without-text
 check "the same patterns from the hourly rows alone" cmp -s with-text without-text
 
 # too little history: no patterns, and the report says why

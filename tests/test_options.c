@@ -149,12 +149,19 @@ options_modes(void **state)
 	assert_int_equal(o.mode, MODE_OFFLINE);
 	assert_int_equal(o.days, 30);
 	assert_string_equal(o.history, "/x/h.db");
-	assert_int_equal(parse(&o, &err, "--report=json", "-o", "out.json", "--days=3650", NULL),
+	assert_int_equal(parse(&o, &err, "--report=json", "-o", "out.json", "--days=365", NULL),
 			 0);
 	assert_int_equal(o.mode, MODE_REPORT);
 	assert_string_equal(o.report_format, "json");
 	assert_string_equal(o.output, "out.json");
-	assert_int_equal(o.days, 3650);
+	assert_int_equal(o.days, 365);
+	assert_true(o.until == 0);
+	assert_int_equal(parse(&o, &err, "--report=json", "--until=2026-11-26T10", NULL), 0);
+	assert_true(o.until == 1795687200.0);
+	assert_int_equal(parse(&o, &err, "--report=json", "--until", "2026-11-26", NULL), 0);
+	assert_true(o.until == 1795651200.0);
+	assert_int_equal(parse(&o, &err, "--report=json", "--until=1795687200", NULL), 0);
+	assert_true(o.until == 1795687200.0);
 	assert_int_equal(parse(&o, &err, "--report", "json", "--output=r.json", NULL), 0);
 	assert_string_equal(o.output, "r.json");
 	assert_int_equal(parse(&o, &err, "-b", "--no-history", NULL), 0);
@@ -238,8 +245,15 @@ options_usage_errors(void **state)
 	expect_usage_error("-n 0", parse(&o, &err, "-n", "0", NULL), &err, "'0'", NULL);
 	expect_usage_error("-n abc", parse(&o, &err, "-n", "abc", NULL), &err, "'abc'", NULL);
 	expect_usage_error("--days 0", parse(&o, &err, "--days", "0", NULL), &err, "'0'", NULL);
-	expect_usage_error("--days 3651", parse(&o, &err, "--days", "3651", NULL), &err, "'3651'",
-			   NULL);
+	expect_usage_error("--days 366", parse(&o, &err, "--days", "366", NULL), &err, "'366'",
+			   "1 to 365", NULL);
+	expect_usage_error("--until 2026-02-30", parse(&o, &err, "--until", "2026-02-30", NULL),
+			   &err, "'2026-02-30'", "UTC", NULL);
+	expect_usage_error("--until=2026-11-26T10:30",
+			   parse(&o, &err, "--until=2026-11-26T10:30", NULL), &err,
+			   "'2026-11-26T10:30'", NULL);
+	expect_usage_error("--until=1795687201", parse(&o, &err, "--until=1795687201", NULL),
+			   &err, "'1795687201'", NULL);
 	expect_usage_error("--days=100000", parse(&o, &err, "--days=100000", NULL), &err,
 			   "'100000'", NULL);
 	expect_usage_error("--top -1", parse(&o, &err, "--top", "-1", NULL), &err, "'-1'", NULL);
