@@ -217,47 +217,29 @@ report_patterns(struct store *st, struct report *r, struct pgt_err *err)
 }
 
 int
-report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64_t queryid,
-		     double from, double to, struct pattern **pats, int *n_pats,
-		     struct finding **finds, int *n_finds, const char **note, struct pgt_err *err)
+report_sums_analysis(const struct stmt_series *sums, int has_queryid, int64_t queryid,
+		     struct pattern **pats, int *n_pats, struct finding **finds, int *n_finds,
+		     const char **note)
 {
-	struct stmt_series ser;
 	struct hours hr;
-	long long h0 = (long long)ceil(from / 3600), h1 = (long long)floor(to / 3600) - 1;
 	const char *pats_why = NULL, *finds_why = NULL;
-	double *calls, *total_ms;
-	int i, j, rc;
+	double *calls;
+	int i;
 
 	*pats = NULL;
 	*finds = NULL;
 	*n_pats = *n_finds = 0;
 	*note = NULL;
-	rc = has_queryid ? store_stmt_series_of(st, server_id, queryid, h0, h1, &ser, err)
-			 : store_stmt_series(st, server_id, h0, h1, &ser, err);
-	if (rc < 0)
-		return -1;
-	if (ser.n_hours <= 0) {
+	if (sums->n_hours <= 0) {
 		*note = "no whole hour of history in the window";
 		return 0;
 	}
-	hours_make(&hr, ser.h0, ser.n_hours);
-	calls = xcalloc((size_t)ser.n_hours, sizeof *calls);
-	total_ms = xcalloc((size_t)ser.n_hours, sizeof *total_ms);
-	/* the statement's rows of every database and user together, or all statements */
-	for (j = 0; j < ser.n_stmts; j++) {
-		const double *c = ser.calls + (size_t)j * (size_t)ser.n_hours;
-		const double *t = ser.total_ms + (size_t)j * (size_t)ser.n_hours;
-
-		for (i = 0; i < ser.n_hours; i++) {
-			calls[i] += c[i];
-			total_ms[i] += t[i];
-		}
-	}
-	for (i = 0; i < ser.n_hours; i++)
-		if (!ser.sampled[i])
-			calls[i] = NAN;
-	analyse(&hr, calls, has_queryid ? total_ms : NULL, has_queryid, queryid, 1, pats, n_pats,
-		&pats_why, 1, finds, n_finds, &finds_why);
+	hours_make(&hr, sums->h0, sums->n_hours);
+	calls = xcalloc((size_t)sums->n_hours, sizeof *calls);
+	for (i = 0; i < sums->n_hours; i++)
+		calls[i] = sums->sampled[i] ? sums->calls[i] : NAN;
+	analyse(&hr, calls, has_queryid ? sums->total_ms : NULL, has_queryid, queryid, 1, pats,
+		n_pats, &pats_why, 1, finds, n_finds, &finds_why);
 	if (*n_pats < 0) {
 		*n_pats = 0;
 		*note = pats_why;
@@ -269,8 +251,25 @@ report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64
 	}
 	hours_free(&hr);
 	free(calls);
-	free(total_ms);
-	store_stmt_series_free(&ser);
+	return 0;
+}
+
+int
+report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64_t queryid,
+		     double from, double to, struct pattern **pats, int *n_pats,
+		     struct finding **finds, int *n_finds, const char **note, struct pgt_err *err)
+{
+	struct stmt_series sums;
+	long long h0 = (long long)ceil(from / 3600), h1 = (long long)floor(to / 3600) - 1;
+
+	*pats = NULL;
+	*finds = NULL;
+	*n_pats = *n_finds = 0;
+	*note = NULL;
+	if (store_hour_sums(st, server_id, has_queryid, queryid, h0, h1, &sums, err) < 0)
+		return -1;
+	report_sums_analysis(&sums, has_queryid, queryid, pats, n_pats, finds, n_finds, note);
+	store_stmt_series_free(&sums);
 	return 0;
 }
 

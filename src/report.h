@@ -51,6 +51,14 @@ int report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, i
 			 struct finding **finds, int *n_finds, const char **note,
 			 struct pgt_err *err);
 
+/*
+ * The same over hours already read and summed (store_hour_sums): sums->total_ms is used
+ * for a statement (has_queryid) only. Pure: no store, no globals.
+ */
+int report_sums_analysis(const struct stmt_series *sums, int has_queryid, int64_t queryid,
+			 struct pattern **pats, int *n_pats, struct finding **finds, int *n_finds,
+			 const char **note);
+
 int report_write_json(const struct report *r, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */

@@ -1677,7 +1677,7 @@ store_stmt_series_free(struct stmt_series *s)
 
 /*
  * The hours of one day row's text "HOUR:VALUE,..." (len bytes, not terminated): each value
- * times scale into row (when not NULL) at the hour's place, and the hour marked sampled.
+ * times scale added to row (when not NULL) at the hour's place, and the hour marked sampled.
  * Returns the hours newly marked.
  */
 static int
@@ -1711,7 +1711,7 @@ series_day_text(const char *p, int len, long long day, long long h0, int n_hours
 				marked++;
 			}
 			if (row != NULL)
-				row[h] = (double)(neg ? -v : v) * scale;
+				row[h] += (double)(neg ? -v : v) * scale;
 		}
 		if (p < end && *p == ',')
 			p++;
@@ -1721,12 +1721,17 @@ series_day_text(const char *p, int len, long long day, long long h0, int n_hours
 	return marked;
 }
 
+/*
+ * The series of the server's statements (one: of those of one query id). sum: all of
+ * them added into one row, so that a long window of a busy server takes one row of memory.
+ * Values are added, never assigned: a (statement, hour) is read once, and summed rows meet.
+ */
 static int
-series_read(struct store *st, int64_t server_id, int one, int64_t queryid, long long h0,
-	    long long h1, struct stmt_series *out, struct pgt_err *err)
+series_read(struct store *st, int64_t server_id, int one, int64_t queryid, int sum,
+	    long long h0, long long h1, struct stmt_series *out, struct pgt_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int *index = NULL, max_id = 0, rc;
+	int *index = NULL, max_id = 0, rc, n_rows;
 	unsigned char *used = NULL;
 
 	memset(out, 0, sizeof *out);
@@ -1769,17 +1774,17 @@ series_read(struct store *st, int64_t server_id, int one, int64_t queryid, long 
 			index[i] = -1;
 		for (i = 0; i < out->n_stmts; i++)
 			if (ids[i] >= 0)
-				index[ids[i]] = i;
+				index[ids[i]] = sum ? 0 : i;
 		free(ids);
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(s);
 	s = NULL;
-	out->calls = xcalloc((size_t)out->n_stmts * (size_t)out->n_hours + 1, sizeof *out->calls);
-	out->total_ms = xcalloc((size_t)out->n_stmts * (size_t)out->n_hours + 1,
-				sizeof *out->total_ms);
-	used = xcalloc((size_t)out->n_stmts + 1, 1);
+	n_rows = sum ? 1 : out->n_stmts;
+	out->calls = xcalloc((size_t)n_rows * (size_t)out->n_hours + 1, sizeof *out->calls);
+	out->total_ms = xcalloc((size_t)n_rows * (size_t)out->n_hours + 1, sizeof *out->total_ms);
+	used = xcalloc((size_t)n_rows + 1, 1);
 	{
 		/*
 		 * Whole days rolled up with their hours kept as text are read a row per
@@ -1886,8 +1891,8 @@ series_read(struct store *st, int64_t server_id, int one, int64_t queryid, long 
 				if (id <= 0 || id > max_id || index[id] < 0)
 					continue;
 				at = (size_t)index[id] * (size_t)out->n_hours + (size_t)h;
-				out->calls[at] = (double)sqlite3_column_int64(s, 2);
-				out->total_ms[at] = (double)sqlite3_column_int64(s, 3) / 1000.0;
+				out->calls[at] += (double)sqlite3_column_int64(s, 2);
+				out->total_ms[at] += (double)sqlite3_column_int64(s, 3) / 1000.0;
 				used[index[id]] = 1;
 			}
 			sqlite3_finalize(s);
@@ -1901,7 +1906,17 @@ series_read(struct store *st, int64_t server_id, int one, int64_t queryid, long 
 		free(covered);
 	}
 	free(index);
-	{
+	if (sum) {
+		/* one row: the query id asked for (0 for the whole server), top level or not */
+		out->n_stmts = used[0] ? 1 : 0;
+		if (out->n_stmts == 0) {
+			/* keep the arrays non-NULL for the caller: the row holds zeros */
+			out->queryid = xreallocarray(out->queryid, 1, sizeof *out->queryid);
+			out->toplevel = xreallocarray(out->toplevel, 1, sizeof *out->toplevel);
+		}
+		out->queryid[0] = one ? queryid : 0;
+		out->toplevel[0] = 1;
+	} else {
 		/* keep the statements that ran in the window, in their order */
 		int i, w = 0;
 
@@ -1938,12 +1953,19 @@ int
 store_stmt_series(struct store *st, int64_t server_id, long long h0, long long h1,
 		  struct stmt_series *out, struct pgt_err *err)
 {
-	return series_read(st, server_id, 0, 0, h0, h1, out, err);
+	return series_read(st, server_id, 0, 0, 0, h0, h1, out, err);
 }
 
 int
 store_stmt_series_of(struct store *st, int64_t server_id, int64_t queryid, long long h0,
 		     long long h1, struct stmt_series *out, struct pgt_err *err)
 {
-	return series_read(st, server_id, 1, queryid, h0, h1, out, err);
+	return series_read(st, server_id, 1, queryid, 0, h0, h1, out, err);
+}
+
+int
+store_hour_sums(struct store *st, int64_t server_id, int one, int64_t queryid, long long h0,
+		long long h1, struct stmt_series *out, struct pgt_err *err)
+{
+	return series_read(st, server_id, one, queryid, 1, h0, h1, out, err);
 }

@@ -159,6 +159,13 @@ int store_stmt_series(struct store *st, int64_t server_id, long long h0, long lo
 /* The same for the statements of one query id only (its rows of each database and user). */
 int store_stmt_series_of(struct store *st, int64_t server_id, int64_t queryid, long long h0,
 			 long long h1, struct stmt_series *out, struct pgt_err *err);
+/*
+ * The same hours summed over the server's statements (one: over the rows of one query id,
+ * in every database and for every user) into a single row: n_stmts is 1 when any of them
+ * ran in the window, else 0 (queryid[0] is the query id asked for, or 0).
+ */
+int store_hour_sums(struct store *st, int64_t server_id, int one, int64_t queryid, long long h0,
+		    long long h1, struct stmt_series *out, struct pgt_err *err);
 void store_stmt_series_free(struct stmt_series *s);
 
 /* Number of samples of the server in [from, to], and the first and last sample time. */

@@ -1408,6 +1408,72 @@ store_stmt_series_calls_and_time(void **state)
 	store_close(st);
 }
 
+/* The sum of one hour's rows (from S0 - 5 h), of both statements or of query id 2. */
+static void
+s_sum(int h, int only2, double *calls, double *ms)
+{
+	struct stmt_row rows[2];
+	int n = s_rows(h, rows), i;
+
+	*calls = *ms = 0;
+	for (i = only2 ? 1 : 0; i < n; i++) {
+		*calls += (double)rows[i].calls;
+		*ms += rows[i].total_exec_ms;
+	}
+}
+
+static void
+s_check_sums(const struct stmt_series *ser, int first, int last, int only2)
+{
+	int h;
+
+	assert_int_equal(ser->n_hours, last - first + 1);
+	assert_int_equal(ser->n_stmts, 1);
+	assert_true(ser->queryid[0] == (only2 ? 2 : 0));
+	for (h = first; h <= last; h++) {
+		size_t i = (size_t)(h - first);
+		double c, ms;
+
+		s_sum(h, only2, &c, &ms);
+		assert_int_equal(ser->sampled[i], 1);
+		assert_true(ser->calls[i] == c);
+		assert_true(fabs(ser->total_ms[i] - ms) < 1e-6);
+	}
+}
+
+/*
+ * The hours summed into one row: over every statement of the server, or over one query
+ * id's rows; from the daily rows' text and from the hourly rows alone; none for a query
+ * id that never ran.
+ */
+static void
+store_hour_sums_adds_statements(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	int64_t id = 0;
+	struct store *st = open_with_lease(f->path, "k:1", &id);
+	struct stmt_series ser;
+	long long hs = (long long)(S0 / HOUR) - 5;
+
+	s_fill(st, id);
+	assert_int_equal(store_hour_sums(st, id, 0, 0, hs + 2, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check_sums(&ser, 2, 5 + 48 + 2, 0);
+	store_stmt_series_free(&ser);
+	assert_int_equal(store_hour_sums(st, id, 1, 2, hs + 2, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check_sums(&ser, 2, 5 + 48 + 2, 1);
+	store_stmt_series_free(&ser);
+	assert_int_equal(store_hour_sums(st, id, 1, 3, hs, hs + 10, &ser, &err), 0);
+	assert_int_equal(ser.n_stmts, 0);
+	assert_true(ser.calls[0] == 0);
+	store_stmt_series_free(&ser);
+	db_exec(f->path, "UPDATE stmt_days SET calls_by_hour = NULL");
+	assert_int_equal(store_hour_sums(st, id, 0, 0, hs, hs + 5 + 48 + 2, &ser, &err), 0);
+	s_check_sums(&ser, 0, 5 + 48 + 2, 0);
+	store_stmt_series_free(&ser);
+	store_close(st);
+}
+
 /*
  * A version 4 file is migrated when opened: its daily rows keep their calls and have no
  * time by hour, so their hours' times come from the hourly rows; days rolled up later
@@ -1628,6 +1694,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_texts_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_maintain_rollup, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_maintain_late_sample_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_hour_sums_adds_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_stmt_series_calls_and_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_migrates_v4_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_statements_sorted_with_texts, setup, teardown),
