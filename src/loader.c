@@ -7,7 +7,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <unistd.h>
+
+#include "report.h"
 
 struct loader {
 	struct store *st; /* used by the thread only, once it runs */
@@ -21,17 +24,58 @@ struct loader {
 	int pending; /* a request waits for the thread */
 	int running; /* the thread reads a request */
 	unsigned want; /* generation of the latest request */
+	enum loader_kind kind;
 	int64_t server_id;
+	int has_queryid;
+	int64_t queryid;
 	double from, to;
 	int have_result;
 	struct loader_result result;
 };
 
-static void
-result_clear(struct loader_result *r)
+void
+loader_result_free(struct loader_result *r)
 {
 	store_statements_free(r->rows, r->n);
+	store_stmt_series_free(&r->sums);
+	free(r->pats);
+	free(r->finds);
 	memset(r, 0, sizeof *r);
+}
+
+void
+loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_queryid,
+	    int64_t queryid, double from, double to, struct loader_result *r)
+{
+	struct pgt_err err = {{0}};
+	double t0 = now_mono();
+	int failed;
+
+	r->kind = kind;
+	r->from = from;
+	r->to = to;
+	r->has_queryid = has_queryid;
+	r->queryid = queryid;
+	if (kind == LOADER_WINDOW) {
+		failed = store_sample_span(st, server_id, from, to, &r->samples, &r->first,
+					   &r->last, &err) < 0 ||
+			 store_statements_by_key(st, server_id, from, to, &r->rows, &r->n, &err) <
+				 0;
+	} else {
+		/* whole hours: the one in progress is not rolled up yet */
+		long long h0 = (long long)ceil(from / 3600), h1 = (long long)floor(to / 3600) - 1;
+
+		failed = store_hour_sums(st, server_id, has_queryid, queryid, h0, h1, &r->sums,
+					 &err) < 0;
+		if (!failed)
+			report_sums_analysis(&r->sums, has_queryid, queryid, &r->pats, &r->n_pats,
+					     &r->finds, &r->n_finds, &r->note);
+	}
+	if (failed) {
+		r->failed = 1;
+		strlcpy_(r->error, err.msg, sizeof r->error);
+	}
+	r->seconds = now_mono() - t0;
 }
 
 static void
@@ -54,9 +98,10 @@ run(void *arg)
 	pthread_mutex_lock(&l->mu);
 	for (;;) {
 		struct loader_result r;
-		struct pgt_err err = {{0}};
-		int64_t server_id;
-		double t0;
+		enum loader_kind kind;
+		int64_t server_id, queryid;
+		int has_queryid;
+		double from, to;
 
 		while (!l->quit && !l->pending)
 			pthread_cond_wait(&l->cv, &l->mu);
@@ -64,32 +109,27 @@ run(void *arg)
 			break;
 		memset(&r, 0, sizeof r);
 		r.generation = l->want;
+		kind = l->kind;
 		server_id = l->server_id;
-		r.from = l->from;
-		r.to = l->to;
+		has_queryid = l->has_queryid;
+		queryid = l->queryid;
+		from = l->from;
+		to = l->to;
 		l->pending = 0;
 		l->running = 1;
 		pthread_mutex_unlock(&l->mu);
 
-		t0 = now_mono();
-		if (store_sample_span(l->st, server_id, r.from, r.to, &r.samples, &r.first, &r.last,
-				      &err) < 0 ||
-		    store_statements_by_key(l->st, server_id, r.from, r.to, &r.rows, &r.n, &err) <
-			    0) {
-			r.failed = 1;
-			strlcpy_(r.error, err.msg, sizeof r.error);
-		}
-		r.seconds = now_mono() - t0;
+		loader_read(l->st, kind, server_id, has_queryid, queryid, from, to, &r);
 
 		pthread_mutex_lock(&l->mu);
 		l->running = 0;
 		if (r.generation == l->want && !l->pending) {
-			result_clear(&l->result);
+			loader_result_free(&l->result);
 			l->result = r;
 			l->have_result = 1;
 			wake(l);
 		} else {
-			result_clear(&r); /* superseded while it was read */
+			loader_result_free(&r); /* superseded while it was read */
 		}
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -100,7 +140,7 @@ run(void *arg)
 static void
 release(struct loader *l)
 {
-	result_clear(&l->result);
+	loader_result_free(&l->result);
 	close(l->pipe_fd[0]);
 	close(l->pipe_fd[1]);
 	pthread_mutex_destroy(&l->mu);
@@ -163,26 +203,43 @@ loader_fd(const struct loader *l)
 	return l->pipe_fd[0];
 }
 
-unsigned
-loader_request(struct loader *l, int64_t server_id, double from, double to)
+static unsigned
+request(struct loader *l, enum loader_kind kind, int64_t server_id, int has_queryid,
+	int64_t queryid, double from, double to)
 {
 	unsigned g;
 
 	pthread_mutex_lock(&l->mu);
 	g = ++l->want;
+	l->kind = kind;
 	l->server_id = server_id;
+	l->has_queryid = has_queryid;
+	l->queryid = queryid;
 	l->from = from;
 	l->to = to;
 	l->pending = 1;
 	if (l->running)
 		store_interrupt(l->st); /* its result would be dropped */
 	if (l->have_result) {
-		result_clear(&l->result);
+		loader_result_free(&l->result);
 		l->have_result = 0;
 	}
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 	return g;
+}
+
+unsigned
+loader_request(struct loader *l, int64_t server_id, double from, double to)
+{
+	return request(l, LOADER_WINDOW, server_id, 0, 0, from, to);
+}
+
+unsigned
+loader_request_series(struct loader *l, int64_t server_id, int has_queryid, int64_t queryid,
+		      double from, double to)
+{
+	return request(l, LOADER_SERIES, server_id, has_queryid, queryid, from, to);
 }
 
 int

@@ -1,21 +1,31 @@
 /*
- * Reads of the history for the screen's windows (last hour, day, 7 days), in a thread of
- * their own with their own read-only connection to the history file, so that the screen
- * answers keys while a long window is read. A new request supersedes the one in flight
- * (which is interrupted); only the result of the latest request is handed out.
+ * Reads of the history for the screen, in a thread of their own with their own read-only
+ * connection to the history file, so that the screen answers keys while a long window is
+ * read: the statements of a window (last hour, day, 7 days), or the hours of one
+ * statement or of the whole server with their patterns and findings (for the drill-down
+ * and the heatmaps). A new request supersedes the one in flight (which is interrupted);
+ * only the result of the latest request is handed out.
  */
 #ifndef PGMLTOP_LOADER_H
 #define PGMLTOP_LOADER_H
 
 #include <stdint.h>
 
+#include "finding.h"
+#include "patterns.h"
 #include "store.h"
 #include "xutil.h"
 
 struct loader;
 
-/* What a request read: the statements of the window, or an error message. */
+enum loader_kind {
+	LOADER_WINDOW, /* the statements of [from, to] */
+	LOADER_SERIES, /* the summed hours of [from, to], and their analysis */
+};
+
+/* What a request read, or an error message. The caller frees it: loader_result_free(). */
 struct loader_result {
+	enum loader_kind kind;
 	unsigned generation; /* of the request it answers */
 	int failed;
 	char error[256];
@@ -25,7 +35,19 @@ struct loader_result {
 	double first, last;
 	double from, to;
 	double seconds; /* the time the read took */
+
+	/* LOADER_SERIES: of one query id (has_queryid) or of the whole server */
+	int has_queryid;
+	int64_t queryid;
+	struct stmt_series sums; /* one row (n_stmts 0 when nothing ran) */
+	struct pattern *pats;
+	int n_pats;
+	struct finding *finds;
+	int n_finds;
+	const char *note; /* static: why there are no patterns or findings, else NULL */
 };
+
+void loader_result_free(struct loader_result *r);
 
 /* Open the history file read-only for the thread and start it; NULL with a message. */
 struct loader *loader_new(const char *path, struct pgt_err *err);
@@ -37,9 +59,17 @@ int loader_fd(const struct loader *l);
 /* Ask for the statements of server_id in [from, to]; returns the request's generation. */
 unsigned loader_request(struct loader *l, int64_t server_id, double from, double to);
 
+/* Ask for the whole hours in [from, to] of one query id (has_queryid) or of the server. */
+unsigned loader_request_series(struct loader *l, int64_t server_id, int has_queryid,
+			       int64_t queryid, double from, double to);
+
+/* Read a request here, in the caller's thread, on st (when no thread could be started). */
+void loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_queryid,
+		 int64_t queryid, double from, double to, struct loader_result *out);
+
 /*
  * The result of the latest request, once it is ready: 1 and *out filled (the caller owns
- * out->rows), 0 when there is none yet. Results of superseded requests are dropped here.
+ * it), 0 when there is none yet. Results of superseded requests are dropped here.
  */
 int loader_take(struct loader *l, struct loader_result *out);
 

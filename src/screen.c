@@ -17,16 +17,19 @@
 #include <term.h>
 
 #include "batch.h"
+#include "heatmap.h"
+#include "report.h"
 #include "run.h"
 #include "sampler.h"
 #include "sanitize.h"
 #include "settings.h"
 #include "loader.h"
+#include "screen-heatmap.h"
 #include "store.h"
 #include "view.h"
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
-enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP };
+enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP, PANE_HEATMAP };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
 
 static const char *const window_names[WIN_COUNT] = {"last interval", "last hour", "last day",
@@ -35,6 +38,8 @@ static const double window_seconds[WIN_COUNT] = {0, 3600, 86400, 7 * 86400};
 
 /* History windows are read again at most this often while the screen is live. */
 #define HISTORY_REFRESH_S 10.0
+/* The hours of a statement (drill-down, heatmap) are read again at most this often. */
+#define SERIES_REFRESH_S 300.0
 #define MIN_INTERVAL 0.5
 #define MAX_INTERVAL 3600.0
 
@@ -97,6 +102,30 @@ struct screen {
 	int64_t detail_id;
 	struct stmt_history hist;
 	int hist_ok;
+
+	/*
+	 * The hours of one statement or of the whole server over the --days window, with
+	 * their patterns and findings: for the drill-down and the heatmap. Read by a loader
+	 * of its own, so that a window of the list and these do not supersede each other.
+	 */
+	struct loader *series_loader;
+	int series_loader_failed;
+	struct loader_result an; /* valid when an_ok */
+	int an_ok;
+	int an_loading;
+	int an_has_queryid; /* what was asked last */
+	int64_t an_queryid;
+	double an_asked; /* monotonic */
+
+	/* the heatmap pane */
+	struct heatmap hm;
+	int hm_stale; /* hm is to be built again from an */
+	enum heatmap_layout hm_layout;
+	enum heatmap_metric hm_metric;
+	int hm_row, hm_col, hm_top;
+	int hm_has_queryid; /* of one statement, else of the whole server */
+	int64_t hm_queryid;
+	enum pane hm_back;
 };
 
 /* ---- the terminal ---- */
@@ -164,6 +193,7 @@ set_color(struct screen *s, int on)
 		init_pair(2, COLOR_RED, -1);            /* errors */
 		init_pair(3, COLOR_CYAN, -1);           /* header figures */
 		init_pair(4, COLOR_BLACK, COLOR_GREEN); /* the selected row */
+		heatmap_colors();
 		s->colors_ready = 1;
 	}
 }
@@ -464,6 +494,389 @@ reload(struct screen *s)
 	reload_window(s, 0);
 }
 
+/* ---- the hours of a statement or of the server: analysis and heatmap ---- */
+
+static void put_line(int y, attr_t attr, const char *fmt, ...) PGT_PRINTF(3, 4);
+
+/* A time to the minute, local: "2026-11-26 10:00". */
+static void
+minute_time(double t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		strlcpy_(buf, "?", size);
+}
+
+/* The --days window of the analyses: up to --until, else now (offline: the history's end). */
+static void
+analysis_window(struct screen *s, double *from, double *to)
+{
+	*to = s->o->until > 0 ? s->o->until : now_wall();
+	if (s->offline && s->o->until <= 0) {
+		struct pgt_err err = {{0}};
+		double end = 0;
+
+		if (store_history_end(s->st, server_id(s), &end, &err) == 0 && end > 0 &&
+		    end < *to)
+			*to = ceil(end / 3600) * 3600;
+	}
+	*from = *to - (double)s->o->days * 86400.0;
+}
+
+/* A result of the series loader (or of a read here): kept when it is what was asked last. */
+static void
+series_take(struct screen *s, struct loader_result *r)
+{
+	if (r->has_queryid != s->an_has_queryid || r->queryid != s->an_queryid) {
+		loader_result_free(r);
+		return;
+	}
+	s->an_loading = 0;
+	loader_result_free(&s->an);
+	s->an = *r;
+	memset(r, 0, sizeof *r);
+	s->an_ok = 1;
+	s->hm_stale = 1;
+	s->dirty = 1;
+	if (s->an.failed)
+		set_message(s, 1, "%s", s->an.error);
+}
+
+static void
+series_loaded(struct screen *s)
+{
+	struct loader_result r;
+
+	if (s->series_loader != NULL && loader_take(s->series_loader, &r))
+		series_take(s, &r);
+}
+
+/*
+ * Ask for the hours of a statement (has_queryid) or of the server, unless they are here
+ * or on their way and not older than SERIES_REFRESH_S. What was shown for another
+ * statement is dropped at once.
+ */
+static void
+ask_series(struct screen *s, int has_queryid, int64_t queryid)
+{
+	struct pgt_err err = {{0}};
+	double from, to;
+	int same = s->an_has_queryid == has_queryid && s->an_queryid == queryid &&
+		   (s->an_ok || s->an_loading);
+
+	if (s->st == NULL || server_id(s) == 0)
+		return;
+	if (same && (s->an_loading || now_mono() - s->an_asked < SERIES_REFRESH_S))
+		return;
+	if (!same) {
+		loader_result_free(&s->an);
+		s->an_ok = 0;
+		s->hm_stale = 1;
+	}
+	s->an_has_queryid = has_queryid;
+	s->an_queryid = queryid;
+	s->an_asked = now_mono();
+	analysis_window(s, &from, &to);
+	if (s->series_loader == NULL && !s->series_loader_failed) {
+		s->series_loader = loader_new(store_path(s->st), &err);
+		if (s->series_loader == NULL) {
+			s->series_loader_failed = 1;
+			set_message(s, 1, "the history is read in the foreground: %s", err.msg);
+		}
+	}
+	if (s->series_loader != NULL) {
+		loader_request_series(s->series_loader, server_id(s), has_queryid, queryid, from,
+				      to);
+		s->an_loading = 1;
+	} else {
+		struct loader_result r;
+
+		memset(&r, 0, sizeof r);
+		loader_read(s->st, LOADER_SERIES, server_id(s), has_queryid, queryid, from, to,
+			    &r);
+		series_take(s, &r);
+	}
+}
+
+/* The analysis of this statement is here (1), or 0 with what to say instead. */
+static int
+series_of(const struct screen *s, int has_queryid, int64_t queryid, const char **instead)
+{
+	*instead = NULL;
+	if (s->st == NULL) {
+		*instead = "no history file (--no-history)";
+		return 0;
+	}
+	if (s->an_has_queryid != has_queryid || s->an_queryid != queryid ||
+	    (!s->an_ok && !s->an_loading)) {
+		*instead = "(no history of this server yet)";
+		return 0;
+	}
+	if (!s->an_ok) {
+		*instead = "(reading the history...)";
+		return 0;
+	}
+	if (s->an.failed) {
+		*instead = s->an.error;
+		return 0;
+	}
+	return 1;
+}
+
+static const char *const wday_plural[7] = {"Sundays",	"Mondays", "Tuesdays", "Wednesdays",
+					   "Thursdays", "Fridays", "Saturdays"};
+
+/* One line for a pattern, as a DBA would say it. */
+static void
+pattern_line(struct strbuf *sb, const struct pattern *p)
+{
+	const char *per = p->wday < 0 ? "days" : "weeks";
+
+	switch (p->type) {
+	case PAT_HOUR_PEAK:
+		sb_addf(sb, "peak at %02d:00 most days: %.1fx the day's usual hour", p->hour,
+			p->height);
+		break;
+	case PAT_QUIET_HOURS:
+		sb_addf(sb, "quiet %02d:00-%02d:59 most days: %.2fx the day's usual hour",
+			p->hour, p->hour_to, p->height);
+		break;
+	case PAT_WEEKDAY_PEAK:
+		sb_addf(sb, "busy %s: %.1fx the week's usual day", wday_plural[p->wday % 7],
+			p->height);
+		break;
+	case PAT_QUIET_WEEKDAY:
+		sb_addf(sb, "quiet %s: %.2fx the week's usual day", wday_plural[p->wday % 7],
+			p->height);
+		break;
+	case PAT_HOUR_OF_WEEK_PEAK:
+		sb_addf(sb, "peak on %s at %02d:00: %.1fx that hour on other days",
+			wday_plural[p->wday % 7], p->hour, p->height);
+		break;
+	}
+	sb_addf(sb, ", in %.0f%% of %d %s, confidence %.2f\n", p->recurrence * 100, p->observed,
+		per, p->confidence);
+}
+
+/* One line for a finding (an anomaly, a change of level). */
+static void
+finding_line(struct strbuf *sb, const struct finding *f)
+{
+	char when[32];
+	int calls = strcmp(f->metric, "calls") == 0;
+	const char *unit = calls ? " calls/h" : " ms";
+
+	minute_time(f->from, when, sizeof when);
+	if (strcmp(f->rule, FINDING_REGRESSION_MEAN_TIME) == 0 ||
+	    strcmp(f->rule, FINDING_IMPROVEMENT_MEAN_TIME) == 0)
+		sb_addf(sb, "%s from %s: mean %.3f ms before, %.3f ms after (%.2fx)",
+			strcmp(f->rule, FINDING_REGRESSION_MEAN_TIME) == 0 ? "slower" : "faster",
+			when, f->expected, f->observed, f->severity_ratio);
+	else
+		sb_addf(sb, "%s at %s for %d h: %.*f%s, usual %.*f to %.*f",
+			calls ? "unusual calls" : "unusual mean time", when, f->hours, calls ? 0 : 3,
+			f->observed, unit, calls ? 0 : 3, f->low, calls ? 0 : 3, f->high);
+	sb_addf(sb, ", confidence %.2f\n", f->confidence);
+}
+
+/* The patterns and findings sections of the drill-down; returns the lines added. */
+static int
+analysis_sections(struct screen *s, struct strbuf *body, int64_t queryid)
+{
+	const char *instead;
+	int n = 0, i;
+	char from[32], to[32];
+
+	if (series_of(s, 1, queryid, &instead)) {
+		minute_time(s->an.from, from, sizeof from);
+		minute_time(s->an.to, to, sizeof to);
+		sb_addf(body, "\nPatterns (%s to %s, --days %ld)\n", from, to, s->o->days);
+		n += 2;
+		for (i = 0; i < s->an.n_pats; i++, n++)
+			pattern_line(body, &s->an.pats[i]);
+		if (s->an.n_pats == 0) {
+			sb_addf(body, "%s\n", s->an.note ? s->an.note : "none: no hour or day recurs");
+			n++;
+		}
+		sb_add(body, "\nFindings\n");
+		n += 2;
+		for (i = 0; i < s->an.n_finds; i++, n++)
+			finding_line(body, &s->an.finds[i]);
+		if (s->an.n_finds == 0) {
+			sb_addf(body, "%s\n",
+				s->an.note ? s->an.note : "none: no anomaly, no change of level");
+			n++;
+		}
+	} else {
+		sb_addf(body, "\nPatterns\n%s\n\nFindings\n%s\n", instead, instead);
+		n += 5;
+	}
+	return n;
+}
+
+/* Open the heatmap of a statement (has_queryid) or of the server, from pane back. */
+static void
+open_heatmap(struct screen *s, int has_queryid, int64_t queryid, enum pane back)
+{
+	if (s->st == NULL) {
+		set_message(s, 1, "no history file (--no-history): the heatmap reads the history");
+		return;
+	}
+	if (s->hm_has_queryid != has_queryid || s->hm_queryid != queryid)
+		s->hm_stale = 1;
+	s->hm_has_queryid = has_queryid;
+	s->hm_queryid = queryid;
+	s->hm_back = back;
+	s->pane = PANE_HEATMAP;
+	ask_series(s, has_queryid, queryid);
+}
+
+/* The heatmap, built again from the hours read when they, the layout or the metric changed. */
+static int
+heatmap_update(struct screen *s, const char **instead)
+{
+	int have = series_of(s, s->hm_has_queryid, s->hm_queryid, instead);
+
+	if (have && (s->hm_stale || s->hm.layout != s->hm_layout ||
+		     s->hm.metric != s->hm_metric || s->hm.v == NULL)) {
+		heatmap_free(&s->hm);
+		heatmap_build(&s->hm, s->hm_layout, s->hm_metric, s->an.sums.h0,
+			      s->an.sums.n_hours, s->an.sums.calls, s->an.sums.total_ms,
+			      s->an.sums.sampled);
+		s->hm_stale = 0;
+	}
+	return have;
+}
+
+static void
+draw_heatmap(struct screen *s)
+{
+	static const char *const layouts[HEATMAP_LAYOUTS] = {"hour x weekday", "day x hour"};
+	struct heatmap_view v;
+	const char *instead;
+	char what[64], from[32], to[32], *title;
+	int have;
+
+	ask_series(s, s->hm_has_queryid, s->hm_queryid);
+	have = heatmap_update(s, &instead);
+	if (s->hm_has_queryid)
+		snprintf(what, sizeof what, "statement %lld", (long long)s->hm_queryid);
+	else
+		snprintf(what, sizeof what, "the whole server");
+	if (have) {
+		minute_time(s->an.from, from, sizeof from);
+		minute_time(s->an.to, to, sizeof to);
+	} else {
+		strlcpy_(from, "-", sizeof from);
+		strlcpy_(to, "-", sizeof to);
+	}
+	{
+		char *t = xasprintf("Heatmap of %s: %s, %s, %s to %s%s", what,
+				    heatmap_metric_name(s->hm_metric), layouts[s->hm_layout], from,
+				    to, have && s->an.from < s->simulated_until ? " [SIMULATED]" : "");
+
+		title = sanitize_cut(t, (size_t)(COLS > 0 ? COLS : 1), s->utf8);
+		free(t);
+	}
+	memset(&v, 0, sizeof v);
+	v.hm = have ? &s->hm : NULL;
+	v.row = s->hm_row;
+	v.col = s->hm_col;
+	v.top = s->hm_top;
+	v.title = title;
+	v.status = have ? NULL : instead;
+	v.color = s->color;
+	v.utf8 = s->utf8;
+	heatmap_draw(&v, 0, LINES - 3);
+	s->hm_row = v.row;
+	s->hm_col = v.col;
+	s->hm_top = v.top;
+	free(title);
+	put_line(LINES - 3, 0, "%s",
+		 "arrows/hjkl move  m metric  v layout  a server/statement  Esc back");
+}
+
+static void
+key_heatmap(struct screen *s, int ch)
+{
+	int page = LINES > 8 ? LINES - 8 : 1;
+
+	switch (ch) {
+	case KEY_LEFT:
+	case 'h':
+		s->hm_col--;
+		break;
+	case KEY_RIGHT:
+	case 'l':
+		s->hm_col++;
+		break;
+	case KEY_UP:
+	case 'k':
+		if (s->hm.rows > 0 && s->hm_row >= s->hm.rows)
+			s->hm_row = s->hm.rows - 1;
+		s->hm_row--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		s->hm_row++;
+		break;
+	case KEY_PPAGE:
+		s->hm_row -= page;
+		break;
+	case KEY_NPAGE:
+		s->hm_row += page;
+		break;
+	case KEY_HOME:
+	case 'g':
+		s->hm_col = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		s->hm_col = HEATMAP_COLS - 1;
+		break;
+	case 'm':
+		s->hm_metric = (enum heatmap_metric)((s->hm_metric + 1) % HEATMAP_METRICS);
+		break;
+	case 'v': {
+		const char *instead;
+
+		s->hm_layout = (enum heatmap_layout)((s->hm_layout + 1) % HEATMAP_LAYOUTS);
+		/* days: on the newest, as the keys that follow expect */
+		s->hm_row = s->hm_layout == HEATMAP_DAYS && heatmap_update(s, &instead)
+				    ? s->hm.rows - 1
+				    : 0;
+		s->hm_top = 0;
+		break;
+	}
+	case 'a': {
+		const struct view_row *r = view_selected(&s->view);
+
+		if (s->hm_has_queryid)
+			open_heatmap(s, 0, 0, s->hm_back);
+		else if (r != NULL)
+			open_heatmap(s, 1, r->r.queryid, s->hm_back);
+		else
+			set_message(s, 0, "no statement selected");
+		break;
+	}
+	case '?':
+	case KEY_F(1):
+		s->back_to = PANE_HEATMAP;
+		s->pane = PANE_HELP;
+		break;
+	case 'q':
+	case 27:
+	case KEY_F(10):
+		s->pane = s->hm_back;
+		break;
+	default:
+		s->dirty = 0;
+		break;
+	}
+}
+
 /* ---- drawing ---- */
 
 static int screen_utf8; /* the locale takes UTF-8 */
@@ -705,11 +1118,17 @@ static const char *const help_lines[] = {
 	"  ? h F1        this help",
 	"  F2            setup: which columns are shown, colours",
 	"  Tab 2 / 1     the sessions screen / the statements",
+	"  H 3           heatmap of the whole server (in a statement's pane: of it)",
 	"  mouse         a click selects a row, a double click opens it, a click on",
 	"                the key bar presses that key, the wheel moves the selection",
 	"Sessions: longest first, a blocked session under its blocker; i shows idle",
 	"ones; c cancels the selected session's query, K (F9) terminates it, after",
 	"a y to confirm; Enter opens the statement it runs (by query id).",
+	"Heatmap: calls, time or mean time by hour of the day and weekday (or day",
+	"by day) over the --days window; arrows or h j k l move the cursor, whose",
+	"value is shown below; m: the metric, v: hour x weekday / day x hour, a: the",
+	"whole server / the selected statement. Marks from light to dense (and",
+	"colours) scale from 0 to the largest value; a dot is an hour not in history.",
 	"",
 	"Columns: CALLS/S calls per second, TIME% share of the time of all statements,",
 	"MEAN_MS and MAX_MS execution time (MAX_MS since the entry began), ROWS/CALL,",
@@ -896,16 +1315,17 @@ draw_detail(struct screen *s)
 		sb_addf(&body, "mean time |%s|\n", buf);
 		n += 3;
 	}
-	sb_add(&body, "\nPatterns\n(none in this version)\n\nFindings\n(none in this version)\n"
-		       "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
-	n += 12;
+	ask_series(s, 1, r->r.queryid);
+	n += analysis_sections(s, &body, r->r.queryid);
+	sb_add(&body, "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
+	n += 6;
 
 	if (s->detail_scroll > n - height)
 		s->detail_scroll = n - height;
 	if (s->detail_scroll < 0)
 		s->detail_scroll = 0;
-	snprintf(buf, sizeof buf, "Statement %lld%s", (long long)r->r.queryid,
-		 r->r.toplevel ? "" : " (nested)");
+	snprintf(buf, sizeof buf, "Statement %lld%s   (H: its heatmap; Esc: back)",
+		 (long long)r->r.queryid, r->r.toplevel ? "" : " (nested)");
 	put_line(0, A_BOLD, "%s", buf);
 	p = sb_str(&body);
 	for (i = 0, y = 1; *p && y < height; i++) {
@@ -916,7 +1336,8 @@ draw_detail(struct screen *s)
 			char *one = xstrndup(p, len);
 			int is_title = strcmp(one, "Query") == 0 || strncmp(one, "Counters (", 10) == 0 ||
 				       strncmp(one, "History (", 9) == 0 ||
-				       strcmp(one, "Patterns") == 0 || strcmp(one, "Findings") == 0 ||
+				       strncmp(one, "Patterns", 8) == 0 ||
+				       strcmp(one, "Findings") == 0 ||
 				       strcmp(one, "Plan") == 0 || strcmp(one, "Forecast") == 0;
 
 			/* the body are sanitized already (or made here): print them as they are */
@@ -937,7 +1358,8 @@ static const struct {
 } footer_keys[] = {
 	{"F1", "Help", KEY_F(1)},     {"F2", "Setup", KEY_F(2)},	{"F3", "Filter", KEY_F(3)},
 	{"F5", "Window", KEY_F(5)},   {"F6", "Sort", KEY_F(6)},		{"Tab", "Sessions", '\t'},
-	{"Enter", "Detail", '\n'}, {"p", "Freeze", 'p'},		{"F10", "Quit", KEY_F(10)},
+	{"Enter", "Detail", '\n'}, {"H", "Heatmap", 'H'},		{"p", "Freeze", 'p'},
+	{"F10", "Quit", KEY_F(10)},
 };
 
 /* The key of the key bar's entry at column x (as draw_footer lays it out), or 0. */
@@ -1330,6 +1752,9 @@ draw(struct screen *s)
 	case PANE_SETUP:
 		draw_setup(s);
 		break;
+	case PANE_HEATMAP:
+		draw_heatmap(s);
+		break;
 	default:
 		draw_header(s);
 		draw_list(s);
@@ -1549,6 +1974,10 @@ key(struct screen *s, int ch)
 		key_setup(s, ch);
 		return;
 	}
+	if (s->pane == PANE_HEATMAP) {
+		key_heatmap(s, ch);
+		return;
+	}
 	if (s->pane == PANE_SESSIONS) {
 		int spage = sess_height() > 1 ? sess_height() - 1 : 1;
 
@@ -1654,6 +2083,13 @@ key(struct screen *s, int ch)
 		case KEY_HOME:
 			s->detail_scroll = 0;
 			break;
+		case 'H': {
+			const struct view_row *r = view_selected(&s->view);
+
+			if (r != NULL)
+				open_heatmap(s, 1, r->r.queryid, PANE_DETAIL);
+			break;
+		}
 		}
 		return;
 	}
@@ -1781,6 +2217,10 @@ key(struct screen *s, int ch)
 		break;
 	case '1':
 		break;
+	case 'H':
+	case '3':
+		open_heatmap(s, 0, 0, PANE_LIST);
+		break;
 	case 27:
 		s->message[0] = '\0';
 		break;
@@ -1865,7 +2305,8 @@ static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
-		struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}, {-1, POLLIN, 0}};
+		struct pollfd fds[4] = {
+			{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
 		int n = 2, timeout_ms = 1000, ch, pr;
 
 		if (run_stop_requested())
@@ -1889,10 +2330,11 @@ loop(struct screen *s)
 				timeout_ms = t < 0 ? 0 : t < timeout_ms ? t : timeout_ms;
 			}
 		}
-		if (s->loader != NULL) {
+		if (s->loader != NULL)
 			fds[2].fd = loader_fd(s->loader);
-			n = 3;
-		}
+		if (s->series_loader != NULL)
+			fds[3].fd = loader_fd(s->series_loader);
+		n = 4; /* poll skips the entries whose fd is -1 */
 		pr = poll(fds, (nfds_t)n, timeout_ms);
 		if (pr < 0 && errno != EINTR)
 			return 1;
@@ -1906,6 +2348,8 @@ loop(struct screen *s)
 				key(s, ch);
 		if (fds[2].revents & POLLIN)
 			loaded(s);
+		if (fds[3].revents & POLLIN)
+			series_loaded(s);
 		if (s->sm != NULL) {
 			unsigned ev = sampler_process(s->sm, fds[1].fd >= 0 ? fds[1].revents : 0);
 
@@ -2009,6 +2453,9 @@ screen_run(const struct options *o)
 	view_free(&s.view);
 	store_stmt_history_free(&s.hist);
 	loader_free(s.loader);
+	loader_free(s.series_loader);
+	loader_result_free(&s.an);
+	heatmap_free(&s.hm);
 	sampler_free(s.sm);
 	store_close(s.st);
 	return status;
