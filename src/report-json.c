@@ -165,7 +165,8 @@ report_write_json(const struct report *r, FILE *out)
 		fprintf(out, ", \"pattern_type\": \"%s\", \"confidence\": ",
 			pattern_type_name(p->type));
 		json_number(out, p->confidence);
-		fputs(", \"metadata\": {\"metric\": \"calls\"", out);
+		fputs(", \"metadata\": {\"metric\": ", out);
+		json_string(out, rp->metric != NULL ? rp->metric : "calls");
 		if (p->type == PAT_HOUR_PEAK || p->type == PAT_QUIET_HOURS ||
 		    p->type == PAT_HOUR_OF_WEEK_PEAK)
 			fprintf(out, ", \"hour\": %d", p->hour);

@@ -10,7 +10,8 @@
 #include "anomaly.h"
 
 static void
-add_patterns(struct report *r, const struct pattern *p, int n, int has_queryid, int64_t queryid)
+add_patterns(struct report *r, const struct pattern *p, int n, int has_queryid, int64_t queryid,
+	     const char *metric)
 {
 	int i;
 
@@ -22,6 +23,7 @@ add_patterns(struct report *r, const struct pattern *p, int n, int has_queryid, 
 
 		rp->has_queryid = has_queryid;
 		rp->queryid = queryid;
+		rp->metric = metric;
 		rp->p = p[i];
 	}
 }
@@ -178,6 +180,39 @@ report_patterns(struct store *st, struct report *r, struct pgt_err *err)
 		for (i = 0; i < ser.n_hours; i++)
 			total[i] += c[i];
 	}
+	/*
+	 * The load of the whole server: when its execution time per hour peaks or falls
+	 * quiet (a few slow statements can make the load peak where the calls do not).
+	 */
+	if (ser.n_stmts > 0) {
+		struct pattern_opts o;
+		struct hour_series hs;
+		struct pattern *pats = NULL;
+		const char *why = NULL;
+		int n_pats;
+
+		for (i = 0; i < ser.n_hours; i++) {
+			v[i] = 0;
+			if (!ser.sampled[i]) {
+				v[i] = NAN;
+				continue;
+			}
+			for (k = 0; k < ser.n_stmts; k++)
+				v[i] += ser.total_ms[(size_t)k * (size_t)ser.n_hours + (size_t)i];
+		}
+		pattern_opts_default(&o);
+		memset(&hs, 0, sizeof hs);
+		hs.n = hr.n;
+		hs.v = v;
+		hs.hour = hr.hour;
+		hs.wday = hr.wday;
+		hs.day = hr.day;
+		hs.t = hr.t;
+		hs.counts = 0;
+		n_pats = patterns_find(&hs, &o, &pats, &why);
+		add_patterns(r, pats, n_pats, 0, 0, "total_ms");
+		free(pats);
+	}
 	/* the whole server first: the calls of all statements */
 	for (k = -1; k < ser.n_stmts && (want_pats || want_finds); k++) {
 		struct pattern *pats = NULL;
@@ -200,7 +235,7 @@ report_patterns(struct store *st, struct report *r, struct pgt_err *err)
 			r->findings_note = finds_why;
 			want_finds = 0;
 		}
-		add_patterns(r, pats, n_pats, k >= 0, k >= 0 ? ser.queryid[k] : 0);
+		add_patterns(r, pats, n_pats, k >= 0, k >= 0 ? ser.queryid[k] : 0, "calls");
 		add_findings(r, finds, n_finds);
 		free(pats);
 		free(finds);

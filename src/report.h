@@ -15,6 +15,7 @@
 struct report_pattern {
 	int has_queryid;
 	int64_t queryid;
+	const char *metric; /* static: "calls" (per hour), or "total_ms" (execution time per hour) */
 	struct pattern p;
 };
 

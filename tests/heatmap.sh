@@ -2,7 +2,8 @@
 # The heatmap pane and the drill-down's patterns and findings, on a simulated history,
 # offline, through tmux: the heatmap of the whole server appears, the cursor moves, and
 # the value under it is the history's (checked against sqlite3 for calls, time and mean
-# time, by hour of the week and by day); the heatmap of one statement; the patterns and
+# time, by hour of the week and by day); the heatmap of one statement; the server's
+# execution-time pattern in the report; the patterns and
 # findings of a statement in its pane; the ramp in ASCII without colours; a tiny
 # terminal and back.
 set -u
@@ -132,6 +133,15 @@ hours_sql() {
 	echo "SELECT hour, sum(calls) AS c, sum(total_ms) AS t FROM stmt_hourly
 	      WHERE hour BETWEEN $H0 AND $H1 $1 GROUP BY hour"
 }
+
+# the report: the server's load (its execution time per hour) peaks with the morning
+# statement, a pattern of metric total_ms beside that of the calls
+"$PGMLTOP_BIN" --report=json -H h.db --days 28 --until "$END" >r.json 2>err || diag <err
+check "--report=json: the server's execution time peaks at 09:00 (metric total_ms)" \
+	[ "$(jq '[.patterns[] | select(.queryid == null and .metadata.metric == "total_ms"
+		and .pattern_type == "hour_peak" and .metadata.hour == 9)] | length' r.json)" = 1 ]
+check "and no statement has a pattern of any metric but calls" \
+	[ "$(jq '[.patterns[] | select(.queryid != null and .metadata.metric != "calls")] | length' r.json)" = 0 ]
 
 start t LC_ALL=C.UTF-8
 poll 10 on_screen QUERYID || bail_out "the offline screen did not start"
