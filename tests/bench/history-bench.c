@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "heatmap.h"
 #include "report.h"
 #include "store.h"
 #include "xutil.h"
@@ -122,6 +123,59 @@ time_report(struct store *st, double now, long days)
 	return median3(t);
 }
 
+/* The screen's heatmap of the whole server: its hours summed, both grids built. */
+static double
+time_heatmap(struct store *st, int64_t server_id, double from, double to)
+{
+	double t[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct stmt_series sums;
+		struct heatmap week, days;
+		struct pgt_err err = {{0}};
+		double t0 = now_mono();
+
+		if (store_hour_sums(st, server_id, 0, 0, (long long)ceil(from / 3600),
+				    (long long)floor(to / 3600) - 1, &sums, &err) < 0)
+			die("the server's hours", err.msg);
+		heatmap_build(&week, HEATMAP_WEEK, HEATMAP_CALLS, sums.h0, sums.n_hours, sums.calls,
+			      sums.total_ms, sums.sampled);
+		heatmap_build(&days, HEATMAP_DAYS, HEATMAP_MEAN_MS, sums.h0, sums.n_hours,
+			      sums.calls, sums.total_ms, sums.sampled);
+		t[i] = (now_mono() - t0) * 1000;
+		heatmap_free(&week);
+		heatmap_free(&days);
+		store_stmt_series_free(&sums);
+	}
+	return median3(t);
+}
+
+/* A statement's pane: its hours, patterns and findings. */
+static double
+time_stmt_analysis(struct store *st, int64_t server_id, int64_t queryid, double from, double to)
+{
+	double t[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct pattern *pats;
+		struct finding *finds;
+		int n_pats, n_finds;
+		const char *note;
+		struct pgt_err err = {{0}};
+		double t0 = now_mono();
+
+		if (report_stmt_analysis(st, server_id, 1, queryid, from, to, &pats, &n_pats,
+					 &finds, &n_finds, &note, &err) < 0)
+			die("a statement's analysis", err.msg);
+		t[i] = (now_mono() - t0) * 1000;
+		free(pats);
+		free(finds);
+	}
+	return median3(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,6 +246,9 @@ main(int argc, char **argv)
 	       time_history(st, srv.id, busiest, to - span, to));
 	printf(" report_7d_ms %.1f report_all_ms %.1f", time_report(st, to, 7),
 	       time_report(st, to, (long)ceil(span / 86400)));
+	printf(" heatmap_all_ms %.1f stmt_analysis_all_ms %.1f",
+	       time_heatmap(st, srv.id, to - span, to),
+	       time_stmt_analysis(st, srv.id, busiest, to - span, to));
 	getrusage(RUSAGE_SELF, &ru);
 	printf(" peak_rss_mib %.1f\n", (double)ru.ru_maxrss / 1024);
 	store_close(st);
