@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "report.h"
 #include "run.h"
 #include "screen.h"
 
@@ -25,6 +26,7 @@ main(int argc, char **argv)
 			err.msg);
 		return 2;
 	}
+	report_set_peak_z(o.peak_z);
 	switch (o.mode) {
 	case MODE_REPORT:
 		return run_report(&o);

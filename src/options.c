@@ -21,6 +21,7 @@ enum {
 	OPT_SEED,
 	OPT_TRUTH,
 	OPT_UNTIL,
+	OPT_PEAK_Z,
 	OPT_HELP,
 };
 
@@ -41,6 +42,7 @@ static const struct option long_options[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"days", required_argument, NULL, OPT_DAYS},
 	{"until", required_argument, NULL, OPT_UNTIL},
+	{"peak-z", required_argument, NULL, OPT_PEAK_Z},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
 	{"keep-raw", required_argument, NULL, OPT_KEEP_RAW},
@@ -88,6 +90,8 @@ options_help(FILE *out)
 	      "                           (default 7; patterns need 7, weekly ones 21)\n"
 	      "      --until=TIME         end that window at TIME, an hour in UTC\n"
 	      "                           (YYYY-MM-DD[THH], or epoch seconds; default now)\n"
+	      "      --peak-z=Z           robust z-score at which an hour or a day stands\n"
+	      "                           out in the patterns (1.5 to 10, default 2.5)\n"
 	      "\n"
 	      "History:\n"
 	      "  -H, --history=FILE       history file (default:\n"
@@ -135,6 +139,7 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 	memset(o, 0, sizeof *o);
 	o->mode = MODE_SCREEN;
 	o->days = DEFAULT_DAYS;
+	o->peak_z = DEFAULT_PEAK_Z;
 	o->top = DEFAULT_TOP;
 	o->keep_raw_days = DEFAULT_KEEP_RAW_DAYS;
 	o->keep_hourly_days = DEFAULT_KEEP_HOURLY_DAYS;
@@ -217,6 +222,12 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			if (parse_long(optarg, 1, 365, &o->days) < 0) {
 				pgt_err_set(err, "invalid number of days '%s': give 1 to 365",
 					    optarg);
+				return -1;
+			}
+			break;
+		case OPT_PEAK_Z:
+			if (parse_double(optarg, 1.5, 10, &o->peak_z) < 0) {
+				pgt_err_set(err, "invalid --peak-z '%s': give 1.5 to 10", optarg);
 				return -1;
 			}
 			break;

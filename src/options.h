@@ -21,6 +21,7 @@ enum { PROMPT_AUTO, PROMPT_NEVER, PROMPT_ALWAYS };
 #define DEFAULT_INTERVAL 2.0
 #define DEFAULT_COLLECT_INTERVAL 60.0
 #define DEFAULT_DAYS 7
+#define DEFAULT_PEAK_Z 2.5
 #define DEFAULT_TOP 20
 #define DEFAULT_KEEP_RAW_DAYS 2.0
 #define DEFAULT_KEEP_HOURLY_DAYS 90.0
@@ -38,6 +39,7 @@ struct options {
 	const char *output;
 	long days;
 	double until; /* --until: the end of the --days window (epoch seconds), 0: now */
+	double peak_z; /* --peak-z: where a pattern's bucket stands out */
 	long top; /* rows per interval in batch mode, 0: all */
 	int no_color;
 	double keep_raw_days;

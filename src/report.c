@@ -99,6 +99,15 @@ hours_free(struct hours *hr)
  * where nothing was sampled) and, for a statement, its execution time per hour. Each
  * count is -1 when the history is too short (its *why set).
  */
+/* --peak-z: set once, before any report or analysis runs (threads read it). */
+static double peak_z = 2.5;
+
+void
+report_set_peak_z(double z)
+{
+	peak_z = z;
+}
+
 static void
 analyse(const struct hours *hr, const double *calls, const double *total_ms, int has_queryid,
 	int64_t queryid, int want_pats, struct pattern **pats, int *n_pats, const char **pats_why,
@@ -112,6 +121,7 @@ analyse(const struct hours *hr, const double *calls, const double *total_ms, int
 		struct hour_series hs;
 
 		pattern_opts_default(&o);
+		o.z = peak_z;
 		memset(&hs, 0, sizeof hs);
 		hs.n = hr->n;
 		hs.v = calls;
@@ -201,6 +211,7 @@ report_patterns(struct store *st, struct report *r, struct pgt_err *err)
 				v[i] += ser.total_ms[(size_t)k * (size_t)ser.n_hours + (size_t)i];
 		}
 		pattern_opts_default(&o);
+		o.z = peak_z;
 		memset(&hs, 0, sizeof hs);
 		hs.n = hr.n;
 		hs.v = v;

@@ -60,6 +60,12 @@ int report_sums_analysis(const struct stmt_series *sums, int has_queryid, int64_
 			 struct pattern **pats, int *n_pats, struct finding **finds, int *n_finds,
 			 const char **note);
 
+/*
+ * The robust z-score at which a bucket stands out for the patterns (default 2.5; an hour
+ * of the day uses 0.5 less, an hour of the week 0.25 more). Call before any thread runs.
+ */
+void report_set_peak_z(double z);
+
 int report_write_json(const struct report *r, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */

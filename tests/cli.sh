@@ -25,7 +25,7 @@ ERR=$TAP_TMP/stderr
 MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
-collect offline report output days until history no-history keep-raw keep-hourly no-color version
+collect offline report output days until peak-z history no-history keep-raw keep-hourly no-color version
 simulate seed truth help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.

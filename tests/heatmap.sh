@@ -142,6 +142,14 @@ check "--report=json: the server's execution time peaks at 09:00 (metric total_m
 		and .pattern_type == "hour_peak" and .metadata.hour == 9)] | length' r.json)" = 1 ]
 check "and no statement has a pattern of any metric but calls" \
 	[ "$(jq '[.patterns[] | select(.queryid != null and .metadata.metric != "calls")] | length' r.json)" = 0 ]
+# --peak-z: a higher bar keeps the planted 3x daily peak and drops the fainter ones
+"$PGMLTOP_BIN" --report=json -H h.db --days 28 --until "$END" --peak-z 6 >r6.json 2>err || diag <err
+n_default=$(jq '.patterns | length' r.json)
+n_high=$(jq '.patterns | length' r6.json)
+echo "patterns: $n_default at --peak-z 2.5, $n_high at 6" | diag
+check "--peak-z 6 reports fewer patterns ($n_high) than the default ($n_default)" [ "$n_high" -lt "$n_default" ]
+check "and still the morning statement's daily peak at 09:00" \
+	[ "$(jq --arg q "$morning" '[.patterns[] | select(.queryid == $q and .pattern_type == "hour_peak" and .metadata.hour == 9)] | length' r6.json)" = 1 ]
 
 start t LC_ALL=C.UTF-8
 poll 10 on_screen QUERYID || bail_out "the offline screen did not start"

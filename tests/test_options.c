@@ -156,6 +156,9 @@ options_modes(void **state)
 	assert_string_equal(o.output, "out.json");
 	assert_int_equal(o.days, 365);
 	assert_true(o.until == 0);
+	assert_true(o.peak_z == 2.5);
+	assert_int_equal(parse(&o, &err, "--report=json", "--peak-z=3.5", NULL), 0);
+	assert_true(o.peak_z == 3.5);
 	assert_int_equal(parse(&o, &err, "--report=json", "--until=2026-11-26T10", NULL), 0);
 	assert_true(o.until == 1795687200.0);
 	assert_int_equal(parse(&o, &err, "--report=json", "--until", "2026-11-26", NULL), 0);
@@ -247,6 +250,8 @@ options_usage_errors(void **state)
 	expect_usage_error("--days 0", parse(&o, &err, "--days", "0", NULL), &err, "'0'", NULL);
 	expect_usage_error("--days 366", parse(&o, &err, "--days", "366", NULL), &err, "'366'",
 			   "1 to 365", NULL);
+	expect_usage_error("--peak-z 1", parse(&o, &err, "--peak-z", "1", NULL), &err, "'1'",
+			   "1.5 to 10", NULL);
 	expect_usage_error("--until 2026-02-30", parse(&o, &err, "--until", "2026-02-30", NULL),
 			   &err, "'2026-02-30'", "UTC", NULL);
 	expect_usage_error("--until=2026-11-26T10:30",
