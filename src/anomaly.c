@@ -288,8 +288,7 @@ add(struct finding **out, int *n)
 
 	*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
 	f = &(*out)[(*n)++];
-	memset(f, 0, sizeof *f);
-	f->low = f->high = NAN;
+	finding_init(f);
 	return f;
 }
 
@@ -405,6 +404,8 @@ scan(const struct anomaly_series *s, const struct anomaly_opts *o, const struct 
 			/* the run [run, i) */
 			struct finding *f = add(out, n_out);
 			double obs = 0, exp_ = 0, lo = 0, hi = 0, w = 0, zmax = 0;
+
+			f->category = "anomaly";
 			int j, daily = 0;
 
 			for (j = run; j < i; j++) {
@@ -777,6 +778,7 @@ anomalies_find(const struct anomaly_series *s, const struct anomaly_opts *o,
 			}
 			f->rule = c->after > c->before ? FINDING_REGRESSION_MEAN_TIME
 						       : FINDING_IMPROVEMENT_MEAN_TIME;
+			f->category = "regression";
 			f->metric = "mean_ms";
 			f->has_queryid = s->has_queryid;
 			f->queryid = s->queryid;

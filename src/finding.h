@@ -34,6 +34,26 @@ struct finding {
 	double severity_ratio; /* observed / expected */
 	double score;          /* the rule's own strength: robust z of an anomaly, separation of levels */
 	int hours;             /* hours of evidence: of an anomaly, of the new level of a change */
+
+	/*
+	 * What the advisors that explain and suggest fill in (rewrite rules, N+1 loops,
+	 * indexes); NULL or NAN for the others. The strings are the finding's own: free
+	 * them with finding_free() (findings_free() for an array).
+	 */
+	const char *category; /* static: "rewrite", "n_plus_one", "index"; NULL: "anomaly" */
+	const char *severity; /* static: "low", "medium", "high"; NULL: none */
+	char *title;
+	char *detail;
+	char *suggestion;
+	char *evidence;           /* the text of a JSON object: what it rests on */
+	double saving_ms_per_day; /* estimated time the fix saves a day; NAN: not estimated */
 };
+
+/* A finding with no strings, every number NAN but the confidence and hours (0). */
+void finding_init(struct finding *f);
+/* Free the strings of f (not f). */
+void finding_free(struct finding *f);
+/* Free the strings of n findings, then the array. */
+void findings_free(struct finding *f, int n);
 
 #endif

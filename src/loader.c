@@ -39,7 +39,7 @@ loader_result_free(struct loader_result *r)
 	store_statements_free(r->rows, r->n);
 	store_stmt_series_free(&r->sums);
 	free(r->pats);
-	free(r->finds);
+	findings_free(r->finds, r->n_finds);
 	memset(r, 0, sizeof *r);
 }
 

@@ -82,10 +82,15 @@ json_string(FILE *out, const char *s)
 static void
 json_time(FILE *out, double ts)
 {
-	time_t t = (time_t)ts;
+	time_t t;
 	struct tm tm;
 	char buf[32];
 
+	if (!isfinite(ts) || ts < 0 || ts > 253402300799.0) {
+		fputs("null", out);
+		return;
+	}
+	t = (time_t)ts;
 	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
 		fputs("null", out);
 		return;
@@ -100,6 +105,15 @@ json_number(FILE *out, double v)
 		fputs("null", out);
 	else
 		fprintf(out, "%.3f", v);
+}
+
+static void
+json_string_or_null(FILE *out, const char *s)
+{
+	if (s == NULL)
+		fputs("null", out);
+	else
+		json_string(out, s);
 }
 
 int
@@ -224,6 +238,21 @@ report_write_json(const struct report *r, FILE *out)
 		json_number(out, f->score);
 		fputs(", \"confidence\": ", out);
 		json_number(out, f->confidence);
+		fputs(", \"category\": ", out);
+		json_string(out, f->category != NULL ? f->category : "anomaly");
+		fputs(", \"severity\": ", out);
+		json_string_or_null(out, f->severity);
+		fputs(", \"title\": ", out);
+		json_string_or_null(out, f->title);
+		fputs(", \"detail\": ", out);
+		json_string_or_null(out, f->detail);
+		fputs(", \"suggestion\": ", out);
+		json_string_or_null(out, f->suggestion);
+		fputs(", \"est_saving_ms_per_day\": ", out);
+		json_number(out, f->saving_ms_per_day);
+		/* evidence is the text of an object that its advisor wrote */
+		fputs(", \"evidence\": ", out);
+		fputs(f->evidence != NULL ? f->evidence : "null", out);
 		fputs("}", out);
 	}
 	fputs(r->n_findings ? "\n  ],\n" : "],\n", out);

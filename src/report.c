@@ -352,7 +352,7 @@ report_free(struct report *r)
 	free(r->patterns);
 	r->patterns = NULL;
 	r->n_patterns = 0;
-	free(r->findings);
+	findings_free(r->findings, r->n_findings);
 	r->findings = NULL;
 	r->n_findings = 0;
 }

@@ -171,7 +171,7 @@ time_stmt_analysis(struct store *st, int64_t server_id, int64_t queryid, double 
 			die("a statement's analysis", err.msg);
 		t[i] = (now_mono() - t0) * 1000;
 		free(pats);
-		free(finds);
+		findings_free(finds, n_finds);
 	}
 	return median3(t);
 }
