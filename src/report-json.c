@@ -10,73 +10,11 @@
 void
 json_string(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	struct strbuf sb = {0};
 
-	fputc('"', out);
-	while (*p) {
-		unsigned c = *p;
-		size_t n = 0, i;
-		uint32_t cp = 0;
-
-		if (c == '"' || c == '\\') {
-			fputc('\\', out);
-			fputc((int)c, out);
-			p++;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			switch (c) {
-			case '\n':
-				fputs("\\n", out);
-				break;
-			case '\t':
-				fputs("\\t", out);
-				break;
-			case '\r':
-				fputs("\\r", out);
-				break;
-			default:
-				fprintf(out, "\\u%04x", c);
-			}
-			p++;
-			continue;
-		}
-		if (c < 0x80) {
-			fputc((int)c, out);
-			p++;
-			continue;
-		}
-		/* UTF-8: copy a valid sequence, replace anything else with U+FFFD */
-		if ((c & 0xe0) == 0xc0) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 4;
-			cp = c & 0x07;
-		}
-		for (i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80) {
-				n = 0;
-				break;
-			}
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (n == 0 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-		    (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-			fputs("\\ufffd", out);
-			p++;
-			continue;
-		}
-		if (cp == 0x2028 || cp == 0x2029)
-			fprintf(out, "\\u%04x", (unsigned)cp);
-		else
-			fwrite(p, 1, n, out);
-		p += n;
-	}
-	fputc('"', out);
+	sb_add_json(&sb, s);
+	fputs(sb_str(&sb), out);
+	sb_release(&sb);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "anomaly.h"
+#include "rules.h"
 
 static void
 add_patterns(struct report *r, const struct pattern *p, int n, int has_queryid, int64_t queryid,
@@ -341,6 +342,65 @@ report_build(struct store *st, double now, long days, struct report *r, struct p
 	if (store_statements(st, r->server.id, r->from, r->to, &r->stmts, &r->n_stmts, err) < 0)
 		return -1;
 	return report_patterns(st, r, err);
+}
+
+int
+report_add_rule_findings(struct store *st, struct report *r, const struct rule_set *rs,
+			 struct pgt_err *err)
+{
+	struct literal_text *lit = NULL;
+	struct finding *finds = NULL;
+	int n_lit = 0, n_finds = 0, i, k = 0, samples = 0;
+	double first = 0, last = 0, days;
+
+	if (!r->has_server || rs == NULL || rules_count(rs) == 0 || r->n_stmts == 0)
+		return 0;
+	if (store_sample_span(st, r->server.id, r->from, r->to, &samples, &first, &last, err) < 0 ||
+	    store_literal_texts(st, r->server.id, 0, 0, r->from, r->to, RULES_LITERALS, &lit,
+				&n_lit, err) < 0)
+		return -1;
+	/* figures per day over the time the history covers, not the whole window */
+	days = (r->to - (samples > 0 && first > r->from ? first : r->from)) / 86400.0;
+	if (days < 1.0 / 24)
+		days = 1.0 / 24;
+	for (i = 0; i < r->n_stmts; i++) {
+		const struct stmt_total *t = &r->stmts[i];
+		const char *texts[RULES_LITERALS];
+		struct rule_stmt rst;
+		int j;
+
+		if (t->query == NULL)
+			continue;
+		memset(&rst, 0, sizeof rst);
+		rst.queryid = t->queryid;
+		rst.text = t->query;
+		/* lit is ordered by query id; the statements are not */
+		for (k = 0; k < n_lit && lit[k].queryid != t->queryid; k++)
+			;
+		for (j = 0; k < n_lit && lit[k].queryid == t->queryid && j < RULES_LITERALS; k++)
+			texts[j++] = lit[k].text;
+		rst.literals = texts;
+		rst.n_literals = j;
+		rst.calls = (double)t->calls;
+		rst.total_ms = t->total_ms;
+		rst.rows = (double)t->rows;
+		rst.shared_blks_read = (double)t->shared_blks_read;
+		rst.shared_blks_hit = (double)t->shared_blks_hit;
+		rst.temp_blks_written = (double)t->temp_blks_written;
+		rst.days = days;
+		j = n_finds;
+		rules_apply(rs, &rst, &finds, &n_finds);
+		for (; j < n_finds; j++) {
+			finds[j].from = r->from;
+			finds[j].to = r->to;
+		}
+	}
+	add_findings(r, finds, n_finds);
+	free(finds); /* their strings are the report's now */
+	store_literal_texts_free(lit, n_lit);
+	if (r->n_findings > 1)
+		qsort(r->findings, (size_t)r->n_findings, sizeof *r->findings, cmp_finding);
+	return 0;
 }
 
 void

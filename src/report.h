@@ -40,6 +40,17 @@ struct report {
 int report_build(struct store *st, double now, long days, struct report *r, struct pgt_err *err);
 void report_free(struct report *r);
 
+struct rule_set;
+/* Texts with literals read per statement for the rules that need one. */
+#define RULES_LITERALS 20
+/*
+ * The findings of the SQL-text rules over the report's statements (their texts, their
+ * figures per day, and the texts with literals sampled from pg_stat_activity in the
+ * window), added to r->findings.
+ */
+int report_add_rule_findings(struct store *st, struct report *r, const struct rule_set *rs,
+			     struct pgt_err *err);
+
 /*
  * The patterns and findings of one statement (has_queryid: the rows of that query id in
  * every database and for every user, together) or of the whole server (its calls), over

@@ -19,6 +19,7 @@
 #include "batch.h"
 #include "paths.h"
 #include "report.h"
+#include "rules.h"
 #include "sampler.h"
 #include "sanitize.h"
 #include "simulate.h"
@@ -443,19 +444,33 @@ run_offline(const struct options *o)
 int
 run_report(const struct options *o)
 {
-	struct store *st = run_open_history(o, STORE_READONLY);
+	struct store *st;
 	struct report r;
 	struct pgt_err err = {{0}};
+	struct rule_set *rules = rules_new();
 	FILE *out = stdout;
 	int rc;
 
-	if (st == NULL)
-		return 1;
-	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0) {
+	/* a bad rule stops the report: a report without it would look complete */
+	if (rules_load_default(rules, &err) < 0) {
 		say("%s", err.msg);
+		rules_free(rules);
+		return 1;
+	}
+	st = run_open_history(o, STORE_READONLY);
+	if (st == NULL) {
+		rules_free(rules);
+		return 1;
+	}
+	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0 ||
+	    report_add_rule_findings(st, &r, rules, &err) < 0) {
+		say("%s", err.msg);
+		report_free(&r);
+		rules_free(rules);
 		store_close(st);
 		return 1;
 	}
+	rules_free(rules);
 	if (o->output != NULL && strcmp(o->output, "-") != 0) {
 		int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
 

@@ -19,6 +19,7 @@
 #include "batch.h"
 #include "heatmap.h"
 #include "report.h"
+#include "rules.h"
 #include "run.h"
 #include "sampler.h"
 #include "sanitize.h"
@@ -102,6 +103,9 @@ struct screen {
 	int64_t detail_id;
 	struct stmt_history hist;
 	int hist_ok;
+	struct literal_text *lits; /* its texts with literals, sampled from the sessions */
+	int n_lits;
+	struct rule_set *rules;    /* the SQL-text rules; NULL when they could not be read */
 
 	/*
 	 * The hours of one statement or of the whole server over the --days window, with
@@ -1183,6 +1187,11 @@ wrap_into(struct strbuf *body, int *n, const char *text, size_t width, int utf8)
 				i += clen;
 			}
 			cut = i > 0 ? i : 1;
+			/* at a blank, when there is one in the last two thirds of the line */
+			for (i = cut; i > cut / 3 && p[i - 1] != ' '; i--)
+				;
+			if (i > cut / 3)
+				cut = i;
 		}
 		sb_addn(body, p, cut);
 		sb_addc(body, '\n');
@@ -1231,16 +1240,98 @@ load_detail(struct screen *s, const struct view_row *r)
 	if (s->hist_ok && s->detail_id == r->r.queryid)
 		return;
 	store_stmt_history_free(&s->hist);
+	store_literal_texts_free(s->lits, s->n_lits);
+	s->lits = NULL;
+	s->n_lits = 0;
 	s->hist_ok = 0;
 	s->detail_id = r->r.queryid;
 	if (s->st == NULL || server_id(s) == 0)
 		return;
+	if (store_literal_texts(s->st, server_id(s), 1, r->r.queryid, to - 2 * 86400, to,
+				RULES_LITERALS, &s->lits, &s->n_lits, &err) < 0) {
+		set_message(s, 1, "%s", err.msg);
+		err.msg[0] = '\0';
+	}
 	if (store_stmt_history(s->st, server_id(s), r->r.queryid, to - 7 * 86400, to, &s->hist,
 			       &err) < 0) {
 		set_message(s, 1, "%s", err.msg);
 		return;
 	}
 	s->hist_ok = 1;
+}
+
+/*
+ * What the SQL-text rules say of the statement, over the window shown: each finding with
+ * its severity, the time it may save a day, the explanation and the rewrite. Returns the
+ * lines added.
+ */
+static int
+advice_section(struct screen *s, struct strbuf *body, const struct view_row *r, size_t width)
+{
+	const char *texts[RULES_LITERALS];
+	struct finding *out = NULL;
+	struct rule_stmt rst;
+	int n = 0, i, n_out = 0;
+	double seconds = s->view.seconds > 0 ? s->view.seconds : 1;
+
+	sb_add(body, "\nAdvice (SQL rules, over the window shown)\n");
+	n += 2;
+	if (s->rules == NULL) {
+		sb_add(body, "(the rules could not be read: see the message at start)\n");
+		return n + 1;
+	}
+	if (r->text == NULL) {
+		sb_add(body, "(the text is not read yet)\n");
+		return n + 1;
+	}
+	memset(&rst, 0, sizeof rst);
+	rst.queryid = r->r.queryid;
+	rst.text = r->text;
+	for (i = 0; i < s->n_lits && i < RULES_LITERALS; i++)
+		texts[i] = s->lits[i].text;
+	rst.literals = texts;
+	rst.n_literals = i;
+	rst.calls = (double)r->r.calls;
+	rst.total_ms = r->r.total_ms;
+	rst.rows = (double)r->r.rows;
+	rst.shared_blks_read = (double)r->r.shared_blks_read;
+	rst.shared_blks_hit = (double)r->r.shared_blks_hit;
+	rst.temp_blks_written = (double)r->r.temp_blks_written;
+	rst.days = seconds / 86400.0;
+	rules_apply(s->rules, &rst, &out, &n_out);
+	for (i = 0; i < n_out; i++) {
+		const struct finding *f = &out[i];
+		char *head = xasprintf("[%s] %s (%s): saves about %.0f ms a day, confidence %.2f",
+				       f->severity ? f->severity : "-", f->title, f->rule,
+				       f->saving_ms_per_day, f->confidence);
+
+		wrap_into(body, &n, head, width, s->utf8);
+		free(head);
+		head = xasprintf("  %s", f->detail);
+		wrap_into(body, &n, head, width, s->utf8);
+		free(head);
+		{
+			/* the rewrite keeps its lines */
+			char *copy = xstrdup(f->suggestion), *line, *next;
+
+			for (line = copy; line != NULL; line = next) {
+				next = strchr(line, '\n');
+				if (next != NULL)
+					*next++ = '\0';
+				head = xasprintf("%s %s", line == copy ? "  Rewrite:" : "          ", line);
+				wrap_into(body, &n, head, width, s->utf8);
+				free(head);
+			}
+			free(copy);
+		}
+	}
+	if (n_out == 0) {
+		sb_addf(body, "none of the %d rules applies%s\n", rules_count(s->rules),
+			s->n_lits ? "" : " (no text with literals sampled)");
+		n++;
+	}
+	findings_free(out, n_out);
+	return n;
 }
 
 static void
@@ -1317,6 +1408,7 @@ draw_detail(struct screen *s)
 	}
 	ask_series(s, 1, r->r.queryid);
 	n += analysis_sections(s, &body, r->r.queryid);
+	n += advice_section(s, &body, r, width);
 	sb_add(&body, "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
 	n += 6;
 
@@ -1338,6 +1430,7 @@ draw_detail(struct screen *s)
 				       strncmp(one, "History (", 9) == 0 ||
 				       strncmp(one, "Patterns", 8) == 0 ||
 				       strcmp(one, "Findings") == 0 ||
+				       strncmp(one, "Advice", 6) == 0 ||
 				       strcmp(one, "Plan") == 0 || strcmp(one, "Forecast") == 0;
 
 			/* the body are sanitized already (or made here): print them as they are */
@@ -2441,6 +2534,16 @@ screen_run(const struct options *o)
 		set_message(&s, 1, "%s", settings_err.msg);
 	if (s.offline && s.srv.id == 0)
 		set_message(&s, 0, "the history %s holds no samples yet", store_path(s.st));
+	{
+		struct pgt_err rerr = {{0}};
+
+		s.rules = rules_new();
+		if (rules_load_default(s.rules, &rerr) < 0) {
+			rules_free(s.rules);
+			s.rules = NULL;
+			set_message(&s, 1, "%s; no SQL advice", rerr.msg);
+		}
+	}
 	if (getenv("PGMLTOP_KEY_TIMING") != NULL && getenv("PGMLTOP_KEY_TIMING")[0] != '\0')
 		s.key_timing = fopen(getenv("PGMLTOP_KEY_TIMING"), "a");
 	reload(&s);
@@ -2452,6 +2555,8 @@ screen_run(const struct options *o)
 	free(s.settings_path);
 	view_free(&s.view);
 	store_stmt_history_free(&s.hist);
+	store_literal_texts_free(s.lits, s.n_lits);
+	rules_free(s.rules);
 	loader_free(s.loader);
 	loader_free(s.series_loader);
 	loader_result_free(&s.an);

@@ -1662,6 +1662,71 @@ store_stmt_history_free(struct stmt_history *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* ---- literal texts of statements, from the sessions sampled ---- */
+
+void
+store_literal_texts_free(struct literal_text *t, int n)
+{
+	int i;
+
+	for (i = 0; i < n && t != NULL; i++)
+		free(t[i].text);
+	free(t);
+}
+
+int
+store_literal_texts(struct store *st, int64_t server_id, int one, int64_t queryid, double from,
+		    double to, int per_query, struct literal_text **out, int *n,
+		    struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, kept = 0;
+	int64_t last_id = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT a.query_id, a.query, max(s.ts) AS seen"
+			       " FROM samples s JOIN activity a ON a.sample_id = s.id"
+			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts <= ?3"
+			       " AND a.query_id IS NOT NULL AND a.query_id <> 0 AND a.query IS NOT NULL"
+			       " AND (?4 = 0 OR a.query_id = ?5)"
+			       " GROUP BY a.query_id, a.query ORDER BY a.query_id, seen DESC",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the sampled texts of statements");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	sqlite3_bind_int(s, 4, one);
+	sqlite3_bind_int64(s, 5, queryid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *q = (const char *)sqlite3_column_text(s, 1);
+
+		if (*n == 0 || id != last_id)
+			kept = 0;
+		last_id = id;
+		if (q == NULL || kept >= per_query)
+			continue;
+		kept++;
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		(*out)[*n].queryid = id;
+		(*out)[*n].text = xstrdup(q);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the sampled texts of statements");
+		store_literal_texts_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- series for the analyses ---- */
 
 void

@@ -140,6 +140,20 @@ int store_stmt_history(struct store *st, int64_t server_id, int64_t queryid, dou
 void store_stmt_history_free(struct stmt_history *h);
 
 /*
+ * The texts with their literals of running statements, as sampled from pg_stat_activity
+ * in [from, to] (redacted as stored), of every query id (one: of this one), the newest
+ * first, at most per_query of each, ordered by query id. Caller frees with the below.
+ */
+struct literal_text {
+	int64_t queryid;
+	char *text;
+};
+int store_literal_texts(struct store *st, int64_t server_id, int one, int64_t queryid, double from,
+			double to, int per_query, struct literal_text **out, int *n,
+			struct pgt_err *err);
+void store_literal_texts_free(struct literal_text *t, int n);
+
+/*
  * Calls and execution time per rolled-up hour of every statement of a server, hours
  * [h0, h1] (epoch hours).
  */

@@ -303,3 +303,75 @@ parse_utc_hour(const char *v, double *out)
 	}
 	return -1;
 }
+
+void
+sb_add_json(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	sb_addc(sb, '"');
+	while (*p) {
+		unsigned c = *p;
+		size_t n = 0, i;
+		uint32_t cp = 0;
+
+		if (c == '"' || c == '\\') {
+			sb_addc(sb, '\\');
+			sb_addc(sb, (char)c);
+			p++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			switch (c) {
+			case '\n':
+				sb_add(sb, "\\n");
+				break;
+			case '\t':
+				sb_add(sb, "\\t");
+				break;
+			case '\r':
+				sb_add(sb, "\\r");
+				break;
+			default:
+				sb_addf(sb, "\\u%04x", c);
+			}
+			p++;
+			continue;
+		}
+		if (c < 0x80) {
+			sb_addc(sb, (char)c);
+			p++;
+			continue;
+		}
+		/* UTF-8: copy a valid sequence, replace anything else with U+FFFD */
+		if ((c & 0xe0) == 0xc0) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 4;
+			cp = c & 0x07;
+		}
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				n = 0;
+				break;
+			}
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (n == 0 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		    (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			sb_add(sb, "\\ufffd");
+			p++;
+			continue;
+		}
+		if (cp == 0x2028 || cp == 0x2029)
+			sb_addf(sb, "\\u%04x", (unsigned)cp);
+		else
+			sb_addn(sb, (const char *)p, n);
+		p += n;
+	}
+	sb_addc(sb, '"');
+}

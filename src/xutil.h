@@ -42,6 +42,8 @@ void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) PGT_PRINTF(2, 0);
 char *sb_detach(struct strbuf *sb);
 void sb_release(struct strbuf *sb);
 const char *sb_str(const struct strbuf *sb);
+/* s as a JSON string, quotes included: control characters escaped, invalid UTF-8 replaced. */
+void sb_add_json(struct strbuf *sb, const char *s);
 
 /* Wall clock in seconds since the epoch, with sub-second precision. */
 double now_wall(void);
