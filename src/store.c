@@ -2034,3 +2034,305 @@ store_hour_sums(struct store *st, int64_t server_id, int one, int64_t queryid, l
 {
 	return series_read(st, server_id, one, queryid, 1, h0, h1, out, err);
 }
+
+/* ---- N+1 detection: every statement's calls, rows and time per interval ---- */
+
+struct iv_row {
+	int at; /* the interval */
+	int64_t queryid;
+	uint32_t dbid, userid;
+	double calls, rows, total_ms;
+};
+
+static int
+iv_row_cmp(const void *a, const void *b)
+{
+	const struct iv_row *x = a, *y = b;
+
+	if (x->queryid != y->queryid)
+		return x->queryid < y->queryid ? -1 : 1;
+	if (x->dbid != y->dbid)
+		return x->dbid < y->dbid ? -1 : 1;
+	if (x->userid != y->userid)
+		return x->userid < y->userid ? -1 : 1;
+	return x->at - y->at;
+}
+
+struct iv_sample {
+	int64_t id;
+	int at;
+};
+
+static int
+iv_sample_cmp(const void *a, const void *b)
+{
+	const struct iv_sample *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The interval of a row: its hour, or its sample looked up in ids (sorted); -1: none. */
+static int
+iv_at(const struct stmt_intervals *out, long long h0, const struct iv_sample *ids,
+      long long key)
+{
+	size_t lo = 0, hi = (size_t)out->n;
+
+	if (out->hourly)
+		return key >= h0 && key < h0 + out->n ? (int)(key - h0) : -1;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ids[mid].id == key)
+			return ids[mid].at;
+		if (ids[mid].id < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void
+store_stmt_intervals_free(struct stmt_intervals *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_stmts; i++)
+		free(s->text[i]);
+	free(s->text);
+	free(s->t);
+	free(s->dur);
+	free(s->queryid);
+	free(s->dbid);
+	free(s->userid);
+	free(s->calls);
+	free(s->rows);
+	free(s->total_ms);
+	free(s->datid);
+	free(s->xacts);
+	memset(s, 0, sizeof *s);
+}
+
+int
+store_stmt_intervals(struct store *st, int64_t server_id, double from, double to, int min_hours,
+		     int max_n, struct stmt_intervals *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct iv_sample *ids = NULL;
+	struct iv_row *rows = NULL;
+	long long mark_hour, mark_day, h0 = (long long)ceil(from / 3600.0),
+					   h1 = (long long)floor(to / 3600.0) - 1, n_hours = 0;
+	size_t n_rows = 0, alloc = 0, i;
+	int rc, k;
+
+	memset(out, 0, sizeof *out);
+	if (rollup_marks(st, server_id, &mark_hour, &mark_day, err) < 0)
+		return -1;
+	if (h1 > mark_hour)
+		h1 = mark_hour;
+	if (h1 >= h0) {
+		if (sqlite3_prepare_v2(st->db,
+				       "SELECT count(DISTINCT hour) FROM database_hourly"
+				       " WHERE server_id = ? AND hour >= ? AND hour <= ?",
+				       -1, &s, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, h0);
+		sqlite3_bind_int64(s, 3, h1);
+		if (sqlite3_step(s) != SQLITE_ROW)
+			goto fail;
+		n_hours = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (max_n < 1)
+		max_n = 1;
+	out->hourly = n_hours >= min_hours && n_hours > 0;
+	if (out->hourly) {
+		if (h1 - h0 + 1 > max_n)
+			h0 = h1 - max_n + 1;
+		out->n = (int)(h1 - h0 + 1);
+		out->t = xcalloc((size_t)out->n, sizeof *out->t);
+		out->dur = xcalloc((size_t)out->n, sizeof *out->dur);
+		for (k = 0; k < out->n; k++)
+			out->t[k] = (double)(h0 + k) * 3600.0;
+	} else {
+		/* the latest max_n samples of the window, then oldest first */
+		if (sqlite3_prepare_v2(st->db,
+				       "SELECT id, ts, interval_s FROM samples WHERE server_id = ?"
+				       " AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT ?",
+				       -1, &s, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_double(s, 2, from);
+		sqlite3_bind_double(s, 3, to);
+		sqlite3_bind_int(s, 4, max_n);
+		out->t = xcalloc((size_t)max_n, sizeof *out->t);
+		out->dur = xcalloc((size_t)max_n, sizeof *out->dur);
+		ids = xcalloc((size_t)max_n, sizeof *ids);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->n < max_n) {
+			double iv = sqlite3_column_double(s, 2);
+
+			ids[out->n].id = sqlite3_column_int64(s, 0);
+			out->dur[out->n] = iv > 0 ? iv : 0;
+			out->t[out->n] = sqlite3_column_double(s, 1) - out->dur[out->n];
+			out->n++;
+		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(s);
+		s = NULL;
+		for (k = 0; k < out->n / 2; k++) {
+			int o = out->n - 1 - k;
+			double t = out->t[k], d = out->dur[k];
+			int64_t id = ids[k].id;
+
+			out->t[k] = out->t[o];
+			out->dur[k] = out->dur[o];
+			ids[k].id = ids[o].id;
+			out->t[o] = t;
+			out->dur[o] = d;
+			ids[o].id = id;
+		}
+		for (k = 0; k < out->n; k++)
+			ids[k].at = k;
+		qsort(ids, (size_t)out->n, sizeof *ids, iv_sample_cmp);
+		if (out->n == 0) {
+			free(ids);
+			return 0;
+		}
+	}
+
+	/* the databases' transactions: an interval with a row of them was sampled */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    out->hourly
+			    ? "SELECT hour, datid, coalesce(xact_commit, 0) + coalesce(xact_rollback, 0)"
+			      " FROM database_hourly WHERE server_id = ?1 AND hour >= ?2"
+			      " AND hour <= ?3 ORDER BY datid"
+			    : "SELECT d.sample_id, d.datid, coalesce(d.xact_commit, 0)"
+			      " + coalesce(d.xact_rollback, 0) FROM database_deltas d"
+			      " JOIN samples s ON s.id = d.sample_id WHERE s.server_id = ?1"
+			      " AND s.ts >= ?4 AND s.ts <= ?5 ORDER BY d.datid",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	sqlite3_bind_double(s, 4, out->hourly ? 0 : out->t[0] + out->dur[0]);
+	sqlite3_bind_double(s, 5, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int at = iv_at(out, h0, ids, sqlite3_column_int64(s, 0));
+		uint32_t datid = (uint32_t)sqlite3_column_int64(s, 1);
+		double *x;
+
+		if (at < 0)
+			continue;
+		if (out->n_dbs == 0 || out->datid[out->n_dbs - 1] != datid) {
+			out->datid = xreallocarray(out->datid, (size_t)out->n_dbs + 1,
+						   sizeof *out->datid);
+			out->xacts = xreallocarray(out->xacts, (size_t)(out->n_dbs + 1) * (size_t)out->n,
+						   sizeof *out->xacts);
+			out->datid[out->n_dbs] = datid;
+			x = out->xacts + (size_t)out->n_dbs * (size_t)out->n;
+			for (k = 0; k < out->n; k++)
+				x[k] = NAN;
+			out->n_dbs++;
+		}
+		x = out->xacts + (size_t)(out->n_dbs - 1) * (size_t)out->n;
+		x[at] = (isnan(x[at]) ? 0 : x[at]) + sqlite3_column_double(s, 2);
+		if (out->hourly)
+			out->dur[at] = 3600;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* the statements' rows, then one series per (queryid, dbid, userid) */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    out->hourly
+			    ? "SELECT hour, queryid, dbid, userid, calls, rows, total_ms FROM stmt_hourly"
+			      " WHERE server_id = ?1 AND hour >= ?2 AND hour <= ?3 AND toplevel = 1"
+			    : "SELECT d.sample_id, d.queryid, d.dbid, d.userid, d.calls, d.rows,"
+			      " d.total_ms FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id"
+			      " WHERE s.server_id = ?1 AND s.ts >= ?4 AND s.ts <= ?5"
+			      " AND d.toplevel = 1",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	sqlite3_bind_double(s, 4, out->hourly ? 0 : out->t[0] + out->dur[0]);
+	sqlite3_bind_double(s, 5, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int at = iv_at(out, h0, ids, sqlite3_column_int64(s, 0));
+		struct iv_row *r;
+
+		if (at < 0)
+			continue;
+		if (n_rows == alloc) {
+			alloc = alloc ? alloc * 2 : 1024;
+			rows = xreallocarray(rows, alloc, sizeof *rows);
+		}
+		r = &rows[n_rows++];
+		r->at = at;
+		r->queryid = sqlite3_column_int64(s, 1);
+		r->dbid = (uint32_t)sqlite3_column_int64(s, 2);
+		r->userid = (uint32_t)sqlite3_column_int64(s, 3);
+		r->calls = sqlite3_column_double(s, 4);
+		r->rows = sqlite3_column_double(s, 5);
+		r->total_ms = sqlite3_column_double(s, 6);
+		if (out->hourly)
+			out->dur[at] = 3600;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (n_rows > 1)
+		qsort(rows, n_rows, sizeof *rows, iv_row_cmp);
+	for (i = 0; i < n_rows; i++)
+		if (i == 0 || rows[i].queryid != rows[i - 1].queryid ||
+		    rows[i].dbid != rows[i - 1].dbid || rows[i].userid != rows[i - 1].userid)
+			out->n_stmts++;
+	out->queryid = xcalloc((size_t)out->n_stmts + 1, sizeof *out->queryid);
+	out->dbid = xcalloc((size_t)out->n_stmts + 1, sizeof *out->dbid);
+	out->userid = xcalloc((size_t)out->n_stmts + 1, sizeof *out->userid);
+	out->text = xcalloc((size_t)out->n_stmts + 1, sizeof *out->text);
+	out->calls = xcalloc((size_t)out->n_stmts * (size_t)out->n + 1, sizeof *out->calls);
+	out->rows = xcalloc((size_t)out->n_stmts * (size_t)out->n + 1, sizeof *out->rows);
+	out->total_ms = xcalloc((size_t)out->n_stmts * (size_t)out->n + 1, sizeof *out->total_ms);
+	k = -1;
+	for (i = 0; i < n_rows; i++) {
+		const struct iv_row *r = &rows[i];
+		size_t at;
+
+		if (k < 0 || r->queryid != out->queryid[k] || r->dbid != out->dbid[k] ||
+		    r->userid != out->userid[k]) {
+			k++;
+			out->queryid[k] = r->queryid;
+			out->dbid[k] = r->dbid;
+			out->userid[k] = r->userid;
+			out->text[k] = store_text(st, server_id, r->queryid);
+		}
+		at = (size_t)k * (size_t)out->n + (size_t)r->at;
+		out->calls[at] += r->calls;
+		out->rows[at] += r->rows;
+		out->total_ms[at] += r->total_ms;
+	}
+	free(rows);
+	free(ids);
+	return 0;
+
+fail:
+	db_error(st, err, "read the statements' intervals");
+	if (s != NULL)
+		sqlite3_finalize(s);
+	free(rows);
+	free(ids);
+	store_stmt_intervals_free(out);
+	return -1;
+}

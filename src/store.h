@@ -186,4 +186,31 @@ void store_stmt_series_free(struct stmt_series *s);
 int store_sample_span(struct store *st, int64_t server_id, double from, double to, int *n,
 		      double *first, double *last, struct pgt_err *err);
 
+/* ---- N+1 detection: every statement's calls, rows and time per interval ---- */
+
+/*
+ * The intervals of [from, to]: whole rolled-up hours when the window holds at least
+ * min_hours of them, else the raw samples; at most max_n intervals, the latest. Top-level
+ * statements only, one row per (queryid, dbid, userid).
+ */
+struct stmt_intervals {
+	int hourly;        /* 1: the intervals are hours, 0: samples */
+	int n;             /* intervals, oldest first */
+	double *t;         /* epoch seconds of each interval's start */
+	double *dur;       /* seconds each covers; 0: an hour without samples */
+	int n_stmts;
+	int64_t *queryid;
+	uint32_t *dbid, *userid;
+	char **text;       /* NULL where the text was never read */
+	double *calls, *rows, *total_ms; /* n_stmts x n, 0 where a statement did not run */
+	int n_dbs;
+	uint32_t *datid;
+	double *xacts;     /* n_dbs x n: commits and rollbacks; NAN where not sampled */
+};
+
+int store_stmt_intervals(struct store *st, int64_t server_id, double from, double to,
+			 int min_hours, int max_n, struct stmt_intervals *out,
+			 struct pgt_err *err);
+void store_stmt_intervals_free(struct stmt_intervals *s);
+
 #endif
