@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -43,6 +44,31 @@ loader_result_free(struct loader_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The N+1 findings in which the statement is the child or the parent. */
+static int
+add_nplusone(struct store *st, int64_t server_id, int64_t queryid, double from, double to,
+	     struct loader_result *r, struct pgt_err *err)
+{
+	struct finding *finds = NULL;
+	char parent[64];
+	int n = 0, i;
+
+	if (report_nplusone(st, server_id, from, to, &finds, &n, err) < 0)
+		return -1;
+	snprintf(parent, sizeof parent, "\"parent_queryid\": \"%lld\"", (long long)queryid);
+	for (i = 0; i < n; i++) {
+		if ((finds[i].has_queryid && finds[i].queryid == queryid) ||
+		    (finds[i].evidence != NULL && strstr(finds[i].evidence, parent) != NULL)) {
+			r->finds = xreallocarray(r->finds, (size_t)r->n_finds + 1, sizeof *r->finds);
+			r->finds[r->n_finds++] = finds[i];
+		} else {
+			finding_free(&finds[i]);
+		}
+	}
+	free(finds);
+	return 0;
+}
+
 void
 loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_queryid,
 	    int64_t queryid, double from, double to, struct loader_result *r)
@@ -70,6 +96,8 @@ loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_
 		if (!failed)
 			report_sums_analysis(&r->sums, has_queryid, queryid, &r->pats, &r->n_pats,
 					     &r->finds, &r->n_finds, &r->note);
+		if (!failed && has_queryid)
+			failed = add_nplusone(st, server_id, queryid, from, to, r, &err) < 0;
 	}
 	if (failed) {
 		r->failed = 1;

@@ -322,6 +322,62 @@ report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64
 }
 
 int
+report_nplusone(struct store *st, int64_t server_id, double from, double to,
+		struct finding **finds, int *n_finds, struct pgt_err *err)
+{
+	/*
+	 * The statements' calls, rows and time per sample or per hour of the window (hours
+	 * when it holds a day of them, at most the latest 1000 intervals), with their
+	 * databases' transactions.
+	 */
+	struct stmt_intervals iv;
+	struct n1_input in;
+	struct n1_opts o;
+	struct n1_stmt *ns;
+	struct n1_db *nd;
+	int i;
+
+	*finds = NULL;
+	*n_finds = 0;
+	if (store_stmt_intervals(st, server_id, from, to, 24, 1000, &iv, err) < 0)
+		return -1;
+	ns = xcalloc((size_t)iv.n_stmts + 1, sizeof *ns);
+	nd = xcalloc((size_t)iv.n_dbs + 1, sizeof *nd);
+	for (i = 0; i < iv.n_stmts; i++) {
+		size_t at = (size_t)i * (size_t)iv.n;
+
+		ns[i].queryid = iv.queryid[i];
+		ns[i].dbid = iv.dbid[i];
+		ns[i].userid = iv.userid[i];
+		ns[i].text = iv.text[i];
+		ns[i].calls = iv.calls + at;
+		ns[i].rows = iv.rows + at;
+		ns[i].total_ms = iv.total_ms + at;
+	}
+	for (i = 0; i < iv.n_dbs; i++) {
+		nd[i].dbid = iv.datid[i];
+		nd[i].xacts = iv.xacts + (size_t)i * (size_t)iv.n;
+	}
+	memset(&in, 0, sizeof in);
+	in.n = iv.n;
+	in.t = iv.t;
+	in.dur = iv.dur;
+	in.hourly = iv.hourly;
+	in.n_stmts = iv.n_stmts;
+	in.stmts = ns;
+	in.n_dbs = iv.n_dbs;
+	in.dbs = nd;
+	n1_opts_default(&o);
+	*n_finds = nplusone_find(&in, &o, finds);
+	if (*n_finds < 0)
+		*n_finds = 0;
+	free(ns);
+	free(nd);
+	store_stmt_intervals_free(&iv);
+	return 0;
+}
+
+int
 report_build(struct store *st, double now, long days, struct report *r, struct pgt_err *err)
 {
 	int found;
@@ -345,55 +401,14 @@ report_build(struct store *st, double now, long days, struct report *r, struct p
 	if (report_patterns(st, r, err) < 0)
 		return -1;
 
-	/*
-	 * N+1 loops (src/nplusone.h): the statements' calls, rows and time per sample or per
-	 * hour of the window (hours when it holds a day of them, at most the latest 1000
-	 * intervals), with their databases' transactions.
-	 */
 	{
-		struct stmt_intervals iv;
-		struct n1_input in;
-		struct n1_opts o;
-		struct n1_stmt *ns;
-		struct n1_db *nd;
 		struct finding *finds = NULL;
-		int i, n_finds;
+		int n_finds;
 
-		if (store_stmt_intervals(st, r->server.id, r->from, r->to, 24, 1000, &iv, err) < 0)
+		if (report_nplusone(st, r->server.id, r->from, r->to, &finds, &n_finds, err) < 0)
 			return -1;
-		ns = xcalloc((size_t)iv.n_stmts + 1, sizeof *ns);
-		nd = xcalloc((size_t)iv.n_dbs + 1, sizeof *nd);
-		for (i = 0; i < iv.n_stmts; i++) {
-			size_t at = (size_t)i * (size_t)iv.n;
-
-			ns[i].queryid = iv.queryid[i];
-			ns[i].dbid = iv.dbid[i];
-			ns[i].userid = iv.userid[i];
-			ns[i].text = iv.text[i];
-			ns[i].calls = iv.calls + at;
-			ns[i].rows = iv.rows + at;
-			ns[i].total_ms = iv.total_ms + at;
-		}
-		for (i = 0; i < iv.n_dbs; i++) {
-			nd[i].dbid = iv.datid[i];
-			nd[i].xacts = iv.xacts + (size_t)i * (size_t)iv.n;
-		}
-		memset(&in, 0, sizeof in);
-		in.n = iv.n;
-		in.t = iv.t;
-		in.dur = iv.dur;
-		in.hourly = iv.hourly;
-		in.n_stmts = iv.n_stmts;
-		in.stmts = ns;
-		in.n_dbs = iv.n_dbs;
-		in.dbs = nd;
-		n1_opts_default(&o);
-		n_finds = nplusone_find(&in, &o, &finds);
 		add_findings(r, finds, n_finds);
 		free(finds); /* the strings now belong to r->findings */
-		free(ns);
-		free(nd);
-		store_stmt_intervals_free(&iv);
 		if (n_finds > 0 && r->n_findings > 1)
 			qsort(r->findings, (size_t)r->n_findings, sizeof *r->findings, cmp_finding);
 	}

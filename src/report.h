@@ -77,6 +77,13 @@ int report_sums_analysis(const struct stmt_series *sums, int has_queryid, int64_
  */
 void report_set_peak_z(double z);
 
+/*
+ * The N+1 loops of the server's statements in [from, to] (src/nplusone.h): *finds
+ * allocated (findings_free), *n_finds of them. Uses only st: a thread may call it.
+ */
+int report_nplusone(struct store *st, int64_t server_id, double from, double to,
+		    struct finding **finds, int *n_finds, struct pgt_err *err);
+
 int report_write_json(const struct report *r, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */

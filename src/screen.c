@@ -686,8 +686,11 @@ finding_line(struct strbuf *sb, const struct finding *f)
 }
 
 /* The patterns and findings sections of the drill-down; returns the lines added. */
+static void titled_finding(struct strbuf *body, int *n, const struct finding *f, size_t width,
+			   int utf8);
+
 static int
-analysis_sections(struct screen *s, struct strbuf *body, int64_t queryid)
+analysis_sections(struct screen *s, struct strbuf *body, int64_t queryid, size_t width)
 {
 	const char *instead;
 	int n = 0, i;
@@ -706,11 +709,18 @@ analysis_sections(struct screen *s, struct strbuf *body, int64_t queryid)
 		}
 		sb_add(body, "\nFindings\n");
 		n += 2;
-		for (i = 0; i < s->an.n_finds; i++, n++)
-			finding_line(body, &s->an.finds[i]);
+		for (i = 0; i < s->an.n_finds; i++) {
+			if (s->an.finds[i].title != NULL) {
+				titled_finding(body, &n, &s->an.finds[i], width, s->utf8);
+			} else {
+				finding_line(body, &s->an.finds[i]);
+				n++;
+			}
+		}
 		if (s->an.n_finds == 0) {
 			sb_addf(body, "%s\n",
-				s->an.note ? s->an.note : "none: no anomaly, no change of level");
+				s->an.note ? s->an.note
+					   : "none: no anomaly, no change of level, no N+1 loop");
 			n++;
 		}
 	} else {
@@ -1261,6 +1271,44 @@ load_detail(struct screen *s, const struct view_row *r)
 }
 
 /*
+ * A finding that explains itself (a rule's, an N+1 loop): its severity, title, the time
+ * it may save a day, the explanation and the suggestion, wrapped to width.
+ */
+static void
+titled_finding(struct strbuf *body, int *n, const struct finding *f, size_t width, int utf8)
+{
+	char *head, *copy, *line, *next;
+
+	if (isfinite(f->saving_ms_per_day))
+		head = xasprintf("[%s] %s (%s): saves about %.0f ms a day, confidence %.2f",
+				 f->severity ? f->severity : "-", f->title, f->rule,
+				 f->saving_ms_per_day, f->confidence);
+	else
+		head = xasprintf("[%s] %s (%s), confidence %.2f", f->severity ? f->severity : "-",
+				 f->title, f->rule, f->confidence);
+	wrap_into(body, n, head, width, utf8);
+	free(head);
+	if (f->detail != NULL) {
+		head = xasprintf("  %s", f->detail);
+		wrap_into(body, n, head, width, utf8);
+		free(head);
+	}
+	if (f->suggestion == NULL)
+		return;
+	/* the suggestion keeps its lines */
+	copy = xstrdup(f->suggestion);
+	for (line = copy; line != NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		head = xasprintf("%s %s", line == copy ? "  Do:" : "     ", line);
+		wrap_into(body, n, head, width, utf8);
+		free(head);
+	}
+	free(copy);
+}
+
+/*
  * What the SQL-text rules say of the statement, over the window shown: each finding with
  * its severity, the time it may save a day, the explanation and the rewrite. Returns the
  * lines added.
@@ -1299,32 +1347,8 @@ advice_section(struct screen *s, struct strbuf *body, const struct view_row *r, 
 	rst.temp_blks_written = (double)r->r.temp_blks_written;
 	rst.days = seconds / 86400.0;
 	rules_apply(s->rules, &rst, &out, &n_out);
-	for (i = 0; i < n_out; i++) {
-		const struct finding *f = &out[i];
-		char *head = xasprintf("[%s] %s (%s): saves about %.0f ms a day, confidence %.2f",
-				       f->severity ? f->severity : "-", f->title, f->rule,
-				       f->saving_ms_per_day, f->confidence);
-
-		wrap_into(body, &n, head, width, s->utf8);
-		free(head);
-		head = xasprintf("  %s", f->detail);
-		wrap_into(body, &n, head, width, s->utf8);
-		free(head);
-		{
-			/* the rewrite keeps its lines */
-			char *copy = xstrdup(f->suggestion), *line, *next;
-
-			for (line = copy; line != NULL; line = next) {
-				next = strchr(line, '\n');
-				if (next != NULL)
-					*next++ = '\0';
-				head = xasprintf("%s %s", line == copy ? "  Rewrite:" : "          ", line);
-				wrap_into(body, &n, head, width, s->utf8);
-				free(head);
-			}
-			free(copy);
-		}
-	}
+	for (i = 0; i < n_out; i++)
+		titled_finding(body, &n, &out[i], width, s->utf8);
 	if (n_out == 0) {
 		sb_addf(body, "none of the %d rules applies%s\n", rules_count(s->rules),
 			s->n_lits ? "" : " (no text with literals sampled)");
@@ -1407,7 +1431,7 @@ draw_detail(struct screen *s)
 		n += 3;
 	}
 	ask_series(s, 1, r->r.queryid);
-	n += analysis_sections(s, &body, r->r.queryid);
+	n += analysis_sections(s, &body, r->r.queryid, width);
 	n += advice_section(s, &body, r, width);
 	sb_add(&body, "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
 	n += 6;
