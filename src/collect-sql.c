@@ -244,12 +244,31 @@ collect_sql_roles(void)
 
 /* ---- parsing ---- */
 
+/*
+ * Most cells are short decimal integers: read them directly, and leave anything else
+ * (signs but '-', blanks, 19 digits and more) to strtoll.
+ */
 static int64_t
 get_i64(const struct pg_rows *r, int row, int col)
 {
-	const char *s = pg_rows_get(r, row, col);
+	const char *s = pg_rows_get(r, row, col), *p;
+	int64_t v = 0;
+	int neg;
 
-	return s ? strtoll(s, NULL, 10) : 0;
+	if (s == NULL)
+		return 0;
+	neg = *s == '-';
+	p = s + neg;
+	if (*p < '0' || *p > '9')
+		return strtoll(s, NULL, 10);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (p - s >= 18)
+			return strtoll(s, NULL, 10);
+		v = v * 10 + (*p - '0');
+	}
+	if (*p != '\0')
+		return strtoll(s, NULL, 10);
+	return neg ? -v : v;
 }
 
 static double
@@ -282,9 +301,13 @@ shape(const struct pg_rows *r, int ncols, const char *what, struct pgt_err *err)
 void
 stmt_cache_free(struct stmt_cache *cache)
 {
+	int k;
+
 	if (cache == NULL)
 		return;
 	free(cache->rows);
+	for (k = 0; k < 6; k++)
+		free(cache->text[k]);
 	memset(cache, 0, sizeof *cache);
 }
 
@@ -335,56 +358,76 @@ put_i64(char *p, int64_t v)
 	return put_u64(p, (uint64_t)v);
 }
 
-void
-collect_stmt_params(const struct stmt_cache *cache, char *params[6])
+/* The text of parameter k (see collect_sql_statements) into the cache's buffer. */
+static void
+param_text(struct stmt_cache *cache, int k)
 {
-	int n = cache != NULL && cache->valid ? cache->n : 0;
-	size_t size = (size_t)n * 24 + 3;
-	int k, i;
+	size_t need = (size_t)cache->n * 24 + 3;
+	char *p;
+	int i;
 
-	for (k = 0; k < 6; k++) {
-		char *p = params[k] = xmalloc(size);
-
-		*p++ = '{';
-		for (i = 0; i < n; i++) {
-			const struct stmt_row *r = &cache->rows[i];
-
-			if (i > 0)
-				*p++ = ',';
-			switch (k) {
-			case 0:
-				p += put_u64(p, r->userid);
-				break;
-			case 1:
-				p += put_u64(p, r->dbid);
-				break;
-			case 2:
-				p += put_i64(p, r->queryid);
-				break;
-			case 3:
-				*p++ = r->toplevel ? 't' : 'f';
-				break;
-			case 4:
-				p += put_i64(p, r->calls);
-				break;
-			default:
-				p += put_i64(p, r->plans);
-				break;
-			}
-		}
-		*p++ = '}';
-		*p = '\0';
+	if (cache->size[k] < need) {
+		free(cache->text[k]);
+		cache->text[k] = xmalloc(need);
+		cache->size[k] = need;
 	}
+	p = cache->text[k];
+	*p++ = '{';
+	for (i = 0; i < cache->n; i++) {
+		const struct stmt_row *r = &cache->rows[i];
+
+		if (i > 0)
+			*p++ = ',';
+		switch (k) {
+		case 0:
+			p += put_u64(p, r->userid);
+			break;
+		case 1:
+			p += put_u64(p, r->dbid);
+			break;
+		case 2:
+			p += put_i64(p, r->queryid);
+			break;
+		case 3:
+			*p++ = r->toplevel ? 't' : 'f';
+			break;
+		case 4:
+			p += put_i64(p, r->calls);
+			break;
+		default:
+			p += put_i64(p, r->plans);
+			break;
+		}
+	}
+	*p++ = '}';
+	*p = '\0';
+}
+
+/* The keys changed: their texts are made again at the next use. */
+static void
+keys_changed(struct stmt_cache *cache)
+{
+	int k;
+
+	for (k = 0; cache != NULL && k < 4; k++)
+		if (cache->text[k] != NULL)
+			cache->text[k][0] = '\0';
 }
 
 void
-collect_stmt_params_free(char *params[6])
+collect_stmt_params(struct stmt_cache *cache, const char *params[6])
 {
 	int k;
 
 	for (k = 0; k < 6; k++) {
-		free(params[k]);
-		params[k] = NULL;
+		if (cache == NULL || !cache->valid) {
+			params[k] = "{}";
+			continue;
+		}
+		/* the keys' texts only when the keys changed; calls and plans each time */
+		if (k >= 4 || cache->text[k] == NULL || cache->text[k][0] == '\0')
+			param_text(cache, k);
+		params[k] = cache->text[k];
 	}
 }
 
@@ -448,7 +491,7 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 			 struct pgt_err *err)
 {
 	struct stmt_row *changed, *gone, *all;
-	int i, n = 0, n_gone = 0, n_all = 0, j = 0, k = 0, g = 0, merge;
+	int i, n = 0, n_gone = 0, n_all = 0, j = 0, k = 0, g = 0, merge, new_keys = 0;
 
 	if (shape(r, N_STMT_COLS + 1, "pg_stat_statements", err) < 0) {
 		stmt_cache_free(cache);
@@ -475,14 +518,16 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 	if (!merge) {
 		all = changed;
 		n_all = n;
+		keys_changed(cache);
 	} else {
 		/* all sorted: a changed row replaces the cached one of its key, a gone one drops it */
 		all = xcalloc((size_t)(cache->n + n) + 1, sizeof *all);
 		while (j < cache->n || k < n) {
 			int c = j == cache->n ? 1 : k == n ? -1 : key_cmp(&cache->rows[j], &changed[k]);
 
-			if (c > 0) {
+			if (c > 0) { /* a new key */
 				all[n_all++] = changed[k++];
+				new_keys = 1;
 				continue;
 			}
 			if (c == 0) {
@@ -492,17 +537,21 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 			}
 			while (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) < 0)
 				g++;
-			if (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) == 0)
+			if (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) == 0) {
 				j++; /* evicted or reset */
-			else
+				new_keys = 1;
+			} else
 				all[n_all++] = cache->rows[j++];
 		}
 		free(changed);
+		if (new_keys)
+			keys_changed(cache);
 	}
 	free(gone);
 	if (cache != NULL) {
 		cache->hits = n_all - n;
 		cache->misses = n;
+		cache->new_keys = !merge || new_keys;
 		cache->rows = xreallocarray(cache->rows, (size_t)n_all + 1, sizeof *cache->rows);
 		memcpy(cache->rows, all, (size_t)n_all * sizeof *all);
 		cache->n = n_all;

@@ -51,17 +51,19 @@ struct stmt_cache {
 	struct stmt_row *rows;
 	int valid;        /* rows is the whole set: the next read may leave unchanged rows out */
 	int hits, misses; /* of the last parse: rows kept from the cache, rows parsed */
+	int new_keys;     /* the last parse brought keys the cache did not have */
+	char *text[6];    /* the parameters as text; the keys' are kept while the keys stay */
+	size_t size[6];   /* their allocations */
 };
 
 void stmt_cache_free(struct stmt_cache *cache);
 
 /*
- * The six parameters of the statements query (new strings; free with
- * collect_stmt_params_free): the keys, calls and plans of the cached rows, or empty
- * arrays (every row) when the cache is not valid or NULL.
+ * The six parameters of the statements query: the keys, calls and plans of the cached
+ * rows, or empty arrays (every row) when the cache is not valid or NULL. They belong to
+ * the cache and stay valid until its next use.
  */
-void collect_stmt_params(const struct stmt_cache *cache, char *params[6]);
-void collect_stmt_params_free(char *params[6]);
+void collect_stmt_params(struct stmt_cache *cache, const char *params[6]);
 
 /*
  * Each returns -1 with a message when the rows do not have the expected shape.

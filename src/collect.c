@@ -16,6 +16,8 @@
 #define TEXTS_PER_SAMPLE 500
 #define TEXTS_RETRY_S 60
 #define EVENT_QUEUE 8
+#define SETTLE_MIN_S 0.001
+#define SETTLE_MAX_S 0.1
 
 enum cstate {
 	C_OFF,        /* not connected, no retry planned */
@@ -56,10 +58,19 @@ struct collector {
 	enum step batch[S_NSTEPS]; /* the steps of the running batch, in order */
 	int n_batch, batch_pos;
 	int texts_asked; /* this sample's texts were asked for (or need not be) */
+	/* look for statements without a stored text: new keys came, or some were missing */
+	int texts_look;
 	char skip[512];  /* this sample is dropped, and why; its other results are drained */
 	char settings_token[128]; /* of the settings last delivered: see collect_sql_settings */
 	char snap_token[128];     /* of the settings in the sample being read */
 	char *texts_ids;          /* the int8[] literal of the texts step */
+	/*
+	 * The answers to a sample's batch are read once they should all be there, not as
+	 * each one arrives: settle_s is how long the last batch took (shrinking while the
+	 * answers were all there at the first look), settle_until when to look.
+	 */
+	double settle_s, settle_until, batch_sent;
+	int looks;
 	int ever_connected;
 	double query_started; /* monotonic */
 	double retry_at;
@@ -134,6 +145,7 @@ collect_new(const struct conn_opts *o, int statement_timeout_ms)
 	c->password = dup_or_null(o->password);
 	c->timeout_ms = statement_timeout_ms > 0 ? statement_timeout_ms : 5000;
 	c->retry_delay = 1.0;
+	c->settle_s = 0.005;
 	return c;
 }
 
@@ -267,9 +279,19 @@ collect_fd(const struct collector *c)
 	return pg_socket(c->pg);
 }
 
+/* A sample's batch is out and its answers are not expected yet (nothing left to send). */
+static int
+settling(const struct collector *c, double now)
+{
+	return c->state == C_SAMPLE && now < c->settle_until &&
+	       !(pg_poll_events(c->pg) & POLLOUT);
+}
+
 short
 collect_poll_events(const struct collector *c)
 {
+	if (settling(c, now_mono()))
+		return 0;
 	return pg_poll_events(c->pg);
 }
 
@@ -281,10 +303,13 @@ collect_deadline(const struct collector *c)
 		return c->retry_at;
 	case C_CONNECTING:
 		return c->query_started + CONNECT_TIMEOUT_S;
+	case C_SAMPLE:
+		if (settling(c, now_mono()))
+			return c->settle_until;
+		/* fall through */
 	case C_DETECT:
 	case C_COLUMNS:
 	case C_PROBE:
-	case C_SAMPLE:
 	case C_ADMIN:
 		/* the server's statement_timeout should end it first; this is for the network */
 		return c->query_started + c->timeout_ms / 1000.0 + 10.0;
@@ -679,7 +704,7 @@ static void
 send_batch(struct collector *c, double now, const enum step *steps, int n)
 {
 	struct pg_query q[S_NSTEPS];
-	char *stmt_params[6] = {NULL};
+	const char *stmt_params[6];
 	const char *token[1];
 	const char *ids_param[1];
 	int i;
@@ -700,7 +725,7 @@ send_batch(struct collector *c, double now, const enum step *steps, int n)
 			collect_stmt_params(&c->stmt_cache, stmt_params);
 			q[i].sql = c->sql_stmts;
 			q[i].nparams = 6;
-			q[i].params = (const char *const *)stmt_params;
+			q[i].params = stmt_params;
 			break;
 		case S_ACTIVITY:
 			q[i].sql = c->sql_activity;
@@ -734,7 +759,6 @@ send_batch(struct collector *c, double now, const enum step *steps, int n)
 		go_offline(c, now, pg_error(c->pg));
 	else
 		c->query_started = now;
-	collect_stmt_params_free(stmt_params);
 	free(c->texts_ids);
 	c->texts_ids = NULL;
 }
@@ -758,8 +782,9 @@ batch_done(struct collector *c, double now)
 	}
 	if (!c->texts_asked) {
 		c->texts_asked = 1;
-		if (now >= c->texts_retry_at && c->sql_texts != NULL) {
+		if (now >= c->texts_retry_at && c->sql_texts != NULL && c->texts_look) {
 			c->texts_ids = missing_ids(c);
+			c->texts_look = c->texts_ids != NULL; /* until they are stored */
 			if (c->texts_ids != NULL) {
 				send_one_step(c, now, S_TEXTS);
 				return;
@@ -802,6 +827,9 @@ begin_sample(struct collector *c, double now)
 	steps[n++] = S_SETTINGS;
 	steps[n++] = S_ROLES;
 	send_batch(c, now, steps, n);
+	c->batch_sent = now;
+	c->settle_until = now + c->settle_s;
+	c->looks = 0;
 }
 
 int
@@ -903,6 +931,8 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 			break;
 		case S_STMTS:
 			rc = collect_parse_statements(r, &c->stmt_cache, c->snap, &err);
+			if (rc == 0 && c->stmt_cache.new_keys)
+				c->texts_look = 1;
 			if (c->last_pgss_error[0] && rc == 0) {
 				c->last_pgss_error[0] = '\0';
 				push(c, COLLECT_WARNING, "pg_stat_statements can be read again");
@@ -937,8 +967,19 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 		if (rc < 0)
 			strlcpy_(c->skip, err.msg, sizeof c->skip);
 	}
-	if (c->batch_pos == c->n_batch)
+	if (c->batch_pos == c->n_batch) {
+		if (c->settle_until > 0) { /* the sample's main batch */
+			double took = now - c->batch_sent;
+
+			c->settle_s = c->looks <= 1 ? c->settle_s * 0.9 : took;
+			if (c->settle_s < SETTLE_MIN_S)
+				c->settle_s = SETTLE_MIN_S;
+			if (c->settle_s > SETTLE_MAX_S)
+				c->settle_s = SETTLE_MAX_S;
+			c->settle_until = 0;
+		}
 		batch_done(c, now);
+	}
 }
 
 void
@@ -957,6 +998,11 @@ collect_process(struct collector *c, short revents, double now)
 		if (c->state == C_IDLE && (revents & (POLLIN | POLLHUP | POLLERR)) && pg_process(c->pg) == PG_EV_LOST)
 			go_offline(c, now, pg_error(c->pg));
 		return;
+	}
+	if (c->state == C_SAMPLE) {
+		if (settling(c, now) && !(revents & (POLLHUP | POLLERR)))
+			return; /* woken for something else: the answers are read together */
+		c->looks++;
 	}
 	dl = collect_deadline(c);
 	for (;;) {

@@ -530,7 +530,7 @@ collect_parse_statements_cached(void **state)
 	struct pgt_err err = {{0}};
 	struct snapshot s1, s2, s3, plain;
 	struct pg_rows *r, *again, *r2, *bad;
-	char *params[6];
+	const char *params[6];
 	int i;
 
 	(void)state;
@@ -539,8 +539,8 @@ collect_parse_statements_cached(void **state)
 	collect_stmt_params(&cache, params);
 	for (i = 0; i < 6; i++)
 		assert_string_equal(params[i], "{}");
-	collect_stmt_params_free(params);
-	assert_null(params[0]);
+	collect_stmt_params(NULL, params);
+	assert_string_equal(params[2], "{}");
 
 	stmt_cells(a, "3", "30", "3.5");
 	stmt_cells(a + N_RESULT, NULL, "3", "2.5"); /* hidden */
@@ -566,7 +566,6 @@ collect_parse_statements_cached(void **state)
 	assert_string_equal(params[3], "{t,t}");
 	assert_string_equal(params[4], "{10,30}");
 	assert_string_equal(params[5], "{2,2}");
-	collect_stmt_params_free(params);
 
 	/* query 1 unchanged (left out), the hidden one again, 3 moved on, 4 new */
 	stmt_cells(only, NULL, "3", "2.5");
@@ -597,6 +596,11 @@ collect_parse_statements_cached(void **state)
 	assert_true(s2.stmts[1].total_exec_ms == 3.75);
 	assert_true(s2.stmts[0].total_exec_ms == 1.5);
 	assert_true(s2.stmts[2].queryid == 4);
+	/* a new key: the keys' texts are made again */
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[2], "{1,3,4}");
+	assert_string_equal(params[4], "{10,31,1}");
+	assert_string_equal(params[5], "{2,2,2}");
 
 	/* query 3 is gone (evicted or reset): it leaves the snapshot and the cache */
 	memset(&s3, 0, sizeof s3);
@@ -610,6 +614,23 @@ collect_parse_statements_cached(void **state)
 	assert_int_equal(cache.n, 2);
 	assert_int_equal(cache.hits, 2);
 	assert_int_equal(cache.misses, 0);
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[2], "{1,4}");
+	assert_string_equal(params[4], "{10,1}");
+
+	/* nothing changed: the same keys, the same texts */
+	snapshot_free(&s3);
+	memset(&s3, 0, sizeof s3);
+	r = rows_new(N_PARSE, 0, NULL);
+	assert_int_equal(collect_parse_statements(r, &cache, &s3, &err), 0);
+	rows_free(r);
+	assert_int_equal(s3.n_stmts, 2);
+	assert_int_equal(cache.hits, 2);
+	collect_stmt_params(&cache, params);
+	assert_string_equal(params[0], "{10,10}");
+	assert_string_equal(params[2], "{1,4}");
+	assert_string_equal(params[3], "{t,t}");
+	assert_string_equal(params[4], "{10,1}");
 
 	/* a result of the wrong shape empties the cache: the next read is a whole one */
 	snapshot_free(&s1);
@@ -622,7 +643,6 @@ collect_parse_statements_cached(void **state)
 	assert_null(cache.rows);
 	collect_stmt_params(&cache, params);
 	assert_string_equal(params[2], "{}");
-	collect_stmt_params_free(params);
 	snapshot_free(&s1);
 	snapshot_free(&s2);
 	snapshot_free(&s3);
@@ -636,7 +656,8 @@ collect_stmt_params_extremes(void **state)
 {
 	struct stmt_row rows[2];
 	struct stmt_cache cache;
-	char *params[6];
+	const char *params[6];
+	int k;
 
 	(void)state;
 	memset(rows, 0, sizeof rows);
@@ -663,11 +684,11 @@ collect_stmt_params_extremes(void **state)
 	assert_string_equal(params[3], "{f,t}");
 	assert_string_equal(params[4], "{9223372036854775807,1234567890123}");
 	assert_string_equal(params[5], "{0,7}");
-	collect_stmt_params_free(params);
 	cache.valid = 0; /* not valid: every row */
 	collect_stmt_params(&cache, params);
 	assert_string_equal(params[4], "{}");
-	collect_stmt_params_free(params);
+	for (k = 0; k < 6; k++)
+		free(cache.text[k]);
 }
 
 static void
