@@ -180,6 +180,12 @@ stmt_deltas(struct delta_state *st, const struct snapshot *snap, struct delta_se
 		}
 		const struct stmt_row *p = &st->stmts[j];
 
+		/* most rows are copies of the last ones (see collect_parse_statements): no delta */
+		if (c->calls == p->calls && c->plans == p->plans && memcmp(c, p, sizeof *c) == 0) {
+			i++;
+			j++;
+			continue;
+		}
 		if (c->stats_since != 0 && p->stats_since != 0 && c->stats_since != p->stats_since) {
 			/* made again since the last sample: all it holds is from this interval */
 			if (c->stats_since >= st->ts - 1.0)
