@@ -182,6 +182,53 @@ collect_sql_clock(const char *schema, int with_info)
 	return s;
 }
 
+/*
+ * The catalog, for the index advisor: user tables of 1,000 rows or more (their size and
+ * scans), the columns of their indexes, and how distinct their columns are.
+ */
+const char *
+collect_sql_tables(void)
+{
+	/* rows as the planner knows them (reltuples), else the statistics' count */
+	return "SELECT t.relid, t.schemaname, t.relname,"
+	       " CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE t.n_live_tup END,"
+	       " pg_catalog.pg_relation_size(t.relid), t.seq_scan, t.seq_tup_read,"
+	       " coalesce(t.idx_scan, 0)"
+	       " FROM pg_catalog.pg_stat_user_tables t"
+	       " JOIN pg_catalog.pg_class c ON c.oid = t.relid"
+	       " WHERE greatest(c.reltuples, t.n_live_tup) >= 1000"
+	       " ORDER BY greatest(c.reltuples, t.n_live_tup) DESC LIMIT 2000";
+}
+
+const char *
+collect_sql_index_columns(void)
+{
+	return "SELECT i.indrelid, c.relname, am.amname, i.indisvalid, i.indpred IS NOT NULL,"
+	       " k.n, a.attname"
+	       " FROM pg_catalog.pg_index i"
+	       " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+	       " JOIN pg_catalog.pg_am am ON am.oid = c.relam"
+	       " JOIN pg_catalog.pg_stat_user_tables t ON t.relid = i.indrelid"
+	       " CROSS JOIN LATERAL pg_catalog.unnest(i.indkey::pg_catalog.int2[])"
+	       "  WITH ORDINALITY AS k(attnum, n)"
+	       " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid"
+	       "  AND a.attnum = k.attnum AND k.attnum > 0"
+	       " WHERE k.n <= 8"
+	       " ORDER BY i.indrelid, c.relname, k.n LIMIT 20000";
+}
+
+const char *
+collect_sql_colstats(void)
+{
+	return "SELECT c.oid, s.attname, s.n_distinct"
+	       " FROM pg_catalog.pg_stats s"
+	       " JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname"
+	       " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename"
+	       " WHERE c.reltuples >= 1000 AND NOT s.inherited"
+	       " AND s.schemaname NOT IN ('pg_catalog', 'information_schema')"
+	       " LIMIT 20000";
+}
+
 char *
 collect_sql_activity(int version_num)
 {
@@ -243,6 +290,94 @@ collect_sql_roles(void)
 }
 
 /* ---- parsing ---- */
+
+static int shape(const struct pg_rows *r, int cols, const char *what, struct pgt_err *err);
+static char *get_str(const struct pg_rows *r, int row, int col);
+
+static double
+get_double(const struct pg_rows *r, int row, int col)
+{
+	const char *s = pg_rows_get(r, row, col);
+
+	return s != NULL ? strtod(s, NULL) : 0;
+}
+
+int
+collect_parse_tables(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	int i, n = 0;
+
+	if (shape(r, 8, "pg_stat_user_tables", err) < 0)
+		return -1;
+	snap->tables = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *snap->tables);
+	for (i = 0; i < r->nrows; i++) {
+		struct table_row *t = &snap->tables[n];
+
+		if (pg_rows_get(r, i, 0) == NULL || pg_rows_get(r, i, 1) == NULL ||
+		    pg_rows_get(r, i, 2) == NULL)
+			continue;
+		t->relid = (uint32_t)strtoul(pg_rows_get(r, i, 0), NULL, 10);
+		t->schema = get_str(r, i, 1);
+		t->name = get_str(r, i, 2);
+		t->live_rows = get_double(r, i, 3);
+		t->bytes = get_double(r, i, 4);
+		t->seq_scan = get_double(r, i, 5);
+		t->seq_tup_read = get_double(r, i, 6);
+		t->idx_scan = get_double(r, i, 7);
+		n++;
+	}
+	snap->n_tables = n;
+	return 0;
+}
+
+int
+collect_parse_index_columns(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	int i, n = 0;
+
+	if (shape(r, 7, "pg_index", err) < 0)
+		return -1;
+	snap->index_cols = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *snap->index_cols);
+	for (i = 0; i < r->nrows; i++) {
+		struct index_col_row *x = &snap->index_cols[n];
+		const char *v;
+
+		if (pg_rows_get(r, i, 0) == NULL || pg_rows_get(r, i, 1) == NULL)
+			continue;
+		x->relid = (uint32_t)strtoul(pg_rows_get(r, i, 0), NULL, 10);
+		x->index = get_str(r, i, 1);
+		x->am = get_str(r, i, 2);
+		v = pg_rows_get(r, i, 3);
+		x->valid = v != NULL && v[0] == 't';
+		v = pg_rows_get(r, i, 4);
+		x->partial = v != NULL && v[0] == 't';
+		x->pos = (int)get_double(r, i, 5);
+		x->attname = pg_rows_get(r, i, 6) != NULL ? get_str(r, i, 6) : NULL;
+		n++;
+	}
+	snap->n_index_cols = n;
+	return 0;
+}
+
+int
+collect_parse_colstats(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	int i, n = 0;
+
+	if (shape(r, 3, "pg_stats", err) < 0)
+		return -1;
+	snap->colstats = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *snap->colstats);
+	for (i = 0; i < r->nrows; i++) {
+		if (pg_rows_get(r, i, 0) == NULL || pg_rows_get(r, i, 1) == NULL)
+			continue;
+		snap->colstats[n].relid = (uint32_t)strtoul(pg_rows_get(r, i, 0), NULL, 10);
+		snap->colstats[n].attname = get_str(r, i, 1);
+		snap->colstats[n].n_distinct = get_double(r, i, 2);
+		n++;
+	}
+	snap->n_colstats = n;
+	return 0;
+}
 
 /*
  * Most cells are short decimal integers: read them directly, and leave anything else

@@ -38,6 +38,14 @@ const char *collect_sql_database(void);
 const char *collect_sql_checkpoint(int version_num);
 const char *collect_sql_settings(void);
 const char *collect_sql_roles(void);
+/* The catalog for the index advisor: tables, their indexes' columns, column statistics. */
+const char *collect_sql_tables(void);
+const char *collect_sql_index_columns(void);
+const char *collect_sql_colstats(void);
+int collect_parse_tables(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
+int collect_parse_index_columns(const struct pg_rows *r, struct snapshot *snap,
+				struct pgt_err *err);
+int collect_parse_colstats(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 
 /* The longest literal query text kept from pg_stat_activity. */
 #define ACTIVITY_QUERY_MAX 4096

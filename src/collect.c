@@ -15,6 +15,8 @@
 #define RETRY_MAX_S 30.0
 #define TEXTS_PER_SAMPLE 500
 #define TEXTS_RETRY_S 60
+/* The catalog (tables, indexes, column statistics) is read this often. */
+#define CATALOG_EVERY_S 600
 #define EVENT_QUEUE 8
 #define SETTLE_MIN_S 0.001
 #define SETTLE_MAX_S 0.1
@@ -40,6 +42,9 @@ enum step {
 	S_CHECKPOINT,
 	S_SETTINGS,
 	S_ROLES,
+	S_TABLES,
+	S_INDEX_COLS,
+	S_COLSTATS,
 	S_TEXTS,
 	S_NSTEPS
 };
@@ -88,6 +93,9 @@ struct collector {
 	int admin_terminate; /* the queued admin command: 1 terminate, 0 cancel */
 	int admin_pid;       /* its backend, 0: none queued */
 	double texts_retry_at;
+	double catalog_at;  /* when (monotonic) the catalog is read next; 0: at the next sample */
+	int catalog_failed; /* a step of the catalog failed in this sample */
+	int catalog_warned; /* said so once */
 	char last_pgss_error[256];
 
 	struct stmt_cache stmt_cache; /* the last statements parsed, not to parse them again */
@@ -258,6 +266,7 @@ collect_start(struct collector *c, double now)
 	/* a new session: its settings and statements are read whole once */
 	c->settings_token[0] = '\0';
 	stmt_cache_free(&c->stmt_cache);
+	c->catalog_at = 0; /* and its catalog at the first sample */
 	if (pg_connect_start(c->pg, &o) < 0) {
 		c->needs_password = pg_needs_password(c->pg);
 		if (!c->ever_connected) {
@@ -744,6 +753,15 @@ send_batch(struct collector *c, double now, const enum step *steps, int n)
 		case S_ROLES:
 			q[i].sql = collect_sql_roles();
 			break;
+		case S_TABLES:
+			q[i].sql = collect_sql_tables();
+			break;
+		case S_INDEX_COLS:
+			q[i].sql = collect_sql_index_columns();
+			break;
+		case S_COLSTATS:
+			q[i].sql = collect_sql_colstats();
+			break;
 		case S_TEXTS:
 		case S_NSTEPS:
 			ids_param[0] = c->texts_ids;
@@ -826,6 +844,14 @@ begin_sample(struct collector *c, double now)
 	steps[n++] = S_CHECKPOINT;
 	steps[n++] = S_SETTINGS;
 	steps[n++] = S_ROLES;
+	if (now >= c->catalog_at) {
+		/* the catalog, for the index advisor: every CATALOG_EVERY_S */
+		c->catalog_at = now + CATALOG_EVERY_S;
+		c->catalog_failed = 0;
+		steps[n++] = S_TABLES;
+		steps[n++] = S_INDEX_COLS;
+		steps[n++] = S_COLSTATS;
+	}
 	send_batch(c, now, steps, n);
 	c->batch_sent = now;
 	c->settle_until = now + c->settle_s;
@@ -904,6 +930,18 @@ step_failed(struct collector *c, double now, enum step st)
 			c->srv.pgss_version[0] = '\0';
 		}
 		break;
+	case S_TABLES:
+	case S_INDEX_COLS:
+	case S_COLSTATS:
+		/* only the index advisor needs them: say it once, sample the rest */
+		c->catalog_failed = 1;
+		if (!c->catalog_warned)
+			push(c, COLLECT_WARNING,
+			     "cannot read the tables' statistics for the index advice (%s); tried "
+			     "again every %d s",
+			     pg_error(c->pg)[0] ? pg_error(c->pg) : "a query failed", CATALOG_EVERY_S);
+		c->catalog_warned = 1;
+		break;
 	default:
 		push(c, COLLECT_WARNING, "%s",
 		     pg_error(c->pg)[0] ? pg_error(c->pg) : "a query failed");
@@ -960,6 +998,17 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 			break;
 		case S_ROLES:
 			rc = collect_parse_roles(r, c->snap, &err);
+			break;
+		case S_TABLES:
+			rc = collect_parse_tables(r, c->snap, &err);
+			break;
+		case S_INDEX_COLS:
+			rc = collect_parse_index_columns(r, c->snap, &err);
+			break;
+		case S_COLSTATS:
+			rc = collect_parse_colstats(r, c->snap, &err);
+			/* the three in one sample, or none stored */
+			c->snap->catalog_ok = rc == 0 && !c->catalog_failed;
 			break;
 		case S_NSTEPS:
 			break;

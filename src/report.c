@@ -10,6 +10,7 @@
 #include "anomaly.h"
 #include "rules.h"
 #include "nplusone.h"
+#include "indexadv.h"
 
 static void
 add_patterns(struct report *r, const struct pattern *p, int n, int has_queryid, int64_t queryid,
@@ -378,6 +379,55 @@ report_nplusone(struct store *st, int64_t server_id, double from, double to,
 }
 
 int
+report_index_advice(struct store *st, const struct report *r, struct finding **finds,
+		     int *n_finds, struct pgt_err *err)
+{
+	struct ix_table *tables = NULL;
+	struct ix_stmt *ss;
+	struct ix_opts o;
+	int n_tables = 0, i, samples = 0;
+	double first = 0, last = 0, days;
+
+	*finds = NULL;
+	*n_finds = 0;
+	if (!r->has_server || r->n_stmts == 0)
+		return 0;
+	if (store_catalog(st, r->server.id, &tables, &n_tables, err) < 0)
+		return -1;
+	if (n_tables == 0)
+		return 0;
+	if (store_sample_span(st, r->server.id, r->from, r->to, &samples, &first, &last, err) < 0) {
+		store_catalog_free(tables, n_tables);
+		return -1;
+	}
+	days = (r->to - (samples > 0 && first > r->from ? first : r->from)) / 86400.0;
+	if (days < 1.0 / 24)
+		days = 1.0 / 24;
+	ss = xcalloc((size_t)r->n_stmts, sizeof *ss);
+	for (i = 0; i < r->n_stmts; i++) {
+		const struct stmt_total *t = &r->stmts[i];
+
+		ss[i].queryid = t->queryid;
+		ss[i].text = t->query;
+		ss[i].calls = (double)t->calls;
+		ss[i].total_ms = t->total_ms;
+		ss[i].rows = (double)t->rows;
+		ss[i].shared_blks_hit = (double)t->shared_blks_hit;
+		ss[i].shared_blks_read = (double)t->shared_blks_read;
+		ss[i].days = days;
+	}
+	ix_opts_default(&o);
+	*n_finds = indexadv_find(tables, n_tables, ss, r->n_stmts, &o, finds);
+	for (i = 0; i < *n_finds; i++) {
+		(*finds)[i].from = r->from;
+		(*finds)[i].to = r->to;
+	}
+	free(ss);
+	store_catalog_free(tables, n_tables);
+	return 0;
+}
+
+int
 report_build(struct store *st, double now, long days, struct report *r, struct pgt_err *err)
 {
 	int found;
@@ -409,6 +459,10 @@ report_build(struct store *st, double now, long days, struct report *r, struct p
 			return -1;
 		add_findings(r, finds, n_finds);
 		free(finds); /* the strings now belong to r->findings */
+		if (report_index_advice(st, r, &finds, &n_finds, err) < 0)
+			return -1;
+		add_findings(r, finds, n_finds);
+		free(finds);
 		if (n_finds > 0 && r->n_findings > 1)
 			qsort(r->findings, (size_t)r->n_findings, sizeof *r->findings, cmp_finding);
 	}

@@ -84,6 +84,13 @@ void report_set_peak_z(double z);
 int report_nplusone(struct store *st, int64_t server_id, double from, double to,
 		    struct finding **finds, int *n_finds, struct pgt_err *err);
 
+/*
+ * Index suggestions (src/indexadv.h) for the report's statements, from the catalog last
+ * sampled: *finds allocated (findings_free).
+ */
+int report_index_advice(struct store *st, const struct report *r, struct finding **finds,
+			int *n_finds, struct pgt_err *err);
+
 int report_write_json(const struct report *r, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */

@@ -106,6 +106,8 @@ struct screen {
 	struct literal_text *lits; /* its texts with literals, sampled from the sessions */
 	int n_lits;
 	struct rule_set *rules;    /* the SQL-text rules; NULL when they could not be read */
+	struct ix_table *catalog;  /* the tables last sampled, for the index advice */
+	int n_catalog;
 
 	/*
 	 * The hours of one statement or of the whole server over the --days window, with
@@ -1262,6 +1264,13 @@ load_detail(struct screen *s, const struct view_row *r)
 		set_message(s, 1, "%s", err.msg);
 		err.msg[0] = '\0';
 	}
+	store_catalog_free(s->catalog, s->n_catalog);
+	s->catalog = NULL;
+	s->n_catalog = 0;
+	if (store_catalog(s->st, server_id(s), &s->catalog, &s->n_catalog, &err) < 0) {
+		set_message(s, 1, "%s", err.msg);
+		err.msg[0] = '\0';
+	}
 	if (store_stmt_history(s->st, server_id(s), r->r.queryid, to - 7 * 86400, to, &s->hist,
 			       &err) < 0) {
 		set_message(s, 1, "%s", err.msg);
@@ -1322,7 +1331,7 @@ advice_section(struct screen *s, struct strbuf *body, const struct view_row *r, 
 	int n = 0, i, n_out = 0;
 	double seconds = s->view.seconds > 0 ? s->view.seconds : 1;
 
-	sb_add(body, "\nAdvice (SQL rules, over the window shown)\n");
+	sb_add(body, "\nAdvice (SQL rules and indexes, over the window shown)\n");
 	n += 2;
 	if (s->rules == NULL) {
 		sb_add(body, "(the rules could not be read: see the message at start)\n");
@@ -1347,6 +1356,30 @@ advice_section(struct screen *s, struct strbuf *body, const struct view_row *r, 
 	rst.temp_blks_written = (double)r->r.temp_blks_written;
 	rst.days = seconds / 86400.0;
 	rules_apply(s->rules, &rst, &out, &n_out);
+	if (s->n_catalog > 0) {
+		/* and the index advice, from the tables last sampled */
+		struct ix_stmt ixs;
+		struct ix_opts o;
+		struct finding *ix = NULL;
+		int n_ix, k;
+
+		memset(&ixs, 0, sizeof ixs);
+		ixs.queryid = r->r.queryid;
+		ixs.text = r->text;
+		ixs.calls = (double)r->r.calls;
+		ixs.total_ms = r->r.total_ms;
+		ixs.rows = (double)r->r.rows;
+		ixs.shared_blks_hit = (double)r->r.shared_blks_hit;
+		ixs.shared_blks_read = (double)r->r.shared_blks_read;
+		ixs.days = rst.days;
+		ix_opts_default(&o);
+		n_ix = indexadv_find(s->catalog, s->n_catalog, &ixs, 1, &o, &ix);
+		for (k = 0; k < n_ix; k++) {
+			out = xreallocarray(out, (size_t)n_out + 1, sizeof *out);
+			out[n_out++] = ix[k];
+		}
+		free(ix);
+	}
 	for (i = 0; i < n_out; i++)
 		titled_finding(body, &n, &out[i], width, s->utf8);
 	if (n_out == 0) {
@@ -2580,6 +2613,7 @@ screen_run(const struct options *o)
 	view_free(&s.view);
 	store_stmt_history_free(&s.hist);
 	store_literal_texts_free(s.lits, s.n_lits);
+	store_catalog_free(s.catalog, s.n_catalog);
 	rules_free(s.rules);
 	loader_free(s.loader);
 	loader_free(s.series_loader);

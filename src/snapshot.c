@@ -39,6 +39,20 @@ snapshot_free(struct snapshot *snap)
 	for (i = 0; i < snap->n_roles; i++)
 		free(snap->roles[i].name);
 	free(snap->roles);
+	for (i = 0; i < snap->n_tables; i++) {
+		free(snap->tables[i].schema);
+		free(snap->tables[i].name);
+	}
+	free(snap->tables);
+	for (i = 0; i < snap->n_index_cols; i++) {
+		free(snap->index_cols[i].index);
+		free(snap->index_cols[i].am);
+		free(snap->index_cols[i].attname);
+	}
+	free(snap->index_cols);
+	for (i = 0; i < snap->n_colstats; i++)
+		free(snap->colstats[i].attname);
+	free(snap->colstats);
 	free(snap->stmts);
 	free(snap->activity);
 	free(snap->databases);

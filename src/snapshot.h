@@ -111,6 +111,34 @@ struct role_row {
 	char *name;
 };
 
+/* A user table, from pg_stat_user_tables (the catalog read, every few minutes). */
+struct table_row {
+	uint32_t relid;
+	char *schema;
+	char *name;
+	double live_rows;
+	double bytes; /* of the heap */
+	double seq_scan, seq_tup_read, idx_scan; /* since the statistics were reset */
+};
+
+/* One column of an index: a row per index and position (attname NULL: an expression). */
+struct index_col_row {
+	uint32_t relid; /* the table */
+	char *index;
+	char *am;
+	int valid;
+	int partial;
+	int pos; /* from 1 */
+	char *attname;
+};
+
+/* How distinct a column's values are, from pg_stats. */
+struct colstat_row {
+	uint32_t relid;
+	char *attname;
+	double n_distinct;
+};
+
 struct text_row {
 	int64_t queryid;
 	char *query;
@@ -156,6 +184,15 @@ struct snapshot {
 
 	struct text_row *texts; /* texts of query ids not stored before */
 	int n_texts;
+
+	/* the catalog: read every few minutes, not in every sample */
+	int catalog_ok; /* the three below were read in this sample */
+	struct table_row *tables;
+	int n_tables;
+	struct index_col_row *index_cols;
+	int n_index_cols;
+	struct colstat_row *colstats;
+	int n_colstats;
 };
 
 void snapshot_free(struct snapshot *snap);

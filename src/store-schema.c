@@ -160,6 +160,23 @@ static const char *const migrations[] = {
 	 * hourly rows.
 	 */
 	"ALTER TABLE stmt_days ADD COLUMN total_us_by_hour TEXT;",
+
+	/*
+	 * 5 -> 6: the catalog that the index advisor reads, as last sampled: user tables
+	 * (size, rows, scans since the statistics were reset), the columns of their indexes
+	 * in order (attname NULL for an expression), and how distinct their columns are.
+	 */
+	"CREATE TABLE rel_tables ("
+	" server_id INTEGER NOT NULL, relid INTEGER NOT NULL, schemaname TEXT NOT NULL,"
+	" relname TEXT NOT NULL, live_rows REAL, bytes REAL, seq_scan REAL, seq_tup_read REAL,"
+	" idx_scan REAL, ts REAL NOT NULL, PRIMARY KEY (server_id, relid)) WITHOUT ROWID;"
+	"CREATE TABLE rel_index_columns ("
+	" server_id INTEGER NOT NULL, relid INTEGER NOT NULL, indexname TEXT NOT NULL,"
+	" am TEXT, valid INTEGER, partial INTEGER, pos INTEGER NOT NULL, attname TEXT,"
+	" PRIMARY KEY (server_id, relid, indexname, pos)) WITHOUT ROWID;"
+	"CREATE TABLE rel_column_stats ("
+	" server_id INTEGER NOT NULL, relid INTEGER NOT NULL, attname TEXT NOT NULL,"
+	" n_distinct REAL, PRIMARY KEY (server_id, relid, attname)) WITHOUT ROWID;",
 };
 
 int

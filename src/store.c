@@ -985,6 +985,100 @@ write_names(struct store *st, int64_t server_id, const struct snapshot *snap, st
 	return 0;
 }
 
+/* The catalog, when this sample read it: it replaces the one stored before. */
+static int
+write_catalog(struct store *st, int64_t server_id, const struct snapshot *snap,
+	      struct pgt_err *err)
+{
+	static const char *const del[] = {
+		"DELETE FROM rel_tables WHERE server_id = ?1",
+		"DELETE FROM rel_index_columns WHERE server_id = ?1",
+		"DELETE FROM rel_column_stats WHERE server_id = ?1",
+	};
+	sqlite3_stmt *s = NULL;
+	size_t k;
+	int i;
+
+	if (!snap->catalog_ok)
+		return 0;
+	for (k = 0; k < sizeof del / sizeof del[0]; k++) {
+		if (sqlite3_prepare_v2(st->db, del[k], -1, &s, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, server_id);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO rel_tables (server_id, relid, schemaname, relname,"
+			       " live_rows, bytes, seq_scan, seq_tup_read, idx_scan, ts)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < snap->n_tables; i++) {
+		const struct table_row *t = &snap->tables[i];
+
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, t->relid);
+		bind_text(s, 3, t->schema);
+		bind_text(s, 4, t->name);
+		sqlite3_bind_double(s, 5, t->live_rows);
+		sqlite3_bind_double(s, 6, t->bytes);
+		sqlite3_bind_double(s, 7, t->seq_scan);
+		sqlite3_bind_double(s, 8, t->seq_tup_read);
+		sqlite3_bind_double(s, 9, t->idx_scan);
+		sqlite3_bind_double(s, 10, snap->ts);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO rel_index_columns (server_id, relid, indexname,"
+			       " am, valid, partial, pos, attname)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < snap->n_index_cols; i++) {
+		const struct index_col_row *x = &snap->index_cols[i];
+
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, x->relid);
+		bind_text(s, 3, x->index);
+		bind_text(s, 4, x->am);
+		sqlite3_bind_int(s, 5, x->valid);
+		sqlite3_bind_int(s, 6, x->partial);
+		sqlite3_bind_int(s, 7, x->pos);
+		bind_text(s, 8, x->attname);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO rel_column_stats (server_id, relid, attname,"
+			       " n_distinct) VALUES (?1, ?2, ?3, ?4)",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < snap->n_colstats; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, server_id);
+		sqlite3_bind_int64(s, 2, snap->colstats[i].relid);
+		bind_text(s, 3, snap->colstats[i].attname);
+		sqlite3_bind_double(s, 4, snap->colstats[i].n_distinct);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(s);
+	return 0;
+fail:
+	db_error(st, err, "store the tables' statistics");
+	sqlite3_finalize(s);
+	return -1;
+}
+
 static int
 write_events(struct store *st, int64_t server_id, const struct snapshot *snap,
 	     const struct delta_set *d, struct pgt_err *err)
@@ -1076,6 +1170,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 	    write_databases(st, sample_id, d, err) < 0 ||
 	    write_settings(st, server_id, snap, &settings_written, err) < 0 ||
 	    write_names(st, server_id, snap, err) < 0 ||
+	    write_catalog(st, server_id, snap, err) < 0 ||
 	    write_events(st, server_id, snap, d, err) < 0)
 		goto fail;
 	if ((s = prep(st, Q_SEEN, err)) == NULL)
@@ -1660,6 +1755,155 @@ store_stmt_history_free(struct stmt_history *h)
 	free(h->calls);
 	free(h->total_ms);
 	memset(h, 0, sizeof *h);
+}
+
+/* ---- the catalog, for the index advisor ---- */
+
+void
+store_catalog_free(struct ix_table *tables, int n)
+{
+	int i;
+
+	for (i = 0; i < n && tables != NULL; i++) {
+		free((void *)tables[i].indexes);
+		free((void *)tables[i].colstats);
+	}
+	free(tables);
+}
+
+static int
+table_index(const struct ix_table *t, int n, const int64_t *relids, int64_t relid)
+{
+	int lo = 0, hi = n - 1;
+
+	(void)t;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (relids[mid] == relid)
+			return mid;
+		if (relids[mid] < relid)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+int
+store_catalog(struct store *st, int64_t server_id, struct ix_table **tables, int *n,
+	      struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct ix_table *t = NULL;
+	int64_t *relids = NULL;
+	int rc, k = 0;
+
+	*tables = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT relid, schemaname, relname, live_rows, bytes, seq_scan,"
+			       " seq_tup_read FROM rel_tables WHERE server_id = ?1 ORDER BY relid",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ix_table *x;
+
+		t = xreallocarray(t, (size_t)k + 1, sizeof *t);
+		relids = xreallocarray(relids, (size_t)k + 1, sizeof *relids);
+		x = &t[k];
+		memset(x, 0, sizeof *x);
+		relids[k] = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_text(s, 1) != NULL)
+			strlcpy_(x->schema, (const char *)sqlite3_column_text(s, 1), IX_NAME);
+		if (sqlite3_column_text(s, 2) != NULL)
+			strlcpy_(x->name, (const char *)sqlite3_column_text(s, 2), IX_NAME);
+		x->live_rows = sqlite3_column_double(s, 3);
+		x->bytes = sqlite3_column_double(s, 4);
+		x->seq_scan = sqlite3_column_type(s, 5) == SQLITE_NULL ? NAN
+								     : sqlite3_column_double(s, 5);
+		x->seq_tup_read = sqlite3_column_double(s, 6);
+		k++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	/* the indexes, a row per column in order */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT relid, indexname, am, valid, partial, pos, attname"
+			       " FROM rel_index_columns WHERE server_id = ?1"
+			       " ORDER BY relid, indexname, pos",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int i = table_index(t, k, relids, sqlite3_column_int64(s, 0));
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		const char *am = (const char *)sqlite3_column_text(s, 2);
+		const char *att = (const char *)sqlite3_column_text(s, 6);
+		struct ix_index *idx;
+		int pos = sqlite3_column_int(s, 5);
+
+		if (i < 0 || name == NULL || pos < 1 || pos > IX_MAX_COLS)
+			continue;
+		idx = (struct ix_index *)t[i].indexes;
+		if (t[i].n_indexes == 0 || strcmp(idx[t[i].n_indexes - 1].name, name) != 0) {
+			idx = xreallocarray(idx, (size_t)t[i].n_indexes + 1, sizeof *idx);
+			memset(&idx[t[i].n_indexes], 0, sizeof *idx);
+			strlcpy_(idx[t[i].n_indexes].name, name, IX_NAME);
+			idx[t[i].n_indexes].btree = am != NULL && strcmp(am, "btree") == 0;
+			idx[t[i].n_indexes].valid = sqlite3_column_int(s, 3);
+			idx[t[i].n_indexes].partial = sqlite3_column_int(s, 4);
+			t[i].indexes = idx;
+			t[i].n_indexes++;
+		}
+		{
+			struct ix_index *x = &idx[t[i].n_indexes - 1];
+
+			if (pos > x->n_cols)
+				x->n_cols = pos;
+			strlcpy_(x->cols[pos - 1], att != NULL ? att : "", IX_NAME);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT relid, attname, n_distinct FROM rel_column_stats"
+			       " WHERE server_id = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int i = table_index(t, k, relids, sqlite3_column_int64(s, 0));
+		const char *att = (const char *)sqlite3_column_text(s, 1);
+		struct ix_column *c;
+
+		if (i < 0 || att == NULL)
+			continue;
+		c = xreallocarray((void *)t[i].colstats, (size_t)t[i].n_colstats + 1, sizeof *c);
+		memset(&c[t[i].n_colstats], 0, sizeof *c);
+		strlcpy_(c[t[i].n_colstats].name, att, IX_NAME);
+		c[t[i].n_colstats].n_distinct = sqlite3_column_double(s, 2);
+		t[i].colstats = c;
+		t[i].n_colstats++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	free(relids);
+	*tables = t;
+	*n = k;
+	return 0;
+fail:
+	db_error(st, err, "read the tables' statistics");
+	sqlite3_finalize(s);
+	store_catalog_free(t, k);
+	free(relids);
+	return -1;
 }
 
 /* ---- literal texts of statements, from the sessions sampled ---- */

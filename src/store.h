@@ -11,10 +11,11 @@
 #include <stdint.h>
 
 #include "collect.h"
+#include "indexadv.h"
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
@@ -152,6 +153,14 @@ int store_literal_texts(struct store *st, int64_t server_id, int one, int64_t qu
 			double to, int per_query, struct literal_text **out, int *n,
 			struct pgt_err *err);
 void store_literal_texts_free(struct literal_text *t, int n);
+
+/*
+ * The catalog last sampled for the server: its tables with their indexes and column
+ * statistics, for the index advisor (seq_scan NAN when not known). Caller frees.
+ */
+int store_catalog(struct store *st, int64_t server_id, struct ix_table **tables, int *n,
+		  struct pgt_err *err);
+void store_catalog_free(struct ix_table *tables, int n);
 
 /*
  * Calls and execution time per rolled-up hour of every statement of a server, hours

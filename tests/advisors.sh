@@ -4,7 +4,8 @@
 # --collect; the JSON report names each planted problem with its rule on its statement
 # (the leading-wildcard LIKE from the text sampled from pg_stat_activity), and pgbench's
 # statements get no finding above low severity. A bad rule file stops the report with
-# its file and line.
+# its file and line. The index advice on a table scanned for a few rows a call, its
+# CREATE INDEX lowering the planned cost.
 set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
@@ -45,6 +46,7 @@ SELECT id FROM users WHERE lower(email) = 'u' || :id || '@example.com';
 SELECT id FROM inventory WHERE isbn NOT IN (SELECT isbn FROM orders WHERE user_id = :id);
 SELECT id, created_at FROM orders ORDER BY random() LIMIT 1;
 SELECT id FROM orders ORDER BY id LIMIT 10 OFFSET :id;
+SELECT id, created_at FROM orders WHERE user_id = :id;
 EOF
 
 bg_start collect "$PGMLTOP_BIN" --collect -s 1 -n 8 -H "$H" ||
@@ -77,6 +79,10 @@ rule_on() {
 		| [.findings[] | select(.rule == $rule and (.queryid as $q | $ids | index($q)))]
 		| length > 0' "$TAP_TMP/r.json" >/dev/null
 }
+# jqok FILTER [FILE]: the filter gives true on the report
+jqok() {
+	jq -e "$1" "${2:-$TAP_TMP/r.json}" >/dev/null 2>&1
+}
 check "select_star on SELECT * FROM users" rule_on select_star '^SELECT \* FROM users WHERE id'
 check "function_on_column on lower(email)" rule_on function_on_column 'lower\(email\)'
 check "not_in_subquery on NOT IN (SELECT isbn ...)" rule_on not_in_subquery 'NOT IN \(SELECT isbn'
@@ -84,10 +90,28 @@ check "order_by_random on ORDER BY random()" rule_on order_by_random 'ORDER BY r
 check "offset_pagination on OFFSET" rule_on offset_pagination 'OFFSET \$'
 check "leading_wildcard_like from the text sampled from pg_stat_activity" \
 	rule_on leading_wildcard_like 'name LIKE \$1'
-# jqok FILTER [FILE]: the filter gives true on the report
-jqok() {
-	jq -e "$1" "${2:-$TAP_TMP/r.json}" >/dev/null 2>&1
+# the seq scan an index would fix: orders has no index on user_id
+check "missing_index on orders WHERE user_id = \$1" rule_on missing_index '^SELECT id, created_at FROM orders WHERE user_id'
+suggestion=$(jq -r '[.findings[] | select(.rule == "missing_index")][0].suggestion' "$TAP_TMP/r.json")
+is "its suggestion is the CREATE INDEX" "$suggestion" "CREATE INDEX CONCURRENTLY ON public.orders (user_id);"
+jq -c "[.findings[] | select(.rule == \"missing_index\")][0].evidence" "$TAP_TMP/r.json" | diag
+check "and its evidence has the blocks a call read and the table's pages" \
+	jqok '[.findings[] | select(.rule == "missing_index")][0].evidence
+		| .blocks_per_call >= 0.3 * .table_pages and .live_rows == 20000 and .rows_per_call == 4
+		  and (.existing_indexes | index("orders_pkey"))'
+# the suggestion, applied for real, lowers the planned cost of the statement
+cost() {
+	pg_value "EXPLAIN (FORMAT JSON) SELECT id, created_at FROM orders WHERE user_id = 42" |
+		jq '.[0].Plan["Total Cost"]'
 }
+before=$(cost)
+pg_psql -q -c "$suggestion" >/dev/null
+after=$(cost)
+echo "planned cost of the statement: $before before the index, $after after" | diag
+check "the suggested index lowers the planned cost ($before to $after)" \
+	awk -v a="$before" -v b="$after" 'BEGIN { exit !(b < a / 2) }'
+pg_psql -q -c "DROP INDEX orders_user_id_idx" >/dev/null
+
 check "and its evidence quotes that text" \
 	jqok '[.findings[] | select(.rule == "leading_wildcard_like")][0].evidence.literal
 		| test("LIKE .%42")'
