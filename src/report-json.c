@@ -54,6 +54,85 @@ json_string_or_null(FILE *out, const char *s)
 		json_string(out, s);
 }
 
+/* "parameters" and "settings_changes" */
+static void
+write_params(const struct report *r, FILE *out)
+{
+	const struct params_model *m = &r->params;
+	int i, k;
+
+	fputs("  \"parameters\": [", out);
+	for (i = 0; i < m->n_recs; i++) {
+		const struct param_rec *p = &m->recs[i];
+
+		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_string(out, p->name);
+		fputs(", \"current\": ", out);
+		json_string_or_null(out, p->current);
+		fputs(", \"recommended\": ", out);
+		json_string_or_null(out, p->recommended);
+		fputs(", \"confidence\": ", out);
+		json_number(out, p->confidence);
+		fputs(", \"rule\": ", out);
+		json_string_or_null(out, p->rule);
+		fputs(", \"scope\": ", out);
+		json_string_or_null(out, p->scope);
+		fputs(", \"statement\": ", out);
+		json_string_or_null(out, p->statement);
+		fputs(", \"evidence\": ", out);
+		fputs(p->evidence != NULL ? p->evidence : "null", out);
+		fputs("}", out);
+	}
+	fputs(m->n_recs ? "\n  ],\n" : "],\n", out);
+	fputs("  \"settings_changes\": [", out);
+	for (i = 0; i < m->n_changes; i++) {
+		const struct param_change *c = &m->changes[i];
+
+		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_string(out, c->name);
+		fputs(", \"from\": ", out);
+		json_string_or_null(out, c->from);
+		fputs(", \"to\": ", out);
+		json_string_or_null(out, c->to);
+		fputs(", \"ts\": ", out);
+		json_time(out, c->ts);
+		fputs(", \"source\": ", out);
+		json_string_or_null(out, c->source);
+		fprintf(out, ", \"pending_restart\": %s, \"statements_tested\": %d, \"note\": ",
+			c->pending_restart ? "true" : "false", c->tested);
+		json_string_or_null(out, c->note);
+		fputs(", \"effects\": [", out);
+		for (k = 0; k < c->n_effects; k++) {
+			const struct param_effect *e = &c->effects[k];
+
+			fputs(k ? ",\n      {" : "\n      {", out);
+			if (e->has_queryid)
+				fprintf(out, "\"queryid\": \"%lld\"", (long long)e->queryid);
+			else
+				fputs("\"queryid\": null", out);
+			fputs(", \"metric\": ", out);
+			json_string(out, e->metric);
+			fprintf(out, ", \"hours\": %d, \"before\": ", e->r.pairs);
+			json_number(out, e->r.before);
+			fputs(", \"after\": ", out);
+			json_number(out, e->r.after);
+			fputs(", \"ratio\": ", out);
+			json_number(out, e->r.ratio);
+			fputs(", \"low\": ", out);
+			json_number(out, e->r.low);
+			fputs(", \"high\": ", out);
+			json_number(out, e->r.high);
+			fprintf(out, ", \"effect\": \"%s\"}",
+				!e->r.found ? "none"
+				: (isfinite(e->r.ratio) ? e->r.ratio > 1 : e->r.after > e->r.before)
+					? "increase"
+					: "decrease");
+		}
+		fputs(c->n_effects ? "\n    ]}" : "]}", out);
+	}
+	fputs(m->n_changes ? "\n  ],\n" : "],\n", out);
+}
+
 int
 report_write_json(const struct report *r, FILE *out)
 {
@@ -199,8 +278,8 @@ report_write_json(const struct report *r, FILE *out)
 		json_string(out, r->findings_note);
 		fputs(",\n", out);
 	}
-	fputs("  \"recommendations\": [],\n  \"parameters\": [],\n"
-	      "  \"forecasts\": []\n}\n",
-	      out);
+	fputs("  \"recommendations\": [],\n", out);
+	write_params(r, out);
+	fputs("  \"forecasts\": []\n}\n", out);
 	return ferror(out) ? -1 : 0;
 }

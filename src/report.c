@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "anomaly.h"
+#include "params-load.h"
 #include "rules.h"
 #include "nplusone.h"
 #include "indexadv.h"
@@ -528,9 +529,28 @@ report_add_rule_findings(struct store *st, struct report *r, const struct rule_s
 	return 0;
 }
 
+int
+report_add_params(struct store *st, struct report *r, const struct param_rules *pr,
+		  struct pgt_err *err)
+{
+	if (!r->has_server)
+		return 0;
+	if (params_load(st, r->server.id, r->from, r->to, pr, &r->params, err) < 0)
+		return -1;
+	/* the findings move to the report's list */
+	add_findings(r, r->params.finds, r->params.n_finds);
+	free(r->params.finds);
+	r->params.finds = NULL;
+	r->params.n_finds = 0;
+	if (r->n_findings > 1)
+		qsort(r->findings, (size_t)r->n_findings, sizeof *r->findings, cmp_finding);
+	return 0;
+}
+
 void
 report_free(struct report *r)
 {
+	params_model_free(&r->params);
 	store_statements_free(r->stmts, r->n_stmts);
 	r->stmts = NULL;
 	r->n_stmts = 0;

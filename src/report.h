@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "finding.h"
+#include "params.h"
 #include "patterns.h"
 #include "store.h"
 
@@ -34,6 +35,7 @@ struct report {
 	struct finding *findings;  /* anomalies and changes of level, by confidence */
 	int n_findings;
 	const char *findings_note; /* why there are none, when history is short */
+	struct params_model params; /* settings changes and recommendations (report_add_params) */
 };
 
 /* Read the window [now - days, now] of the most recently sampled server. */
@@ -50,6 +52,14 @@ struct rule_set;
  */
 int report_add_rule_findings(struct store *st, struct report *r, const struct rule_set *rs,
 			     struct pgt_err *err);
+
+/*
+ * The parameter advisor over the window: the settings changes with their before/after
+ * comparison, and the recommendations of the rules in pr, whose findings are added to
+ * r->findings.
+ */
+int report_add_params(struct store *st, struct report *r, const struct param_rules *pr,
+		      struct pgt_err *err);
 
 /*
  * The patterns and findings of one statement (has_queryid: the rows of that query id in

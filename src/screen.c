@@ -26,11 +26,14 @@
 #include "settings.h"
 #include "loader.h"
 #include "screen-heatmap.h"
+#include "screen-settings.h"
+#include "params-load.h"
 #include "store.h"
 #include "view.h"
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
-enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP, PANE_HEATMAP };
+enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP, PANE_HEATMAP,
+	     PANE_SETTINGS };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
 
 static const char *const window_names[WIN_COUNT] = {"last interval", "last hour", "last day",
@@ -132,6 +135,11 @@ struct screen {
 	int hm_has_queryid; /* of one statement, else of the whole server */
 	int64_t hm_queryid;
 	enum pane hm_back;
+
+	/* the settings pane (src/screen-settings.c) */
+	struct params_model pm;
+	int pm_ok;
+	struct settings_view sv;
 };
 
 /* ---- the terminal ---- */
@@ -1135,6 +1143,7 @@ static const char *const help_lines[] = {
 	"  F2            setup: which columns are shown, colours",
 	"  Tab 2 / 1     the sessions screen / the statements",
 	"  H 3           heatmap of the whole server (in a statement's pane: of it)",
+	"  S 4           settings: current values, recommendations, changes and their effect",
 	"  mouse         a click selects a row, a double click opens it, a click on",
 	"                the key bar presses that key, the wheel moves the selection",
 	"Sessions: longest first, a blocked session under its blocker; i shows idle",
@@ -1882,6 +1891,52 @@ key_setup(struct screen *s, int ch)
 	}
 }
 
+/* ---- the settings pane ---- */
+
+/* Read the settings, their changes and the recommendations over the --days window. */
+static void
+open_settings(struct screen *s)
+{
+	struct pgt_err err = {{0}};
+	struct param_rules *pr;
+	double from, to;
+
+	if (s->st == NULL || server_id(s) == 0) {
+		set_message(s, 1, "no history: the settings pane reads the history");
+		return;
+	}
+	params_model_free(&s->pm);
+	s->pm_ok = 0;
+	analysis_window(s, &from, &to);
+	pr = params_rules_new();
+	if (params_rules_load_default(pr, &err) < 0) {
+		set_message(s, 1, "%s", err.msg);
+		params_rules_free(pr);
+		pr = NULL;
+	}
+	if (params_load(s->st, server_id(s), from, to, pr, &s->pm, &err) < 0)
+		set_message(s, 1, "%s", err.msg);
+	else
+		s->pm_ok = 1;
+	params_rules_free(pr);
+	s->sv.m = s->pm_ok ? &s->pm : NULL;
+	s->sv.status = s->pm_ok ? NULL : "the settings could not be read";
+	s->sv.utf8 = s->utf8;
+	s->pane = PANE_SETTINGS;
+}
+
+static void
+draw_settings(struct screen *s)
+{
+	char title[160];
+
+	snprintf(title, sizeof title, "Settings, last %ld days   (a: all settings; Esc: back)",
+		 s->o->days);
+	s->sv.title = title;
+	settings_pane_draw(&s->sv, 0, LINES - 2);
+	s->sv.title = NULL;
+}
+
 static void
 draw(struct screen *s)
 {
@@ -1904,6 +1959,9 @@ draw(struct screen *s)
 		break;
 	case PANE_HEATMAP:
 		draw_heatmap(s);
+		break;
+	case PANE_SETTINGS:
+		draw_settings(s);
 		break;
 	default:
 		draw_header(s);
@@ -2122,6 +2180,13 @@ key(struct screen *s, int ch)
 	}
 	if (s->pane == PANE_SETUP) {
 		key_setup(s, ch);
+		return;
+	}
+	if (s->pane == PANE_SETTINGS) {
+		if (ch == 27 || ch == 'q' || ch == KEY_F(10))
+			s->pane = PANE_LIST;
+		else if (!settings_pane_key(&s->sv, ch, LINES - 2))
+			s->dirty = 0;
 		return;
 	}
 	if (s->pane == PANE_HEATMAP) {
@@ -2371,6 +2436,10 @@ key(struct screen *s, int ch)
 	case '3':
 		open_heatmap(s, 0, 0, PANE_LIST);
 		break;
+	case 'S':
+	case '4':
+		open_settings(s);
+		break;
 	case 27:
 		s->message[0] = '\0';
 		break;
@@ -2619,6 +2688,7 @@ screen_run(const struct options *o)
 	loader_free(s.series_loader);
 	loader_result_free(&s.an);
 	heatmap_free(&s.hm);
+	params_model_free(&s.pm);
 	sampler_free(s.sm);
 	store_close(s.st);
 	return status;

@@ -2580,3 +2580,232 @@ fail:
 	store_stmt_intervals_free(out);
 	return -1;
 }
+
+/* ---- the parameter advisor's reads (src/params.h) ---- */
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_param_settings(struct store *st, int64_t server_id, double to,
+		     struct param_setting **rows, int *n, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int alloc = 0, rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name, setting, unit, source, pending_restart, ts FROM settings"
+			       " WHERE server_id = ?1 AND ts <= ?2 ORDER BY name, ts",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the settings");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct param_setting *r;
+
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			*rows = xreallocarray(*rows, (size_t)alloc, sizeof **rows);
+		}
+		r = &(*rows)[(*n)++];
+		r->name = col_text(s, 0);
+		if (r->name == NULL)
+			r->name = xstrdup("");
+		r->setting = col_text(s, 1);
+		r->unit = col_text(s, 2);
+		r->source = col_text(s, 3);
+		r->pending_restart = sqlite3_column_int(s, 4);
+		r->ts = sqlite3_column_double(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the settings");
+		store_param_settings_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_param_settings_free(struct param_setting *rows, int n)
+{
+	int i;
+
+	for (i = 0; i < n && rows != NULL; i++) {
+		free(rows[i].name);
+		free(rows[i].setting);
+		free(rows[i].unit);
+		free(rows[i].source);
+	}
+	free(rows);
+}
+
+int
+store_param_totals(struct store *st, int64_t server_id, double from, double to,
+		   struct param_totals *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	/* the databases: hourly rows up to the rollup mark, raw samples after it */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
+		    "  WHERE server_id = ?1), -1) AS hour)"
+		    " SELECT count(*), sum(temp_files), sum(temp_bytes), sum(blks_read), sum(blks_hit)"
+		    " FROM (SELECT h.temp_files, h.temp_bytes, h.blks_read, h.blks_hit"
+		    "  FROM database_hourly h, mark WHERE h.server_id = ?1 AND h.hour >= ?4"
+		    "   AND h.hour <= mark.hour AND h.hour * 3600 < ?3"
+		    "  UNION ALL"
+		    "  SELECT d.temp_files, d.temp_bytes, d.blks_read, d.blks_hit"
+		    "  FROM database_deltas d JOIN samples s ON s.id = d.sample_id, mark"
+		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, (mark.hour + 1) * 3600)"
+		    "   AND s.ts <= ?3)",
+		    -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the database statistics");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)floor(from / 3600.0));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->have_db = sqlite3_column_int(s, 0) > 0;
+		out->temp_files = sqlite3_column_double(s, 1);
+		out->temp_bytes = sqlite3_column_double(s, 2);
+		out->blks_read = sqlite3_column_double(s, 3);
+		out->blks_hit = sqlite3_column_double(s, 4);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "read the database statistics");
+		return -1;
+	}
+	/* checkpoints, sessions and deallocations: raw samples only */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT count(c.sample_id), sum(c.timed), sum(c.requested),"
+		    " sum(CASE WHEN c.sample_id IS NOT NULL THEN s.interval_s END),"
+		    " count(s.sess_total), max(s.sess_total), count(s.dealloc), sum(s.dealloc)"
+		    " FROM samples s LEFT JOIN checkpoint_deltas c ON c.sample_id = s.id"
+		    " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts <= ?3",
+		    -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the samples");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->have_ckpt = sqlite3_column_int(s, 0) > 0;
+		out->ckpt_timed = sqlite3_column_double(s, 1);
+		out->ckpt_requested = sqlite3_column_double(s, 2);
+		out->ckpt_hours = sqlite3_column_double(s, 3) / 3600.0;
+		out->have_sess = sqlite3_column_int(s, 4) > 0;
+		out->sess_peak = sqlite3_column_double(s, 5);
+		out->have_dealloc = sqlite3_column_int(s, 6) > 0;
+		out->dealloc = sqlite3_column_double(s, 7);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "read the samples");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_param_hours(struct store *st, int64_t server_id, long long h0, long long h1,
+		  struct param_hours *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, i;
+
+	memset(out, 0, sizeof *out);
+	if (h1 < h0)
+		return 0;
+	out->h0 = h0;
+	out->n = (int)(h1 - h0 + 1);
+	out->temp_bytes = xcalloc((size_t)out->n, sizeof *out->temp_bytes);
+	out->ckpt_requested = xcalloc((size_t)out->n, sizeof *out->ckpt_requested);
+	out->ckpt_timed = xcalloc((size_t)out->n, sizeof *out->ckpt_timed);
+	for (i = 0; i < out->n; i++)
+		out->temp_bytes[i] = out->ckpt_requested[i] = out->ckpt_timed[i] = NAN;
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
+		    "  WHERE server_id = ?1), -1) AS hour)"
+		    " SELECT hour, sum(temp_bytes) FROM ("
+		    "  SELECT h.hour AS hour, h.temp_bytes FROM database_hourly h, mark"
+		    "  WHERE h.server_id = ?1 AND h.hour >= ?2 AND h.hour <= ?3"
+		    "   AND h.hour <= mark.hour"
+		    "  UNION ALL"
+		    "  SELECT CAST(s.ts / 3600 AS INTEGER), d.temp_bytes"
+		    "  FROM database_deltas d JOIN samples s ON s.id = d.sample_id, mark"
+		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, mark.hour + 1) * 3600"
+		    "   AND s.ts < (?3 + 1) * 3600)"
+		    " GROUP BY hour",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long h = sqlite3_column_int64(s, 0);
+
+		if (h >= h0 && h <= h1)
+			out->temp_bytes[h - h0] = sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT CAST(s.ts / 3600 AS INTEGER) AS hour, sum(c.requested),"
+			       " sum(c.timed) FROM samples s JOIN checkpoint_deltas c"
+			       " ON c.sample_id = s.id WHERE s.server_id = ?1 AND s.ts >= ?2 * 3600"
+			       " AND s.ts < (?3 + 1) * 3600 GROUP BY hour",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, h0);
+	sqlite3_bind_int64(s, 3, h1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long h = sqlite3_column_int64(s, 0);
+
+		if (h >= h0 && h <= h1) {
+			out->ckpt_requested[h - h0] = sqlite3_column_double(s, 1);
+			out->ckpt_timed[h - h0] = sqlite3_column_double(s, 2);
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	db_error(st, err, "read the hours of the server");
+	store_param_hours_free(out);
+	return -1;
+}
+
+void
+store_param_hours_free(struct param_hours *h)
+{
+	free(h->temp_bytes);
+	free(h->ckpt_requested);
+	free(h->ckpt_timed);
+	memset(h, 0, sizeof *h);
+}

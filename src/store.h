@@ -12,6 +12,7 @@
 
 #include "collect.h"
 #include "indexadv.h"
+#include "params.h"
 #include "snapshot.h"
 #include "xutil.h"
 
@@ -221,5 +222,41 @@ int store_stmt_intervals(struct store *st, int64_t server_id, double from, doubl
 			 int min_hours, int max_n, struct stmt_intervals *out,
 			 struct pgt_err *err);
 void store_stmt_intervals_free(struct stmt_intervals *s);
+
+/* ---- the parameter advisor's reads (src/params.h) ---- */
+
+/* Every stored value of every setting up to 'to', by name, then time (caller frees). */
+int store_param_settings(struct store *st, int64_t server_id, double to,
+			 struct param_setting **rows, int *n, struct pgt_err *err);
+void store_param_settings_free(struct param_setting *rows, int n);
+
+/*
+ * The server's figures over [from, to]: the databases' (hourly rows and raw samples), and
+ * the checkpoints, sessions and deallocations of the raw samples (kept for --keep-raw).
+ */
+struct param_totals {
+	int have_db;
+	double temp_files, temp_bytes, blks_read, blks_hit;
+	int have_ckpt;
+	double ckpt_timed, ckpt_requested, ckpt_hours;
+	int have_sess;
+	double sess_peak;
+	int have_dealloc;
+	double dealloc;
+};
+int store_param_totals(struct store *st, int64_t server_id, double from, double to,
+		       struct param_totals *out, struct pgt_err *err);
+
+/* Per hour h0..h1 (epoch hours): temporary bytes of the databases, checkpoints; NAN: none. */
+struct param_hours {
+	long long h0;
+	int n;
+	double *temp_bytes;
+	double *ckpt_requested; /* from raw samples only */
+	double *ckpt_timed;
+};
+int store_param_hours(struct store *st, int64_t server_id, long long h0, long long h1,
+		      struct param_hours *out, struct pgt_err *err);
+void store_param_hours_free(struct param_hours *h);
 
 #endif

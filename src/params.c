@@ -1,0 +1,1292 @@
+#include "config.h"
+
+#include "params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_THRESHOLDS 6
+#define MAX_ID 63
+#define WEEK 168
+
+/* ---- the checks: the evidence each reads is code, its thresholds are data ---- */
+
+enum check {
+	C_WORK_MEM_ROLE,
+	C_WORK_MEM_GLOBAL,
+	C_CHECKPOINTS,
+	C_CCT,
+	C_SHARED_BUFFERS,
+	C_MAX_CONNECTIONS,
+	C_PGSS_MAX,
+	C_TRACK_IO_TIMING,
+	C_COMPUTE_QUERY_ID,
+	C_COUNT
+};
+
+struct check_def {
+	const char *name;
+	const char *setting;
+	const char *thr[MAX_THRESHOLDS]; /* NULL-terminated when fewer */
+	double def[MAX_THRESHOLDS];
+};
+
+static const struct check_def checks[C_COUNT] = {
+	[C_WORK_MEM_ROLE] = {"work_mem_role", "work_mem",
+			     {"min_temp_kb_per_call", "min_calls", "headroom", "max_mb",
+			      "memory_share"},
+			     {1024, 1, 2, 1024, 0.25}},
+	[C_WORK_MEM_GLOBAL] = {"work_mem_global", "work_mem",
+			       {"min_statements", "min_roles", "min_temp_files_per_day",
+				"headroom", "max_mb", "memory_share"},
+			       {5, 2, 100, 2, 256, 0.25}},
+	[C_CHECKPOINTS] = {"checkpoints", "max_wal_size",
+			   {"min_requested", "max_requested_share", "factor", "max_gb"},
+			   {3, 0.2, 4, 64}},
+	[C_CCT] = {"checkpoint_completion_target", "checkpoint_completion_target",
+		   {"below", "recommend"},
+		   {0.7, 0.9}},
+	[C_SHARED_BUFFERS] = {"shared_buffers", "shared_buffers",
+			      {"max_hit_ratio", "min_reads", "factor", "memory_share", "max_gb"},
+			      {0.9, 100000, 2, 0.25, 8}},
+	[C_MAX_CONNECTIONS] = {"max_connections", "max_connections",
+			       {"max_use", "headroom"},
+			       {0.8, 1.25}},
+	[C_PGSS_MAX] = {"pg_stat_statements_max", "pg_stat_statements.max",
+			{"min_dealloc", "factor", "max"},
+			{1, 2, 100000}},
+	[C_TRACK_IO_TIMING] = {"track_io_timing", "track_io_timing", {NULL}, {0}},
+	[C_COMPUTE_QUERY_ID] = {"compute_query_id", "compute_query_id", {NULL}, {0}},
+};
+
+struct prule {
+	const char *id; /* interned */
+	enum check check;
+	int enabled;
+	const char *severity;
+	double confidence;
+	double thr[MAX_THRESHOLDS];
+	char *title;
+	char *explain;
+	int line;
+};
+
+struct param_rules {
+	struct prule *r;
+	int n;
+};
+
+/* ids outlive a rule set: findings and recommendations point at them */
+struct interned {
+	struct interned *next;
+	char s[];
+};
+static struct interned *interned_ids;
+
+static const char *
+intern(const char *s)
+{
+	struct interned *p;
+	size_t len = strlen(s);
+
+	for (p = interned_ids; p != NULL; p = p->next)
+		if (strcmp(p->s, s) == 0)
+			return p->s;
+	p = xmalloc(sizeof *p + len + 1);
+	memcpy(p->s, s, len + 1);
+	p->next = interned_ids;
+	interned_ids = p;
+	return p->s;
+}
+
+static const char *const severities[] = {"low", "medium", "high", NULL};
+
+struct param_rules *
+params_rules_new(void)
+{
+	return xcalloc(1, sizeof(struct param_rules));
+}
+
+static void
+prule_free(struct prule *r)
+{
+	free(r->title);
+	free(r->explain);
+}
+
+void
+params_rules_free(struct param_rules *pr)
+{
+	int i;
+
+	if (pr == NULL)
+		return;
+	for (i = 0; i < pr->n; i++)
+		prule_free(&pr->r[i]);
+	free(pr->r);
+	free(pr);
+}
+
+int
+params_rules_count(const struct param_rules *pr)
+{
+	return pr != NULL ? pr->n : 0;
+}
+
+const char *
+params_rules_id(const struct param_rules *pr, int i)
+{
+	return pr != NULL && i >= 0 && i < pr->n ? pr->r[i].id : NULL;
+}
+
+static int
+valid_id(const char *s)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z'))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return i <= MAX_ID;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static void
+append(char **dst, const char *v)
+{
+	char *n;
+
+	if (*dst == NULL) {
+		*dst = xstrdup(v);
+		return;
+	}
+	n = xasprintf("%s %s", *dst, v);
+	free(*dst);
+	*dst = n;
+}
+
+static int
+finish(struct param_rules *pr, struct prule *cur, int have_check, const char *name,
+       struct pgt_err *err)
+{
+	int i;
+
+	if (!have_check) {
+		pgt_err_set(err, "%s:%d: rule '%s' has no 'check'", name, cur->line, cur->id);
+		return -1;
+	}
+	if (cur->title == NULL) {
+		pgt_err_set(err, "%s:%d: rule '%s' has no 'title'", name, cur->line, cur->id);
+		return -1;
+	}
+	if (cur->explain == NULL) {
+		pgt_err_set(err, "%s:%d: rule '%s' has no 'explain'", name, cur->line, cur->id);
+		return -1;
+	}
+	for (i = 0; i < pr->n; i++)
+		if (pr->r[i].id == cur->id) {
+			prule_free(&pr->r[i]);
+			pr->r[i] = *cur;
+			return 0;
+		}
+	pr->r = xreallocarray(pr->r, (size_t)pr->n + 1, sizeof *pr->r);
+	pr->r[pr->n++] = *cur;
+	return 0;
+}
+
+static void
+threshold_names(enum check c, char *buf, size_t size)
+{
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < MAX_THRESHOLDS && checks[c].thr[i] != NULL; i++) {
+		if (i)
+			strncat(buf, ", ", size - strlen(buf) - 1);
+		strncat(buf, checks[c].thr[i], size - strlen(buf) - 1);
+	}
+	if (buf[0] == '\0')
+		strlcpy_(buf, "none", size);
+}
+
+int
+params_rules_load_text(struct param_rules *pr, const char *text, const char *name,
+		       struct pgt_err *err)
+{
+	char *copy = xstrdup(text), *line = copy, *next;
+	struct prule cur;
+	const char **seen = NULL;
+	int n_seen = 0, lineno = 0, in_rule = 0, have_check = 0, rc = -1, i;
+
+	memset(&cur, 0, sizeof cur);
+	for (; line != NULL; line = next) {
+		char *l, *eq, *key, *v;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		l = trim(line);
+		if (*l == '\0' || *l == '#')
+			continue;
+		if (*l == '[') {
+			char *e = strchr(l, ']'), *id;
+
+			if (e == NULL || *trim(e + 1) != '\0' || strncmp(l, "[rule ", 6) != 0) {
+				pgt_err_set(err, "%s:%d: a header is [rule ID]", name, lineno);
+				goto out;
+			}
+			*e = '\0';
+			id = trim(l + 6);
+			if (!valid_id(id)) {
+				pgt_err_set(err,
+					    "%s:%d: '%s' is not a rule id (a-z, 0-9 and _, starting "
+					    "with a letter, at most %d characters)",
+					    name, lineno, id, MAX_ID);
+				goto out;
+			}
+			if (in_rule && finish(pr, &cur, have_check, name, err) < 0)
+				goto out;
+			in_rule = 0;
+			for (i = 0; i < n_seen; i++)
+				if (strcmp(seen[i], id) == 0) {
+					pgt_err_set(err, "%s:%d: rule '%s' appears twice in the file",
+						    name, lineno, id);
+					goto out;
+				}
+			memset(&cur, 0, sizeof cur);
+			cur.id = intern(id);
+			cur.line = lineno;
+			cur.enabled = 1;
+			cur.severity = "medium";
+			cur.confidence = 0.7;
+			cur.check = C_COUNT;
+			have_check = 0;
+			in_rule = 1;
+			seen = xreallocarray(seen, (size_t)n_seen + 1, sizeof *seen);
+			seen[n_seen++] = cur.id;
+			continue;
+		}
+		if (!in_rule) {
+			pgt_err_set(err, "%s:%d: a key before the first [rule ID]", name, lineno);
+			goto out;
+		}
+		eq = strchr(l, '=');
+		if (eq == NULL) {
+			pgt_err_set(err, "%s:%d: a line is KEY = VALUE", name, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(l);
+		v = trim(eq + 1);
+		if (*v == '\0') {
+			pgt_err_set(err, "%s:%d: '%s' has no value", name, lineno, key);
+			goto out;
+		}
+		if (strcmp(key, "check") == 0) {
+			enum check c;
+
+			if (have_check) {
+				pgt_err_set(err, "%s:%d: a second 'check'", name, lineno);
+				goto out;
+			}
+			for (c = 0; c < C_COUNT && strcmp(checks[c].name, v) != 0; c++)
+				;
+			if (c == C_COUNT) {
+				pgt_err_set(err,
+					    "%s:%d: unknown check '%s' (work_mem_role, "
+					    "work_mem_global, checkpoints, checkpoint_completion_target, "
+					    "shared_buffers, max_connections, pg_stat_statements_max, "
+					    "track_io_timing, compute_query_id)",
+					    name, lineno, v);
+				goto out;
+			}
+			cur.check = c;
+			for (i = 0; i < MAX_THRESHOLDS; i++)
+				cur.thr[i] = checks[c].def[i];
+			have_check = 1;
+		} else if (strcmp(key, "enabled") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+				pgt_err_set(err, "%s:%d: 'enabled' is yes or no, not '%s'", name,
+					    lineno, v);
+				goto out;
+			}
+			cur.enabled = v[0] == 'y';
+		} else if (strcmp(key, "severity") == 0) {
+			for (i = 0; severities[i] != NULL && strcmp(severities[i], v) != 0; i++)
+				;
+			if (severities[i] == NULL) {
+				pgt_err_set(err, "%s:%d: unknown severity '%s' (low, medium, high)",
+					    name, lineno, v);
+				goto out;
+			}
+			cur.severity = severities[i];
+		} else if (strcmp(key, "confidence") == 0) {
+			if (parse_double(v, 0, 1, &cur.confidence) < 0) {
+				pgt_err_set(err, "%s:%d: 'confidence' is a number from 0 to 1, not '%s'",
+					    name, lineno, v);
+				goto out;
+			}
+		} else if (strcmp(key, "title") == 0) {
+			if (cur.title != NULL) {
+				pgt_err_set(err, "%s:%d: a second 'title'", name, lineno);
+				goto out;
+			}
+			cur.title = xstrdup(v);
+		} else if (strcmp(key, "explain") == 0) {
+			append(&cur.explain, v);
+		} else {
+			char names[256];
+
+			if (!have_check) {
+				pgt_err_set(err,
+					    "%s:%d: unknown key '%s' (check, enabled, severity, "
+					    "confidence, title, explain; a threshold after 'check')",
+					    name, lineno, key);
+				goto out;
+			}
+			for (i = 0; i < MAX_THRESHOLDS && checks[cur.check].thr[i] != NULL &&
+				    strcmp(checks[cur.check].thr[i], key) != 0;
+			     i++)
+				;
+			threshold_names(cur.check, names, sizeof names);
+			if (i == MAX_THRESHOLDS || checks[cur.check].thr[i] == NULL) {
+				pgt_err_set(err,
+					    "%s:%d: unknown key '%s' (check %s has the thresholds: %s)",
+					    name, lineno, key, checks[cur.check].name, names);
+				goto out;
+			}
+			if (parse_double(v, 0, 1e15, &cur.thr[i]) < 0) {
+				pgt_err_set(err, "%s:%d: '%s' is a number from 0 to 1e15, not '%s'",
+					    name, lineno, key, v);
+				goto out;
+			}
+		}
+	}
+	if (in_rule && finish(pr, &cur, have_check, name, err) < 0)
+		goto out;
+	in_rule = 0;
+	rc = 0;
+out:
+	if (in_rule)
+		prule_free(&cur);
+	free(seen);
+	free(copy);
+	return rc;
+}
+
+int
+params_rules_load_file(struct param_rules *pr, const char *path, struct pgt_err *err)
+{
+	FILE *f = fopen(path, "r");
+	struct strbuf sb = {0};
+	char buf[4096];
+	size_t n;
+	int rc;
+
+	if (f == NULL) {
+		pgt_err_set(err, "cannot read the parameter rules in %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_addn(&sb, buf, n);
+	if (ferror(f)) {
+		pgt_err_set(err, "cannot read the parameter rules in %s: %s", path, strerror(errno));
+		fclose(f);
+		sb_release(&sb);
+		return -1;
+	}
+	fclose(f);
+	if (strlen(sb_str(&sb)) != sb.len) {
+		pgt_err_set(err, "%s: a rules file is text; this one has a NUL byte", path);
+		sb_release(&sb);
+		return -1;
+	}
+	rc = params_rules_load_text(pr, sb_str(&sb), path, err);
+	sb_release(&sb);
+	return rc;
+}
+
+int
+params_rules_load_default(struct param_rules *pr, struct pgt_err *err)
+{
+	const char *data = getenv("PGMLTOP_DATADIR");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char *path;
+	int rc;
+
+	path = xasprintf("%s/params.rules", data != NULL && data[0] ? data : PKGDATADIR);
+	rc = params_rules_load_file(pr, path, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (xdg != NULL && xdg[0] == '/')
+		path = xasprintf("%s/pgmltop/params.rules", xdg);
+	else if (home != NULL && home[0])
+		path = xasprintf("%s/.config/pgmltop/params.rules", home);
+	else
+		return 0;
+	rc = 0;
+	{
+		FILE *f = fopen(path, "r");
+
+		if (f != NULL) {
+			fclose(f);
+			rc = params_rules_load_file(pr, path, err);
+		} else if (errno != ENOENT) {
+			pgt_err_set(err, "cannot read the parameter rules in %s: %s", path,
+				    strerror(errno));
+			rc = -1;
+		}
+	}
+	free(path);
+	return rc;
+}
+
+/* ---- values ---- */
+
+double
+param_bytes(const char *setting, const char *unit)
+{
+	double v, mul = 1;
+	char *end;
+
+	if (setting == NULL)
+		return NAN;
+	errno = 0;
+	v = strtod(setting, &end);
+	if (end == setting || *end != '\0' || errno != 0 || !isfinite(v))
+		return NAN;
+	if (unit != NULL && unit[0]) {
+		double n = 1;
+		char *u;
+
+		n = strtod(unit, &u);
+		if (u == unit)
+			n = 1;
+		if (strcmp(u, "B") == 0)
+			mul = 1;
+		else if (strcmp(u, "kB") == 0)
+			mul = 1024;
+		else if (strcmp(u, "MB") == 0)
+			mul = 1024.0 * 1024;
+		else if (strcmp(u, "GB") == 0)
+			mul = 1024.0 * 1024 * 1024;
+		else if (strcmp(u, "TB") == 0)
+			mul = 1024.0 * 1024 * 1024 * 1024;
+		else
+			mul = 1, n = 1; /* a unit of time: the value as it is */
+		mul *= n;
+	}
+	return v * mul;
+}
+
+char *
+param_size_text(double bytes)
+{
+	static const char *const units[] = {"kB", "MB", "GB", "TB"};
+	double v = bytes / 1024;
+	int u = 0;
+
+	if (!isfinite(bytes))
+		return xstrdup("?");
+	while (u < 3 && v >= 1024 && fmod(v, 1024) == 0) {
+		v /= 1024;
+		u++;
+	}
+	return xasprintf("%.0f%s", v, units[u]);
+}
+
+const struct param_setting *
+param_find(const struct param_setting *s, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].name != NULL && strcmp(s[i].name, name) == 0)
+			return &s[i];
+	return NULL;
+}
+
+int
+param_non_default(const struct param_setting *s)
+{
+	return s->source != NULL && strcmp(s->source, "default") != 0 &&
+	       strcmp(s->source, "override") != 0;
+}
+
+char *
+param_value_text(const struct param_setting *s)
+{
+	double b;
+
+	if (s == NULL)
+		return NULL;
+	if (s->unit == NULL || s->unit[0] == '\0')
+		return xstrdup(s->setting != NULL ? s->setting : "");
+	b = param_bytes(s->setting, s->unit);
+	if (strcmp(s->unit, "s") == 0 || strcmp(s->unit, "ms") == 0 ||
+	    strcmp(s->unit, "min") == 0 || !isfinite(b))
+		return xasprintf("%s%s", s->setting != NULL ? s->setting : "", s->unit);
+	return param_size_text(b);
+}
+
+/* The smallest power of two of mebibytes at least bytes, as bytes. */
+static double
+mb_pow2(double bytes)
+{
+	double mb = 1;
+
+	while (mb * 1048576.0 < bytes && mb < 1e9)
+		mb *= 2;
+	return mb * 1048576.0;
+}
+
+static void
+sb_num(struct strbuf *sb, double v)
+{
+	if (!isfinite(v))
+		sb_add(sb, "null");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		sb_addf(sb, "%.0f", v);
+	else
+		sb_addf(sb, "%.4g", v);
+}
+
+static void
+sb_key(struct strbuf *sb, const char *key)
+{
+	if (sb->len > 1)
+		sb_add(sb, ", ");
+	sb_add_json(sb, key);
+	sb_add(sb, ": ");
+}
+
+static void
+ev_num(struct strbuf *sb, const char *key, double v)
+{
+	sb_key(sb, key);
+	sb_num(sb, v);
+}
+
+static void
+ev_str(struct strbuf *sb, const char *key, const char *v)
+{
+	sb_key(sb, key);
+	if (v == NULL)
+		sb_add(sb, "null");
+	else
+		sb_add_json(sb, v);
+}
+
+/* A quoted identifier for ALTER ROLE. */
+static char *
+quote_ident(const char *s)
+{
+	struct strbuf sb = {0};
+
+	sb_addc(&sb, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_addc(&sb, '"');
+		sb_addc(&sb, *s);
+	}
+	sb_addc(&sb, '"');
+	return sb_detach(&sb);
+}
+
+struct out {
+	struct param_rec **recs;
+	int *n_recs;
+	struct finding **finds;
+	int *n_finds;
+	int added;
+};
+
+/* Add a recommendation and its finding; takes evidence, detail and suggestion. */
+static void
+emit(struct out *o, const struct prule *r, const char *setting, char *current, char *recommended,
+     char *scope, char *statement, char *evidence, char *figures, char *reason, int has_queryid,
+     int64_t queryid)
+{
+	struct param_rec *pr;
+	struct finding *f;
+
+	*o->recs = xreallocarray(*o->recs, (size_t)*o->n_recs + 1, sizeof **o->recs);
+	pr = &(*o->recs)[(*o->n_recs)++];
+	memset(pr, 0, sizeof *pr);
+	pr->rule = r->id;
+	pr->name = xstrdup(setting);
+	pr->current = current;
+	pr->recommended = recommended;
+	pr->scope = scope;
+	pr->statement = statement;
+	pr->confidence = r->confidence;
+	pr->evidence = evidence;
+
+	*o->finds = xreallocarray(*o->finds, (size_t)*o->n_finds + 1, sizeof **o->finds);
+	f = &(*o->finds)[(*o->n_finds)++];
+	finding_init(f);
+	f->rule = r->id;
+	f->metric = intern(setting);
+	f->category = "parameter";
+	f->severity = r->severity;
+	f->confidence = r->confidence;
+	f->has_queryid = has_queryid;
+	f->queryid = queryid;
+	f->title = xstrdup(r->title);
+	f->detail = xasprintf("%s %s", r->explain, figures);
+	f->suggestion = xasprintf("%s\n%s", statement, reason);
+	f->evidence = xstrdup(evidence);
+	free(figures);
+	free(reason);
+	o->added++;
+}
+
+static char *
+alter_system(const char *name, const char *value, int restart)
+{
+	return xasprintf("ALTER SYSTEM SET %s = '%s'; %s", name, value,
+			 restart ? "-- then restart the server" : "SELECT pg_reload_conf();");
+}
+
+/* ---- the checks ---- */
+
+struct role_group {
+	const char *role;
+	int *idx;
+	int n;
+};
+
+static void
+check_work_mem_role(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double min_kb = r->thr[0], min_calls = r->thr[1], headroom = r->thr[2],
+		     max_bytes = r->thr[3] * 1048576.0, mem_share = r->thr[4];
+	const struct param_setting *wm =
+		param_find(in->settings, in->n_settings, "work_mem");
+	const struct param_setting *mc =
+		param_find(in->settings, in->n_settings, "max_connections");
+	double cur = wm != NULL ? param_bytes(wm->setting, wm->unit) : NAN;
+	double conns = mc != NULL ? param_bytes(mc->setting, mc->unit) : NAN;
+	struct role_group *g = NULL;
+	int n_g = 0, i, k;
+
+	for (i = 0; i < in->n_stmts; i++) {
+		const struct param_stmt *s = &in->stmts[i];
+		double kb;
+
+		if (s->calls < min_calls || s->calls <= 0)
+			continue;
+		kb = s->temp_blks_written * 8.0 / s->calls;
+		if (kb < min_kb)
+			continue;
+		for (k = 0; k < n_g; k++)
+			if ((g[k].role == NULL && s->role == NULL) ||
+			    (g[k].role != NULL && s->role != NULL && strcmp(g[k].role, s->role) == 0))
+				break;
+		if (k == n_g) {
+			g = xreallocarray(g, (size_t)n_g + 1, sizeof *g);
+			memset(&g[n_g++], 0, sizeof *g);
+			g[k].role = s->role;
+		}
+		g[k].idx = xreallocarray(g[k].idx, (size_t)g[k].n + 1, sizeof *g[k].idx);
+		g[k].idx[g[k].n++] = i;
+	}
+	for (k = 0; k < n_g; k++) {
+		struct strbuf ev = {0};
+		double need = 0, rec, bound = max_bytes, top_temp = -1;
+		const char *bound_by = "max_mb";
+		int64_t top = 0;
+		char *rec_text, *cur_text, *stmt, *figures, *reason, *scope;
+
+		for (i = 0; i < g[k].n; i++) {
+			const struct param_stmt *s = &in->stmts[g[k].idx[i]];
+			double b = s->temp_blks_written * 8192.0 / s->calls;
+
+			if (b > need)
+				need = b;
+			if (s->temp_blks_written > top_temp) {
+				top_temp = s->temp_blks_written;
+				top = s->queryid;
+			}
+		}
+		rec = mb_pow2(need * headroom);
+		if (isfinite(cur) && rec < 2 * cur)
+			rec = mb_pow2(2 * cur);
+		if (isfinite(in->mem_bytes) && isfinite(conns) && conns > 0 &&
+		    mem_share * in->mem_bytes / conns < bound) {
+			bound = mem_share * in->mem_bytes / conns;
+			bound_by = "memory";
+		}
+		if (rec > bound) {
+			rec = bound;
+			rec = floor(rec / 1048576.0) * 1048576.0;
+		}
+		if (isfinite(cur) && rec <= cur) {
+			free(g[k].idx);
+			continue;
+		}
+		rec_text = param_size_text(rec);
+		cur_text = param_value_text(wm);
+		sb_addc(&ev, '{');
+		ev_str(&ev, "role", g[k].role);
+		ev_str(&ev, "work_mem", cur_text);
+		sb_key(&ev, "statements");
+		sb_addc(&ev, '[');
+		for (i = 0; i < g[k].n && i < 10; i++) {
+			const struct param_stmt *s = &in->stmts[g[k].idx[i]];
+
+			sb_addf(&ev, "%s{\"queryid\": \"%lld\", \"calls\": ", i ? ", " : "",
+				(long long)s->queryid);
+			sb_num(&ev, s->calls);
+			sb_add(&ev, ", \"temp_kb_per_call\": ");
+			sb_num(&ev, round(s->temp_blks_written * 8.0 / s->calls));
+			sb_add(&ev, ", \"temp_blks_written\": ");
+			sb_num(&ev, s->temp_blks_written);
+			sb_addc(&ev, '}');
+		}
+		sb_addc(&ev, ']');
+		ev_num(&ev, "spilling_statements", g[k].n);
+		ev_num(&ev, "largest_spill_kb_per_call", round(need / 1024));
+		ev_num(&ev, "max_connections", conns);
+		ev_num(&ev, "memory_bytes", in->mem_bytes);
+		ev_str(&ev, "bounded_by", rec >= mb_pow2(need * headroom) ? NULL : bound_by);
+		sb_key(&ev, "spill_below_work_mem");
+		sb_add(&ev, isfinite(cur) && need < cur ? "true" : "false");
+		sb_addc(&ev, '}');
+		if (g[k].role != NULL) {
+			char *q = quote_ident(g[k].role);
+
+			scope = xasprintf("role %s", g[k].role);
+			stmt = xasprintf("ALTER ROLE %s SET work_mem = '%s';", q, rec_text);
+			free(q);
+		} else {
+			scope = xstrdup("statement");
+			stmt = xasprintf("SET LOCAL work_mem = '%s';", rec_text);
+		}
+		figures = xasprintf("%d statement%s%s%s wrote temporary files, the largest %.0f kB "
+				    "a call; work_mem is %s.",
+				    g[k].n, g[k].n == 1 ? "" : "s",
+				    g[k].role != NULL ? " of role " : "",
+				    g[k].role != NULL ? g[k].role : "", need / 1024,
+				    cur_text != NULL ? cur_text : "not in the history");
+		reason = xasprintf(
+			"%s's sorts and hashes would fit in memory with %.0f times the largest "
+			"spill; %s. New sessions of the role take it; for one statement, SET LOCAL "
+			"work_mem in its transaction does the same. %s",
+			g[k].role != NULL ? g[k].role : "the statement", headroom,
+			isfinite(in->mem_bytes)
+				? "bounded so that max_connections sessions at this work_mem fit in "
+				  "the memory share"
+				: "the machine's memory is not in the history: check that the role's "
+				  "sessions times this work_mem fit in memory",
+			isfinite(cur) && need < cur
+				? "The spill is smaller than the server's work_mem: the role, its "
+				  "database or its sessions may set a lower one (per-role settings are "
+				  "not in the history); a per-role setting replaces it."
+				: "A per-role or per-statement setting leaves the other sessions as "
+				  "they are.");
+		emit(o, r, "work_mem", cur_text, rec_text, scope, stmt, sb_detach(&ev), figures,
+		     reason, 1, top);
+		free(g[k].idx);
+	}
+	free(g);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+check_work_mem_global(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double min_stmts = r->thr[0], min_roles = r->thr[1], min_files = r->thr[2],
+		     headroom = r->thr[3], max_bytes = r->thr[4] * 1048576.0, mem_share = r->thr[5];
+	const struct param_setting *wm = param_find(in->settings, in->n_settings, "work_mem");
+	const struct param_setting *mc =
+		param_find(in->settings, in->n_settings, "max_connections");
+	double cur = wm != NULL ? param_bytes(wm->setting, wm->unit) : NAN;
+	double conns = mc != NULL ? param_bytes(mc->setting, mc->unit) : NAN;
+	double *need = xcalloc((size_t)in->n_stmts + 1, sizeof *need), files_per_day, rec, med;
+	const char *roles[64];
+	int n = 0, n_roles = 0, i, k;
+	struct strbuf ev = {0};
+	char *rec_text, *cur_text;
+
+	if (!in->have_db || in->days <= 0) {
+		free(need);
+		return;
+	}
+	files_per_day = in->temp_files / in->days;
+	for (i = 0; i < in->n_stmts; i++) {
+		const struct param_stmt *s = &in->stmts[i];
+
+		if (s->calls <= 0 || s->temp_blks_written <= 0)
+			continue;
+		need[n++] = s->temp_blks_written * 8192.0 / s->calls;
+		for (k = 0; k < n_roles; k++)
+			if (s->role != NULL && roles[k] != NULL && strcmp(roles[k], s->role) == 0)
+				break;
+		if (k == n_roles && n_roles < 64)
+			roles[n_roles++] = s->role;
+	}
+	if (n < min_stmts || n_roles < min_roles || files_per_day < min_files) {
+		free(need);
+		return;
+	}
+	qsort(need, (size_t)n, sizeof *need, cmp_double);
+	med = need[n / 2];
+	rec = mb_pow2(med * headroom);
+	if (isfinite(cur) && rec < 2 * cur)
+		rec = mb_pow2(2 * cur);
+	if (rec > max_bytes)
+		rec = max_bytes;
+	if (isfinite(in->mem_bytes) && isfinite(conns) && conns > 0 &&
+	    rec > mem_share * in->mem_bytes / conns)
+		rec = floor(mem_share * in->mem_bytes / conns / 1048576.0) * 1048576.0;
+	free(need);
+	if (isfinite(cur) && rec <= cur)
+		return;
+	rec_text = param_size_text(rec);
+	cur_text = param_value_text(wm);
+	sb_addc(&ev, '{');
+	ev_str(&ev, "work_mem", cur_text);
+	ev_num(&ev, "spilling_statements", n);
+	ev_num(&ev, "roles", n_roles);
+	ev_num(&ev, "temp_files", in->temp_files);
+	ev_num(&ev, "temp_bytes", in->temp_bytes);
+	ev_num(&ev, "temp_files_per_day", round(files_per_day));
+	ev_num(&ev, "median_spill_kb_per_call", round(med / 1024));
+	ev_num(&ev, "max_connections", conns);
+	ev_num(&ev, "memory_bytes", in->mem_bytes);
+	sb_addc(&ev, '}');
+	emit(o, r, "work_mem", cur_text, rec_text, xstrdup("system"),
+	     alter_system("work_mem", rec_text, 0), sb_detach(&ev),
+	     xasprintf("%d statements of %d roles spilled to temporary files, %.0f files a day; "
+		       "the median spill is %.0f kB a call; work_mem is %s.",
+		       n, n_roles, files_per_day, med / 1024,
+		       cur_text != NULL ? cur_text : "not in the history"),
+	     xasprintf("Spills are spread over many statements and roles, so the default is "
+		       "raised (to %.0f times the median spill, at most %.0f MB%s). Every sort "
+		       "or hash of every session may take this much: per-role settings come first "
+		       "where one role spills most.",
+		       headroom, r->thr[4],
+		       isfinite(in->mem_bytes) ? ", and within the memory share per connection"
+					       : "; the machine's memory is not in the history"),
+	     0, 0);
+}
+
+static void
+check_checkpoints(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double min_req = r->thr[0], max_share = r->thr[1], factor = r->thr[2],
+		     max_bytes = r->thr[3] * 1073741824.0;
+	const struct param_setting *mws =
+		param_find(in->settings, in->n_settings, "max_wal_size");
+	const struct param_setting *cto =
+		param_find(in->settings, in->n_settings, "checkpoint_timeout");
+	double cur, rec, share, total;
+	struct strbuf ev = {0};
+	char *rec_text, *cur_text, *timeout_text;
+
+	if (!in->have_ckpt)
+		return;
+	total = in->ckpt_timed + in->ckpt_requested;
+	share = total > 0 ? in->ckpt_requested / total : 0;
+	if (in->ckpt_requested < min_req || share <= max_share)
+		return;
+	cur = mws != NULL ? param_bytes(mws->setting, mws->unit) : NAN;
+	if (!isfinite(cur))
+		cur = 1073741824.0; /* the default */
+	rec = cur * factor;
+	if (rec > max_bytes)
+		rec = max_bytes;
+	rec = ceil(rec / 1048576.0) * 1048576.0;
+	if (rec <= cur)
+		return;
+	rec_text = param_size_text(rec);
+	cur_text = param_value_text(mws);
+	timeout_text = param_value_text(cto);
+	sb_addc(&ev, '{');
+	ev_num(&ev, "checkpoints_timed", in->ckpt_timed);
+	ev_num(&ev, "checkpoints_requested", in->ckpt_requested);
+	ev_num(&ev, "requested_share", round(share * 1000) / 1000);
+	ev_num(&ev, "hours", round(in->ckpt_hours * 100) / 100);
+	ev_num(&ev, "requested_per_hour",
+	       in->ckpt_hours > 0 ? round(in->ckpt_requested / in->ckpt_hours * 10) / 10 : NAN);
+	ev_str(&ev, "max_wal_size", cur_text);
+	ev_str(&ev, "checkpoint_timeout", timeout_text);
+	sb_addc(&ev, '}');
+	emit(o, r, "max_wal_size", cur_text, rec_text, xstrdup("system"),
+	     alter_system("max_wal_size", rec_text, 0), sb_detach(&ev),
+	     xasprintf("%.0f of %.0f checkpoints (%.0f%%) were requested, not timed, in %.1f "
+		       "hours sampled; max_wal_size is %s, checkpoint_timeout %s.",
+		       in->ckpt_requested, total, share * 100, in->ckpt_hours,
+		       cur_text != NULL ? cur_text : "not in the history",
+		       timeout_text != NULL ? timeout_text : "not in the history"),
+	     xasprintf("WAL fills max_wal_size before checkpoint_timeout ends, so checkpoints come "
+		       "early and often, each followed by full-page writes. %.0f times the "
+		       "size (at most %.0f GB) lets checkpoint_timeout pace them; it needs the "
+		       "disk room for that much WAL.",
+		       factor, r->thr[3]),
+	     0, 0);
+	free(timeout_text);
+}
+
+static void
+check_cct(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const struct param_setting *s =
+		param_find(in->settings, in->n_settings, "checkpoint_completion_target");
+	double v = s != NULL ? param_bytes(s->setting, s->unit) : NAN;
+	struct strbuf ev = {0};
+	char rec[32];
+
+	if (!isfinite(v) || v >= r->thr[0])
+		return;
+	snprintf(rec, sizeof rec, "%g", r->thr[1]);
+	sb_addc(&ev, '{');
+	ev_num(&ev, "checkpoint_completion_target", v);
+	ev_num(&ev, "below", r->thr[0]);
+	sb_addc(&ev, '}');
+	emit(o, r, "checkpoint_completion_target", xstrdup(s->setting), xstrdup(rec),
+	     xstrdup("system"), alter_system("checkpoint_completion_target", rec, 0),
+	     sb_detach(&ev),
+	     xasprintf("checkpoint_completion_target is %s, below %g.", s->setting, r->thr[0]),
+	     xasprintf("A checkpoint's writes are spread over that share of the time between "
+		       "checkpoints; %s spreads them over most of it.",
+		       rec),
+	     0, 0);
+}
+
+static void
+check_shared_buffers(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double max_ratio = r->thr[0], min_reads = r->thr[1], factor = r->thr[2],
+		     share = r->thr[3], max_bytes = r->thr[4] * 1073741824.0;
+	const struct param_setting *sb =
+		param_find(in->settings, in->n_settings, "shared_buffers");
+	double cur = sb != NULL ? param_bytes(sb->setting, sb->unit) : NAN, ratio, rec,
+	       bound = max_bytes;
+	struct strbuf ev = {0};
+	char *rec_text, *cur_text;
+
+	if (!in->have_db || in->blks_read + in->blks_hit <= 0 || !isfinite(cur))
+		return;
+	ratio = in->blks_hit / (in->blks_hit + in->blks_read);
+	if (ratio >= max_ratio || in->blks_read < min_reads)
+		return;
+	if (isfinite(in->mem_bytes))
+		bound = share * in->mem_bytes;
+	rec = cur * factor;
+	if (rec > bound)
+		rec = floor(bound / 1048576.0) * 1048576.0;
+	if (rec <= cur)
+		return;
+	rec_text = param_size_text(rec);
+	cur_text = param_value_text(sb);
+	sb_addc(&ev, '{');
+	ev_num(&ev, "blks_hit", in->blks_hit);
+	ev_num(&ev, "blks_read", in->blks_read);
+	ev_num(&ev, "hit_ratio", round(ratio * 10000) / 10000);
+	ev_str(&ev, "shared_buffers", cur_text);
+	ev_num(&ev, "memory_bytes", in->mem_bytes);
+	sb_addc(&ev, '}');
+	emit(o, r, "shared_buffers", cur_text, rec_text, xstrdup("system"),
+	     alter_system("shared_buffers", rec_text, 1), sb_detach(&ev),
+	     xasprintf("%.1f%% of the blocks read were found in shared buffers (%.0f read from "
+		       "outside); shared_buffers is %s.",
+		       ratio * 100, in->blks_read, cur_text),
+	     xasprintf("A larger cache keeps more of the working set; %s. Reads that the "
+		       "operating system's cache serves are counted as reads too, so check the "
+		       "read times (track_io_timing) before a restart.",
+		       isfinite(in->mem_bytes) ? "at most the memory share"
+					       : "the machine's memory is not in the history: "
+						 "keep it near a quarter of the memory"),
+	     0, 0);
+}
+
+static void
+check_max_connections(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const struct param_setting *mc =
+		param_find(in->settings, in->n_settings, "max_connections");
+	double cur = mc != NULL ? param_bytes(mc->setting, mc->unit) : NAN, use, rec;
+	struct strbuf ev = {0};
+	char rec_text[32];
+
+	if (!in->have_sess || !isfinite(cur) || cur <= 0)
+		return;
+	use = in->sess_peak / cur;
+	if (use < r->thr[0])
+		return;
+	rec = ceil(in->sess_peak * r->thr[1] / 10) * 10;
+	if (rec <= cur)
+		rec = cur + 10;
+	snprintf(rec_text, sizeof rec_text, "%.0f", rec);
+	sb_addc(&ev, '{');
+	ev_num(&ev, "peak_sessions", in->sess_peak);
+	ev_num(&ev, "max_connections", cur);
+	ev_num(&ev, "peak_use", round(use * 1000) / 1000);
+	sb_addc(&ev, '}');
+	emit(o, r, "max_connections", xstrdup(mc->setting), xstrdup(rec_text), xstrdup("system"),
+	     alter_system("max_connections", rec_text, 1), sb_detach(&ev),
+	     xasprintf("At the peak, %.0f sessions of %.0f allowed (%.0f%%).", in->sess_peak, cur,
+		       use * 100),
+	     xasprintf("New connections are refused at the limit. %.0f leaves room above the "
+		       "peak; a connection pooler in front of the server is the other way out, and "
+		       "every connection may take work_mem per sort.",
+		       rec),
+	     0, 0);
+}
+
+static void
+check_pgss_max(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const struct param_setting *m =
+		param_find(in->settings, in->n_settings, "pg_stat_statements.max");
+	double cur = m != NULL ? param_bytes(m->setting, m->unit) : NAN, rec;
+	struct strbuf ev = {0};
+	char rec_text[32];
+
+	if (!in->have_dealloc || in->dealloc < r->thr[0] || !isfinite(cur))
+		return;
+	rec = cur * r->thr[1];
+	if (rec > r->thr[2])
+		rec = r->thr[2];
+	if (rec <= cur)
+		return;
+	snprintf(rec_text, sizeof rec_text, "%.0f", rec);
+	sb_addc(&ev, '{');
+	ev_num(&ev, "dealloc", in->dealloc);
+	ev_num(&ev, "pg_stat_statements.max", cur);
+	sb_addc(&ev, '}');
+	emit(o, r, "pg_stat_statements.max", xstrdup(m->setting), xstrdup(rec_text),
+	     xstrdup("system"), alter_system("pg_stat_statements.max", rec_text, 1),
+	     sb_detach(&ev),
+	     xasprintf("pg_stat_statements dropped its least used entries %.0f times in the "
+		       "window (pg_stat_statements_info.dealloc); it keeps %.0f.",
+		       in->dealloc, cur),
+	     xstrdup("A dropped entry loses its counters, and its statement comes back with "
+		     "figures that start again: room for more entries keeps the history whole."),
+	     0, 0);
+}
+
+static void
+check_switch(const struct prule *r, const struct param_input *in, struct out *o,
+	     const char *name, const char *bad, const char *good, const char *why)
+{
+	const struct param_setting *s = param_find(in->settings, in->n_settings, name);
+	struct strbuf ev = {0};
+
+	if (s == NULL || s->setting == NULL || strcmp(s->setting, bad) != 0)
+		return;
+	sb_addc(&ev, '{');
+	ev_str(&ev, name, s->setting);
+	ev_str(&ev, "source", s->source);
+	sb_addc(&ev, '}');
+	emit(o, r, name, xstrdup(s->setting), xstrdup(good), xstrdup("system"),
+	     alter_system(name, good, 0), sb_detach(&ev),
+	     xasprintf("%s is %s.", name, s->setting), xstrdup(why), 0, 0);
+}
+
+int
+params_advise(const struct param_rules *pr, const struct param_input *in,
+	      struct param_rec **recs, int *n_recs, struct finding **finds, int *n_finds)
+{
+	struct out o = {recs, n_recs, finds, n_finds, 0};
+	int i;
+
+	if (pr == NULL)
+		return 0;
+	for (i = 0; i < pr->n; i++) {
+		const struct prule *r = &pr->r[i];
+
+		if (!r->enabled)
+			continue;
+		switch (r->check) {
+		case C_WORK_MEM_ROLE:
+			check_work_mem_role(r, in, &o);
+			break;
+		case C_WORK_MEM_GLOBAL:
+			check_work_mem_global(r, in, &o);
+			break;
+		case C_CHECKPOINTS:
+			check_checkpoints(r, in, &o);
+			break;
+		case C_CCT:
+			check_cct(r, in, &o);
+			break;
+		case C_SHARED_BUFFERS:
+			check_shared_buffers(r, in, &o);
+			break;
+		case C_MAX_CONNECTIONS:
+			check_max_connections(r, in, &o);
+			break;
+		case C_PGSS_MAX:
+			check_pgss_max(r, in, &o);
+			break;
+		case C_TRACK_IO_TIMING:
+			check_switch(r, in, &o, "track_io_timing", "off", "on",
+				     "Without it, pg_stat_statements and pg_stat_database have no "
+				     "read and write times, and pgmltop cannot tell a cached read "
+				     "from a disk read. Its cost is a clock read per I/O "
+				     "(pg_test_timing shows how cheap that is here).");
+			break;
+		case C_COMPUTE_QUERY_ID:
+			check_switch(r, in, &o, "compute_query_id", "off", "auto",
+				     "pg_stat_statements needs a query id (auto turns it on when "
+				     "the module is loaded), and pg_stat_activity shows it only "
+				     "when it is computed: pgmltop joins the sessions to the "
+				     "statements by it.");
+			break;
+		case C_COUNT:
+			break;
+		}
+	}
+	return o.added;
+}
+
+void
+param_recs_free(struct param_rec *r, int n)
+{
+	int i;
+
+	for (i = 0; i < n && r != NULL; i++) {
+		free(r[i].name);
+		free(r[i].current);
+		free(r[i].recommended);
+		free(r[i].scope);
+		free(r[i].statement);
+		free(r[i].evidence);
+	}
+	free(r);
+}
+
+/* ---- before and after ---- */
+
+void
+ba_opts_default(struct ba_opts *o)
+{
+	o->max_hours = WEEK;
+	o->min_pairs = 24;
+	o->level = 0.99;
+	o->min_change = 0.1;
+}
+
+/* The upper quantile of the standard normal distribution for p in (0, 0.5]. */
+static double
+normal_upper(double p)
+{
+	double t = sqrt(-2 * log(p));
+
+	return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) /
+			   (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+}
+
+double
+params_t_quantile(double level, double df)
+{
+	double z = normal_upper((1 - level) / 2), z3 = z * z * z, z5 = z3 * z * z;
+
+	if (df < 1)
+		df = 1;
+	/* Cornish-Fisher expansion of t in terms of z */
+	return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df) +
+	       (3 * z5 * z * z + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df);
+}
+
+int
+params_before_after(const double *v, int n, int change, const struct ba_opts *o,
+		    struct ba_result *out)
+{
+	int h, k = 0, hours = o->max_hours < WEEK ? o->max_hours : WEEK;
+	double sa = 0, sb = 0, sd = 0, sdd = 0, md, var, se, t, lo, hi;
+
+	memset(out, 0, sizeof *out);
+	out->before = out->after = out->ratio = out->low = out->high = NAN;
+	for (h = change; h < n && h < change + hours; h++) {
+		double b, a;
+
+		if (h - WEEK < 0)
+			continue;
+		a = v[h];
+		b = v[h - WEEK];
+		if (!isfinite(a) || !isfinite(b))
+			continue;
+		sa += a;
+		sb += b;
+		sd += a - b;
+		sdd += (a - b) * (a - b);
+		k++;
+	}
+	out->pairs = k;
+	if (k < o->min_pairs || k < 2)
+		return -1;
+	out->before = sb / k;
+	out->after = sa / k;
+	md = sd / k;
+	var = (sdd - k * md * md) / (k - 1);
+	se = sqrt(var > 0 ? var / k : 0);
+	t = params_t_quantile(o->level, k - 1);
+	lo = md - t * se;
+	hi = md + t * se;
+	if (out->before > 0) {
+		out->ratio = out->after / out->before;
+		out->low = 1 + lo / out->before;
+		out->high = 1 + hi / out->before;
+		out->found = (out->low > 1 || out->high < 1) &&
+			     fabs(out->ratio - 1) >= o->min_change;
+	} else {
+		out->found = lo > 0 || hi < 0;
+	}
+	return 0;
+}
+
+void
+params_model_free(struct params_model *m)
+{
+	int i;
+
+	for (i = 0; i < m->n_cur; i++) {
+		free(m->cur[i].name);
+		free(m->cur[i].setting);
+		free(m->cur[i].unit);
+		free(m->cur[i].source);
+	}
+	free(m->cur);
+	for (i = 0; i < m->n_changes; i++) {
+		free(m->changes[i].name);
+		free(m->changes[i].from);
+		free(m->changes[i].to);
+		free(m->changes[i].source);
+		free(m->changes[i].effects);
+	}
+	free(m->changes);
+	param_recs_free(m->recs, m->n_recs);
+	findings_free(m->finds, m->n_finds);
+	memset(m, 0, sizeof *m);
+}
