@@ -1191,7 +1191,8 @@ param_recs_free(struct param_rec *r, int n)
 void
 ba_opts_default(struct ba_opts *o)
 {
-	o->max_hours = WEEK;
+	/* the hour before the first one after the change holds the change: never a "before" */
+	o->max_hours = WEEK - 1;
 	o->min_pairs = 24;
 	o->level = 0.99;
 	o->min_change = 0.1;

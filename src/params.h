@@ -100,7 +100,7 @@ int param_non_default(const struct param_setting *s);
 /* ---- before and after a change ---- */
 
 struct ba_opts {
-	int max_hours;     /* hours after the change compared (at most 168: one week) */
+	int max_hours;     /* hours after the change compared (default 167; at most 168) */
 	int min_pairs;     /* fewer matched hours: no comparison */
 	double level;      /* of the interval: 0.95 or 0.99 */
 	double min_change; /* an effect smaller than this share is not called one */

@@ -1,0 +1,455 @@
+/*
+ * Unit tests of the parameter advisor on figures built in memory: each shipped rule fires
+ * on the evidence it is for and not on a quiet server; the evidence and the statement it
+ * suggests; the rule-file parser's errors name file and line; the before/after comparison
+ * finds a planted step with the right sign and size, and none where there is none.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+#include "xutil.h"
+
+static struct param_rules *shipped;
+
+static const char *const default_rows[][4] = {
+	{"work_mem", "4096", "kB", "default"},
+	{"max_wal_size", "1024", "MB", "default"},
+	{"checkpoint_timeout", "300", "s", "default"},
+	{"checkpoint_completion_target", "0.9", NULL, "default"},
+	{"shared_buffers", "16384", "8kB", "configuration file"},
+	{"max_connections", "100", NULL, "configuration file"},
+	{"pg_stat_statements.max", "5000", NULL, "default"},
+	{"track_io_timing", "on", NULL, "configuration file"},
+	{"compute_query_id", "auto", NULL, "default"},
+};
+#define N_DEFAULTS ((int)(sizeof default_rows / sizeof default_rows[0]))
+static struct param_setting defaults[N_DEFAULTS];
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+
+static int
+setup(void **state)
+{
+	struct pgt_err err = {{0}};
+	char *path = xasprintf("%s/../data/params.rules", getenv("TESTS_SRCDIR") != NULL
+								   ? getenv("TESTS_SRCDIR")
+								   : "tests");
+
+	(void)state;
+	for (int i = 0; i < N_DEFAULTS; i++) {
+		defaults[i].name = dup_or_null(default_rows[i][0]);
+		defaults[i].setting = dup_or_null(default_rows[i][1]);
+		defaults[i].unit = dup_or_null(default_rows[i][2]);
+		defaults[i].source = dup_or_null(default_rows[i][3]);
+	}
+	shipped = params_rules_new();
+	if (params_rules_load_file(shipped, path, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < N_DEFAULTS; i++) {
+		free(defaults[i].name);
+		free(defaults[i].setting);
+		free(defaults[i].unit);
+		free(defaults[i].source);
+	}
+	params_rules_free(shipped);
+	return 0;
+}
+
+/* A quiet server: pgbench-like statements, no spills, timed checkpoints only. */
+static void
+quiet_input(struct param_input *in, struct param_stmt *st)
+{
+	memset(in, 0, sizeof *in);
+	in->days = 1;
+	in->settings = defaults;
+	in->n_settings = N_DEFAULTS;
+	st[0] = (struct param_stmt){1, "app", "UPDATE pgbench_accounts", 10000, 900, 0};
+	st[1] = (struct param_stmt){2, "app", "SELECT abalance", 10000, 200, 0};
+	in->stmts = st;
+	in->n_stmts = 2;
+	in->have_db = 1;
+	in->blks_hit = 1e6;
+	in->blks_read = 1000;
+	in->have_ckpt = 1;
+	in->ckpt_timed = 12;
+	in->ckpt_requested = 0;
+	in->ckpt_hours = 1;
+	in->have_sess = 1;
+	in->sess_peak = 12;
+	in->have_dealloc = 1;
+	in->dealloc = 0;
+	in->mem_bytes = NAN;
+}
+
+static int
+advise(const struct param_input *in, struct param_rec **recs, int *n_recs, struct finding **f,
+       int *n_f)
+{
+	*recs = NULL;
+	*f = NULL;
+	*n_recs = *n_f = 0;
+	return params_advise(shipped, in, recs, n_recs, f, n_f);
+}
+
+static const struct param_rec *
+rec_of(const struct param_rec *r, int n, const char *rule)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(r[i].rule, rule) == 0)
+			return &r[i];
+	return NULL;
+}
+
+/* The recommendation of the rule, which must be there. */
+static const struct param_rec *
+rec_must(const struct param_rec *r, int n, const char *rule)
+{
+	static char none[] = "(none)";
+	static struct param_rec missing = {"", none, none, none, none, none, 0, none};
+	const struct param_rec *p = rec_of(r, n, rule);
+
+	if (p == NULL) {
+		print_error("no recommendation of rule %s\n", rule);
+		fail();
+		return &missing;
+	}
+	return p;
+}
+
+static void
+quiet_server_gets_nothing(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_rec *r;
+	struct finding *f;
+	int nr, nf;
+
+	(void)state;
+	quiet_input(&in, st);
+	assert_int_equal(advise(&in, &r, &nr, &f, &nf), 0);
+	assert_int_equal(nr, 0);
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+work_mem_per_role_first(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[3];
+	struct param_rec *r;
+	struct finding *f;
+	const struct param_rec *w;
+	int nr, nf;
+
+	(void)state;
+	quiet_input(&in, st);
+	/* 20 calls writing 3 MB of temporary data each, by the role reporter */
+	st[2] = (struct param_stmt){77, "reporter", "SELECT ... ORDER BY 1", 20, 4000, 20 * 384};
+	in.n_stmts = 3;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_int_equal(nr, 1);
+	w = rec_must(r, nr, "work_mem_role");
+	assert_non_null(w);
+	assert_string_equal(w->name, "work_mem");
+	assert_string_equal(w->current, "4MB");
+	/* 2 x 3 MB rounded up to a power of two */
+	assert_string_equal(w->recommended, "8MB");
+	assert_string_equal(w->scope, "role reporter");
+	assert_string_equal(w->statement, "ALTER ROLE \"reporter\" SET work_mem = '8MB';");
+	assert_non_null(strstr(w->evidence, "\"queryid\": \"77\""));
+	assert_non_null(strstr(w->evidence, "\"temp_kb_per_call\": 3072"));
+	assert_non_null(strstr(w->evidence, "\"memory_bytes\": null"));
+	assert_int_equal(nf, 1);
+	assert_string_equal(f[0].category, "parameter");
+	assert_int_equal(f[0].has_queryid, 1);
+	assert_int_equal(f[0].queryid, 77);
+	assert_non_null(strstr(f[0].suggestion, "ALTER ROLE"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+
+	/* with the memory known, max_connections x work_mem stays within a quarter of it */
+	in.mem_bytes = 16.0 * 1073741824; /* 16 GB: 4 GB / 100 connections = 40.96 MB */
+	st[2].temp_blks_written = 20 * 3840.0; /* 30 MB a call: 64 MB wanted */
+	advise(&in, &r, &nr, &f, &nf);
+	w = rec_must(r, nr, "work_mem_role");
+	assert_non_null(w);
+	assert_string_equal(w->recommended, "40MB");
+	assert_non_null(strstr(w->evidence, "\"bounded_by\": \"memory\""));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+work_mem_global_needs_many(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[8];
+	struct param_rec *r;
+	struct finding *f;
+	int nr, nf, i;
+	static const char *roles[] = {"a", "b", "c"};
+
+	(void)state;
+	quiet_input(&in, st);
+	for (i = 0; i < 6; i++)
+		st[2 + i] = (struct param_stmt){100 + i, roles[i % 3], "SELECT", 10, 100, 10 * 256};
+	in.n_stmts = 8;
+	in.temp_files = 500;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_non_null(rec_of(r, nr, "work_mem_global"));
+	assert_string_equal(rec_must(r, nr, "work_mem_global")->scope, "system");
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* few temporary files a day: per-role advice only */
+	in.temp_files = 10;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "work_mem_global"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+checkpoints_requested(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_rec *r;
+	struct finding *f;
+	const struct param_rec *c;
+	int nr, nf;
+
+	(void)state;
+	quiet_input(&in, st);
+	in.ckpt_timed = 1;
+	in.ckpt_requested = 9;
+	advise(&in, &r, &nr, &f, &nf);
+	c = rec_must(r, nr, "checkpoints_requested");
+	assert_non_null(c);
+	assert_string_equal(c->name, "max_wal_size");
+	assert_string_equal(c->current, "1GB");
+	assert_string_equal(c->recommended, "4GB");
+	assert_non_null(strstr(c->statement, "ALTER SYSTEM SET max_wal_size = '4GB'"));
+	assert_non_null(strstr(c->evidence, "\"checkpoints_requested\": 9"));
+	assert_non_null(strstr(c->evidence, "\"requested_share\": 0.9"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* two requested of many: below the threshold */
+	in.ckpt_timed = 20;
+	in.ckpt_requested = 2;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "checkpoints_requested"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+other_rules(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_setting s[N_DEFAULTS];
+	char half[] = "0.5", off1[] = "off", off2[] = "off";
+	struct param_rec *r;
+	struct finding *f;
+	int nr, nf;
+
+	(void)state;
+	quiet_input(&in, st);
+	memcpy(s, defaults, sizeof s);
+	s[3].setting = half;
+	s[7].setting = off1;
+	s[8].setting = off2;
+	in.settings = s;
+	in.blks_hit = 500000;
+	in.blks_read = 200000;
+	in.sess_peak = 95;
+	in.dealloc = 40;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_int_equal(nr, 6);
+	assert_string_equal(rec_must(r, nr, "checkpoint_completion_target")->recommended, "0.9");
+	assert_string_equal(rec_must(r, nr, "shared_buffers_hit_ratio")->recommended, "256MB");
+	assert_non_null(strstr(rec_must(r, nr, "shared_buffers_hit_ratio")->statement, "restart"));
+	assert_string_equal(rec_must(r, nr, "max_connections_peak")->recommended, "120");
+	assert_string_equal(rec_must(r, nr, "pg_stat_statements_max")->recommended, "10000");
+	assert_string_equal(rec_must(r, nr, "track_io_timing_off")->recommended, "on");
+	assert_string_equal(rec_must(r, nr, "compute_query_id_off")->recommended, "auto");
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+bad_rules_name_file_and_line(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{"[rule a]\ncheck = nope\n", "x.rules:2: unknown check 'nope'"},
+		{"[rule a]\ncheck = checkpoints\nfactr = 2\n",
+		 "x.rules:3: unknown key 'factr' (check checkpoints has the thresholds: "
+		 "min_requested, max_requested_share, factor, max_gb)"},
+		{"[rule a]\ncheck = checkpoints\nfactor = two\n", "x.rules:3: 'factor' is a number"},
+		{"[rule a]\ncheck = checkpoints\ntitle = t\n", "x.rules:1: rule 'a' has no 'explain'"},
+		{"[rule A]\n", "x.rules:1: 'A' is not a rule id"},
+		{"check = checkpoints\n", "x.rules:1: a key before the first [rule ID]"},
+		{"[rule a]\ncheck = checkpoints\ntitle = t\nexplain = e\n[rule a]\n",
+		 "x.rules:5: rule 'a' appears twice"},
+		{"[rule a]\nseverity = huge\n", "x.rules:2: unknown severity 'huge'"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct param_rules *pr = params_rules_new();
+		struct pgt_err err = {{0}};
+
+		assert_int_equal(params_rules_load_text(pr, cases[i].text, "x.rules", &err), -1);
+		if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, err.msg, cases[i].msg);
+		params_rules_free(pr);
+	}
+}
+
+static void
+a_user_rule_replaces_a_shipped_one(void **state)
+{
+	struct param_rules *pr = params_rules_new();
+	struct pgt_err err = {{0}};
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_rec *r = NULL;
+	struct finding *f = NULL;
+	int nr = 0, nf = 0;
+
+	(void)state;
+	assert_int_equal(params_rules_load_text(pr,
+						"[rule ckpt]\ncheck = checkpoints\nmin_requested = 1\n"
+						"max_requested_share = 0\nfactor = 2\ntitle = t\n"
+						"explain = e\n",
+						"a.rules", &err),
+			 0);
+	assert_int_equal(params_rules_load_text(pr, "[rule ckpt]\ncheck = checkpoints\n"
+						    "enabled = no\ntitle = t\nexplain = e\n",
+						"b.rules", &err),
+			 0);
+	assert_int_equal(params_rules_count(pr), 1);
+	quiet_input(&in, st);
+	in.ckpt_requested = 5;
+	assert_int_equal(params_advise(pr, &in, &r, &nr, &f, &nf), 0);
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	params_rules_free(pr);
+}
+
+static void
+sizes(void **state)
+{
+	char *t;
+
+	(void)state;
+	assert_true(param_bytes("16384", "8kB") == 128.0 * 1048576);
+	assert_true(param_bytes("4096", "kB") == 4.0 * 1048576);
+	assert_true(param_bytes("300", "s") == 300);
+	assert_true(isnan(param_bytes("on", NULL)));
+	t = param_size_text(4.0 * 1073741824);
+	assert_string_equal(t, "4GB");
+	free(t);
+	t = param_size_text(1536.0 * 1024);
+	assert_string_equal(t, "1536kB");
+	free(t);
+}
+
+/* A deterministic noise in [-1, 1]. */
+static double
+noise(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return ((double)((*s >> 8) & 0xffff) / 32767.5) - 1;
+}
+
+static void
+before_after(void **state)
+{
+	enum { N = 3 * 168 };
+	double v[N], w[N];
+	struct ba_opts o;
+	struct ba_result r;
+	unsigned seed = 42;
+	int i, change = 2 * 168;
+
+	(void)state;
+	ba_opts_default(&o);
+	for (i = 0; i < N; i++) {
+		/* a daily rhythm, noise of 10%, and a step to 0.4 at the change */
+		double base = 10 * (1 + 0.5 * sin(i * 2 * M_PI / 24)) * (1 + 0.1 * noise(&seed));
+
+		v[i] = i >= change ? base * 0.4 : base;
+		w[i] = base;
+	}
+	assert_int_equal(params_before_after(v, N, change, &o, &r), 0);
+	assert_int_equal(r.pairs, 167);
+	assert_true(r.found);
+	assert_true(fabs(r.ratio - 0.4) < 0.03);
+	assert_true(r.low < r.ratio && r.ratio < r.high && r.high < 1);
+	assert_int_equal(params_before_after(w, N, change, &o, &r), 0);
+	assert_false(r.found);
+	assert_true(r.low < 1 && r.high > 1);
+	/* gaps: hours without a value are left out of the pairs */
+	for (i = change; i < change + 100; i++)
+		v[i] = NAN;
+	assert_int_equal(params_before_after(v, N, change, &o, &r), 0);
+	assert_int_equal(r.pairs, 67);
+	/* too few pairs */
+	assert_int_equal(params_before_after(v, N, N - 10, &o, &r), -1);
+	/* t quantiles */
+	assert_true(fabs(params_t_quantile(0.95, 10) - 2.228) < 0.01);
+	assert_true(fabs(params_t_quantile(0.99, 1000) - 2.581) < 0.01);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(quiet_server_gets_nothing),
+		cmocka_unit_test(work_mem_per_role_first),
+		cmocka_unit_test(work_mem_global_needs_many),
+		cmocka_unit_test(checkpoints_requested),
+		cmocka_unit_test(other_rules),
+		cmocka_unit_test(bad_rules_name_file_and_line),
+		cmocka_unit_test(a_user_rule_replaces_a_shipped_one),
+		cmocka_unit_test(sizes),
+		cmocka_unit_test(before_after),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
