@@ -709,6 +709,60 @@ collect_parse_statements_empty(void **state)
 	rows_free(r);
 }
 
+/* Decimals read without strtod give the same double as strtod, to the last bit. */
+static void
+collect_parse_decimals_exact(void **state)
+{
+	static const char *const fixed[] = {
+		"0", "-0", "1", "0.1", "0.2", "0.3", "12.5", "1700000000.5", "0.00046739624517",
+		"123456789012345", "1234567890123456", "0.1234567890123456789", "9007199254740993",
+		"1e-05", "1.5e+20", "NaN", "Infinity", "-Infinity", "", "-", ".", "1.2.3", "12a",
+		"0.0000000000000000000001", "0.00000000000000000000001", "99999999999999.9",
+		"-3.14159265358979", "4503599627370496.5", "1.",
+	};
+	char buf[64];
+	unsigned seed = 12345;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof fixed / sizeof fixed[0] + 20000; i++) {
+		const char *cell[4] = {NULL, NULL, NULL, NULL};
+		struct pg_rows *r;
+		struct pgt_err err = {{0}};
+		struct snapshot snap;
+		double want, got;
+
+		if (i < sizeof fixed / sizeof fixed[0]) {
+			snprintf(buf, sizeof buf, "%s", fixed[i]);
+		} else {
+			/* random decimals as PostgreSQL prints timings: digits, a point, digits */
+			unsigned long long a, b;
+			int ndec;
+
+			seed = seed * 1103515245u + 12345u;
+			a = (unsigned long long)(seed >> 8) * (seed % 7 == 0 ? 100000ull : 1ull);
+			seed = seed * 1103515245u + 12345u;
+			b = seed >> 4;
+			ndec = (int)(seed % 13);
+			snprintf(buf, sizeof buf, "%s%llu.%0*llu", seed % 5 == 0 ? "-" : "", a, ndec,
+				 ndec > 0 ? b % 1000000000000ull : 0ull);
+			if (ndec == 0)
+				buf[strlen(buf) - 1] = '\0';
+		}
+		cell[0] = "1";
+		cell[1] = buf;
+		r = rows_new(4, 1, cell);
+		memset(&snap, 0, sizeof snap);
+		assert_int_equal(collect_parse_clock(r, &snap, &err), 0);
+		want = strtod(buf, NULL);
+		got = snap.postmaster_start;
+		if (memcmp(&want, &got, sizeof want) != 0 && !(want != want && got != got))
+			print_error("'%s': got %.17g, strtod %.17g\n", buf, got, want);
+		assert_true(memcmp(&want, &got, sizeof want) == 0 || (want != want && got != got));
+		rows_free(r);
+	}
+}
+
 static void
 collect_parse_clock_row(void **state)
 {
@@ -1040,6 +1094,7 @@ main(void)
 		cmocka_unit_test(collect_parse_statements_empty),
 		cmocka_unit_test(collect_parse_statements_cached),
 		cmocka_unit_test(collect_stmt_params_extremes),
+		cmocka_unit_test(collect_parse_decimals_exact),
 		cmocka_unit_test(collect_parse_clock_row),
 		cmocka_unit_test(collect_parse_activity_rows),
 		cmocka_unit_test(collect_parse_database_rows),
