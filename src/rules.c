@@ -456,32 +456,13 @@ out:
 int
 rules_load_file(struct rule_set *rs, const char *path, struct pgt_err *err)
 {
-	FILE *f = fopen(path, "r");
-	struct strbuf sb = {0};
-	char buf[4096];
-	size_t n;
+	char *text = read_text_file(path, "rules", err);
 	int rc;
 
-	if (f == NULL) {
-		pgt_err_set(err, "cannot read the rules in %s: %s", path, strerror(errno));
+	if (text == NULL)
 		return -1;
-	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_addn(&sb, buf, n);
-	if (ferror(f)) {
-		pgt_err_set(err, "cannot read the rules in %s: %s", path, strerror(errno));
-		fclose(f);
-		sb_release(&sb);
-		return -1;
-	}
-	fclose(f);
-	if (strlen(sb_str(&sb)) != sb.len) {
-		pgt_err_set(err, "%s: a rules file is text; this one has a NUL byte", path);
-		sb_release(&sb);
-		return -1;
-	}
-	rc = rules_load_text(rs, sb_str(&sb), path, err);
-	sb_release(&sb);
+	rc = rules_load_text(rs, text, path, err);
+	free(text);
 	return rc;
 }
 

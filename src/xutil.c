@@ -375,3 +375,32 @@ sb_add_json(struct strbuf *sb, const char *s)
 	}
 	sb_addc(sb, '"');
 }
+
+char *
+read_text_file(const char *path, const char *what, struct pgt_err *err)
+{
+	FILE *f = fopen(path, "r");
+	struct strbuf sb = {0};
+	char buf[4096];
+	size_t n;
+
+	if (f == NULL) {
+		pgt_err_set(err, "cannot read the %s in %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_addn(&sb, buf, n);
+	if (ferror(f)) {
+		pgt_err_set(err, "cannot read the %s in %s: %s", what, path, strerror(errno));
+		fclose(f);
+		sb_release(&sb);
+		return NULL;
+	}
+	fclose(f);
+	if (strlen(sb_str(&sb)) != sb.len) {
+		pgt_err_set(err, "%s: the %s are text; this file has a NUL byte", path, what);
+		sb_release(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
+}

@@ -45,6 +45,12 @@ const char *sb_str(const struct strbuf *sb);
 /* s as a JSON string, quotes included: control characters escaped, invalid UTF-8 replaced. */
 void sb_add_json(struct strbuf *sb, const char *s);
 
+/*
+ * The whole of a text file (a new string), or NULL with "cannot read the WHAT in PATH:
+ * reason" in err; a file with a NUL byte is refused as not text.
+ */
+char *read_text_file(const char *path, const char *what, struct pgt_err *err);
+
 /* Wall clock in seconds since the epoch, with sub-second precision. */
 double now_wall(void);
 /* Days since 1970-01-01 of a date (proleptic Gregorian calendar; m 1..12, d 1..31). */
