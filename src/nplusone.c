@@ -23,6 +23,7 @@ n1_opts_default(struct n1_opts *o)
 	o->band = 2;
 	o->min_in_band = 0.8;
 	o->min_corr = 0.8;
+	o->min_partial = 0.8;
 	o->batch_row_cost = 0.1;
 }
 
@@ -297,11 +298,14 @@ struct pair {
 	double fanout;   /* child calls / parent calls over them */
 	double in_band;  /* share of them with the ratio in the band */
 	double pearson, spearman, corr;
+	double partial;     /* correlation with the rest of the load held apart; NAN: none */
 	double parent_rows; /* the parent's rows a call */
 };
 
 struct work {
 	double *x, *y, *r; /* n each */
+	double *o;         /* n: the other statements' calls a second */
+	const double *load; /* n: the calls of all statements per interval */
 };
 
 /* Whether j may be the parent of i; *pr filled when it may. */
@@ -320,6 +324,7 @@ try_parent(const struct n1_input *in, const struct n1_opts *o, struct work *w, i
 			continue;
 		w->x[k] = a / in->dur[t];
 		w->y[k] = b / in->dur[t];
+		w->o[k] = (w->load[t] - c->calls[t] - p->calls[t]) / in->dur[t];
 		k++;
 		if (first < 0)
 			first = t;
@@ -349,6 +354,38 @@ try_parent(const struct n1_input *in, const struct n1_opts *o, struct work *w, i
 		pr->corr = pr->spearman;
 	if (!(pr->corr >= o->min_corr))
 		return 0;
+	/*
+	 * Two statements that only rise and fall with the whole load (a burst after a stall,
+	 * the daily curve) correlate without one driving the other: hold the rest of the load
+	 * apart (partial correlation) and ask that the pair still go together.
+	 */
+	pr->partial = NAN;
+	{
+		/* on the logarithms: a shared load multiplies the rates, it does not add */
+		double r_xy, r_co, r_po, d, mx = 0, my = 0, mo = 0;
+		int m;
+
+		for (m = 0; m < k; m++) {
+			mx += w->x[m] / k;
+			my += w->y[m] / k;
+			mo += fmax(w->o[m], 0) / k;
+		}
+		/* an offset of 1% of the mean keeps an interval without calls finite */
+		for (m = 0; m < k; m++) {
+			w->x[m] = log(w->x[m] + 0.01 * mx + 1e-12);
+			w->y[m] = log(w->y[m] + 0.01 * my + 1e-12);
+			w->o[m] = log(fmax(w->o[m], 0) + 0.01 * mo + 1e-12);
+		}
+		r_xy = pearson(w->x, w->y, k);
+		r_co = pearson(w->o, w->y, k);
+		r_po = pearson(w->o, w->x, k);
+		d = (1 - r_co * r_co) * (1 - r_po * r_po);
+		if (!isnan(r_xy) && !isnan(r_co) && !isnan(r_po) && d > 1e-9) {
+			pr->partial = (r_xy - r_co * r_po) / sqrt(d);
+			if (!(pr->partial >= o->min_partial))
+				return 0;
+		}
+	}
 	pr->parent = j;
 	pr->k = k;
 	pr->first = first;
@@ -521,14 +558,17 @@ make_finding(const struct n1_input *in, const struct n1_opts *o, const struct n1
 		put_num(b[10], sizeof b[10], pr->in_band);
 		put_num(b[11], sizeof b[11], pr->parent_rows);
 		put_num(b[12], sizeof b[12], pr->med);
+		put_num(b[13], sizeof b[13], pr->partial);
 		f->evidence = xasprintf(
 			"{\"parent_queryid\": \"%lld\", \"parent_found\": true, \"ratio\": %s, "
 			"\"median_ratio\": %s, \"fanout\": %s, \"correlation\": %s, \"pearson\": %s, "
-			"\"spearman\": %s, \"in_band\": %s, \"parent_rows_per_call\": %s, "
+			"\"spearman\": %s, \"partial_correlation\": %s, \"in_band\": %s, "
+			"\"parent_rows_per_call\": %s, "
 			"\"calls_per_xact\": %s, \"rows_per_call\": %s, \"mean_ms\": %s, "
 			"\"ms_per_day\": %s, \"saving_ms_per_day\": %s, \"intervals\": %d, "
 			"\"interval\": \"%s\", \"shape\": %s}",
-			(long long)p->queryid, b[5], b[12], b[6], b[7], b[8], b[9], b[10], b[11], b[0],
+			(long long)p->queryid, b[5], b[12], b[6], b[7], b[8], b[9], b[13], b[10], b[11],
+			b[0],
 			b[1], b[2], b[3], b[4], k, in->hourly ? "hour" : "sample",
 			c->text == NULL ? "null" : shape ? "true" : "false");
 		free(pt);
@@ -579,6 +619,15 @@ nplusone_find(const struct n1_input *in, const struct n1_opts *o, struct finding
 	w.x = xcalloc((size_t)in->n, sizeof *w.x);
 	w.y = xcalloc((size_t)in->n, sizeof *w.y);
 	w.r = xcalloc((size_t)in->n, sizeof *w.r);
+	w.o = xcalloc((size_t)in->n, sizeof *w.o);
+	{
+		double *load = xcalloc((size_t)in->n, sizeof *load);
+
+		for (i = 0; i < in->n_stmts; i++)
+			for (t = 0; t < in->n; t++)
+				load[t] += in->stmts[i].calls[t];
+		w.load = load;
+	}
 	for (i = 0; i < in->n_stmts; i++) {
 		const struct n1_stmt *c = &in->stmts[i];
 		const struct n1_db *db = NULL;
@@ -654,5 +703,7 @@ nplusone_find(const struct n1_input *in, const struct n1_opts *o, struct finding
 	free(w.x);
 	free(w.y);
 	free(w.r);
+	free(w.o);
+	free((void *)w.load);
 	return n_out;
 }

@@ -9,7 +9,10 @@
  * database and user that returns several rows a call, such that over at least min_intervals
  * intervals the child's calls divided by the parent's rows hold near their median (most
  * intervals within [1/band, band] of it) and the two rise and fall together (Pearson or
- * rank correlation of their rates at least min_corr). The best parent is the one with the
+ * rank correlation of their rates at least min_corr), and still do with the rest of the load
+ * held apart (partial correlation, given the calls of all the other statements, at least
+ * min_partial): two statements that only follow the whole load (a burst after a stall, the
+ * daily curve) are not a loop. The best parent is the one with the
  * highest correlation; among those within 0.01 of it, the one whose ratio is nearest 1.
  *
  * The child must also run many times per unit of work: its calls per transaction of its
@@ -75,6 +78,7 @@ struct n1_opts {
 	double band;               /* the ratio within [median / band, median x band] (2) */
 	double min_in_band;        /* in at least this share of the K intervals (0.8) */
 	double min_corr;           /* Pearson or rank correlation of the rates (0.8) */
+	double min_partial;        /* and with the rest of the load held apart (0.8) */
 	double batch_row_cost;     /* the saving's assumption, above (0.1) */
 };
 

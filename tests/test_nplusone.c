@@ -387,6 +387,69 @@ test_noise(void **state)
 	}
 }
 
+/*
+ * A load that stalls and bursts for every statement (samples of a busy machine): a point
+ * lookup and a multi-row statement that run independently both follow it closely, with
+ * a ratio that holds. With the rest of the load held apart, they do not go together: no
+ * loop. A true pair in the same load is still found.
+ */
+static void
+test_shared_load_is_not_a_loop(void **state)
+{
+	struct fixture fx;
+	double burst[N], lookup[N], multi[N], others[4][N], pc[N];
+	struct finding *f = NULL;
+	struct n1_opts o;
+	int n, i, seed;
+
+	(void)state;
+	n1_opts_default(&o);
+	for (seed = 1; seed <= 10; seed++) {
+		const struct finding *lf;
+
+		fx_init(&fx);
+		rng = 0x2545F4914F6CDD1DULL * (uint64_t)seed;
+		for (i = 0; i < N; i++) {
+			int j;
+
+			burst[i] = exp(0.8 * normal()); /* stalls and catch-ups, shared */
+			lookup[i] = 4000 * burst[i] * exp(0.05 * normal());
+			multi[i] = 400 * burst[i] * exp(0.05 * normal());
+			for (j = 0; j < 4; j++)
+				others[j][i] = 3000 * burst[i] * exp(0.05 * normal());
+		}
+		fx_stmt(&fx, 0, 11, "SELECT abalance FROM accounts WHERE aid = $1", lookup, 1, 0.05);
+		fx_stmt(&fx, 1, 12, "SELECT id FROM orders ORDER BY id LIMIT 10", multi, 10, 0.5);
+		fx_stmt(&fx, 2, 13, "UPDATE tellers SET b = b + $1 WHERE tid = $2", others[0], 1, 0.1);
+		fx_stmt(&fx, 3, 14, "UPDATE branches SET b = b + $1 WHERE bid = $2", others[1], 1, 0.1);
+		fx_stmt(&fx, 4, 15, "INSERT INTO history (a, b) VALUES ($1, $2)", others[2], 1, 0.1);
+		fx_stmt(&fx, 5, 16, "UPDATE accounts SET a = a + $1 WHERE aid = $2", others[3], 1, 0.1);
+		for (i = 0; i < N; i++)
+			fx.xacts[i] = round(4000 * burst[i]);
+		n = nplusone_find(&fx.in, &o, &f);
+		lf = finding_of(f, n, 11);
+		if (lf != NULL && lf->evidence != NULL &&
+		    strstr(lf->evidence, "\"parent_queryid\": \"12\"") != NULL)
+			fail_msg("seed %d: the lookup was taken for a loop under the orders "
+				 "statement: %s",
+				 seed, lf->evidence);
+		findings_free(f, n);
+	}
+	/* the true pair in that load */
+	fx_init(&fx);
+	for (i = 0; i < N; i++) {
+		burst[i] = exp(0.8 * normal());
+		others[0][i] = 6000 * burst[i] * exp(0.05 * normal());
+	}
+	fx_stmt(&fx, 0, 13, "UPDATE tellers SET b = b + $1 WHERE tid = $2", others[0], 1, 0.1);
+	plant_parent(&fx, 1, 101, pc);
+	plant_child(&fx, 2, 202, pc, 1.0, 1.0, 0.05);
+	fx_xacts(&fx, 3000);
+	n = nplusone_find(&fx.in, &o, &f);
+	assert_non_null(strstr(must_find(f, n, 202)->evidence, "\"parent_queryid\": \"101\""));
+	findings_free(f, n);
+}
+
 static void
 test_short_history(void **state)
 {
@@ -454,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_not_a_child),
 		cmocka_unit_test(test_best_parent),
 		cmocka_unit_test(test_noise),
+		cmocka_unit_test(test_shared_load_is_not_a_loop),
 		cmocka_unit_test(test_short_history),
 		cmocka_unit_test(test_shape_and_batch),
 	};
