@@ -323,6 +323,9 @@ report_stmt_analysis(struct store *st, int64_t server_id, int has_queryid, int64
 	return 0;
 }
 
+/* N+1 loops are judged over the last this many seconds of a window. */
+#define N1_WINDOW_S (7 * 86400.0)
+
 int
 report_nplusone(struct store *st, int64_t server_id, double from, double to,
 		struct finding **finds, int *n_finds, struct pgt_err *err)
@@ -341,6 +344,9 @@ report_nplusone(struct store *st, int64_t server_id, double from, double to,
 
 	*finds = NULL;
 	*n_finds = 0;
+	/* a loop shows in days of it: the last week of a long window is enough to read */
+	if (from < to - N1_WINDOW_S)
+		from = to - N1_WINDOW_S;
 	if (store_stmt_intervals(st, server_id, from, to, 24, 1000, &iv, err) < 0)
 		return -1;
 	ns = xcalloc((size_t)iv.n_stmts + 1, sizeof *ns);

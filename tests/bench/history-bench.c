@@ -151,6 +151,27 @@ time_heatmap(struct store *st, int64_t server_id, double from, double to)
 	return median3(t);
 }
 
+/* The N+1 pass of the report alone, over the whole history. */
+static double
+time_nplusone(struct store *st, int64_t server_id, double from, double to)
+{
+	double t[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct finding *finds;
+		int n;
+		struct pgt_err err = {{0}};
+		double t0 = now_mono();
+
+		if (report_nplusone(st, server_id, from, to, &finds, &n, &err) < 0)
+			die("the N+1 pass", err.msg);
+		t[i] = (now_mono() - t0) * 1000;
+		findings_free(finds, n);
+	}
+	return median3(t);
+}
+
 /* A statement's pane: its hours, patterns and findings. */
 static double
 time_stmt_analysis(struct store *st, int64_t server_id, int64_t queryid, double from, double to)
@@ -246,6 +267,7 @@ main(int argc, char **argv)
 	       time_history(st, srv.id, busiest, to - span, to));
 	printf(" report_7d_ms %.1f report_all_ms %.1f", time_report(st, to, 7),
 	       time_report(st, to, (long)ceil(span / 86400)));
+	printf(" nplusone_all_ms %.1f", time_nplusone(st, srv.id, to - span, to));
 	printf(" heatmap_all_ms %.1f stmt_analysis_all_ms %.1f",
 	       time_heatmap(st, srv.id, to - span, to),
 	       time_stmt_analysis(st, srv.id, busiest, to - span, to));
