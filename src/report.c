@@ -169,7 +169,7 @@ add_findings(struct report *r, const struct finding *f, int n)
  * The patterns and findings of the whole server and of each statement, over the window's
  * whole hours: one pass over the series.
  */
-static int
+int
 report_patterns(struct store *st, struct report *r, struct pgt_err *err)
 {
 	struct stmt_series ser;

@@ -101,6 +101,12 @@ int report_nplusone(struct store *st, int64_t server_id, double from, double to,
 int report_index_advice(struct store *st, const struct report *r, struct finding **finds,
 			int *n_finds, struct pgt_err *err);
 
+/*
+ * The patterns and findings of anomalies and changes of level (the detection alone) of
+ * r's server over r's window, added to r (r->from, r->to and r->server set).
+ */
+int report_patterns(struct store *st, struct report *r, struct pgt_err *err);
+
 int report_write_json(const struct report *r, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */

@@ -151,6 +151,31 @@ time_heatmap(struct store *st, int64_t server_id, double from, double to)
 	return median3(t);
 }
 
+/* The detection alone (patterns, anomalies, changes of level) over the whole history. */
+static double
+time_detect(struct store *st, const struct server_rec *srv, double from, double to)
+{
+	double t[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct report r;
+		struct pgt_err err = {{0}};
+		double t0 = now_mono();
+
+		memset(&r, 0, sizeof r);
+		r.from = from;
+		r.to = to;
+		r.has_server = 1;
+		r.server = *srv;
+		if (report_patterns(st, &r, &err) < 0)
+			die("the detection", err.msg);
+		t[i] = (now_mono() - t0) * 1000;
+		report_free(&r);
+	}
+	return median3(t);
+}
+
 /* The N+1 pass of the report alone, over the whole history. */
 static double
 time_nplusone(struct store *st, int64_t server_id, double from, double to)
@@ -267,6 +292,7 @@ main(int argc, char **argv)
 	       time_history(st, srv.id, busiest, to - span, to));
 	printf(" report_7d_ms %.1f report_all_ms %.1f", time_report(st, to, 7),
 	       time_report(st, to, (long)ceil(span / 86400)));
+	printf(" detect_all_ms %.1f", time_detect(st, &srv, to - span, to));
 	printf(" nplusone_all_ms %.1f", time_nplusone(st, srv.id, to - span, to));
 	printf(" heatmap_all_ms %.1f stmt_analysis_all_ms %.1f",
 	       time_heatmap(st, srv.id, to - span, to),

@@ -100,7 +100,7 @@ run_one() { # LABEL DAYS FILLER [MORE SPEC LINES]
 	roll_ms=$(sed -n 's/.*the longest run \([0-9]*\) ms.*/\1/p' "$tmp/$label.out")
 	sim_rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$tmp/$label.rss" 2>/dev/null)
 	size_mb=$(awk -v b="$(field file_bytes "$tmp/$label.read")" 'BEGIN { printf "%.1f", b / 1048576 }')
-	printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
+	printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
 		"$label" "$sim_s" "${store_ms:--}" "${roll_ms:--}" "$size_mb" \
 		"$(field bytes_per_stmt_hour "$tmp/$label.read")" \
 		"$(field table_bytes_per_stmt_hour "$tmp/$label.read")" \
@@ -109,6 +109,7 @@ run_one() { # LABEL DAYS FILLER [MORE SPEC LINES]
 		"$(field list_90d_ms "$tmp/$label.read")" "$(field list_365d_ms "$tmp/$label.read")" \
 		"$(field stmt_history_all_ms "$tmp/$label.read")" \
 		"$(field report_7d_ms "$tmp/$label.read")" "$(field report_all_ms "$tmp/$label.read")" \
+		"$(field detect_all_ms "$tmp/$label.read")" \
 		"$(field nplusone_all_ms "$tmp/$label.read")" \
 		"$(field heatmap_all_ms "$tmp/$label.read")" \
 		"$(field stmt_analysis_all_ms "$tmp/$label.read")" \
@@ -116,9 +117,9 @@ run_one() { # LABEL DAYS FILLER [MORE SPEC LINES]
 	rm -f "$tmp/$label.db" "$tmp/$label.db-wal" "$tmp/$label.db-shm"
 }
 
-printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
+printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
 	history sim_s store_ms roll_ms file_MB B/sh tblB/sh hour day 7d 30d 90d 365d \
-	stmt_h rep_7d rep_all n_plus_1 heatmap stmt_an simMiB rdMiB
+	stmt_h rep_7d rep_all detect n_plus_1 heatmap stmt_an simMiB rdMiB
 if [ -n "${DAYS:-}" ]; then
 	set -- $DAYS
 elif [ -n "${QUICK:-}" ]; then
@@ -138,7 +139,8 @@ per-minute samples); file_MB the history file; B/sh its bytes per statement-hour
 tblB/sh those of the hourly table alone; hour..365d the statement list of that window
 (ms, median of 3; "-" past the history); stmt_h one statement's hourly history over the
 whole history (ms); rep_7d and rep_all the JSON report's model, patterns and findings
-included (ms); n_plus_1 the report's N+1 pass alone (its last 7 days, ms); heatmap the screen's heatmap of the whole server over the whole history
+included (ms); detect the patterns, anomalies and changes of level alone over the whole
+history (ms); n_plus_1 the report's N+1 pass alone (its last 7 days, ms); heatmap the screen's heatmap of the whole server over the whole history
 (its hours summed, both grids built) and stmt_an a statement's pane (its hours, patterns
 and findings), ms; simMiB and rdMiB the peak memory of the simulation and of the reads.
 EOF
