@@ -140,8 +140,9 @@ tblB/sh those of the hourly table alone; hour..365d the statement list of that w
 (ms, median of 3; "-" past the history); stmt_h one statement's hourly history over the
 whole history (ms); rep_7d and rep_all the JSON report's model, patterns and findings
 included (ms); detect the patterns, anomalies and changes of level alone over the whole
-history (ms); n_plus_1 the report's N+1 pass alone (its last 7 days, ms); heatmap the screen's heatmap of the whole server over the whole history
-(its hours summed, both grids built) and stmt_an a statement's pane (its hours, patterns
-and findings), ms; simMiB and rdMiB the peak memory of the simulation and of the reads.
+history (ms); n_plus_1 the report's N+1 pass alone (its last 7 days, ms); heatmap the
+screen's heatmap of the whole server over the whole history (its hours summed, both grids
+built) and stmt_an a statement's pane (its hours, patterns and findings), ms; simMiB and
+rdMiB the peak memory of the simulation and of the reads.
 EOF
 exit "$status"
