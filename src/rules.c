@@ -752,7 +752,7 @@ rules_apply(const struct rule_set *rs, const struct rule_stmt *s, struct finding
 		f->confidence = r->confidence;
 		f->saving_ms_per_day = field_value(s, F_MS_PER_DAY) * r->saving;
 		f->title = xstrdup(r->title);
-		f->detail = xstrdup(r->explain);
+		f->detail = fill(r->explain, text, md);
 		f->suggestion = fill(r->rewrite, text, md);
 
 		ov = pcre2_get_ovector_pointer(md);

@@ -1297,10 +1297,22 @@ titled_finding(struct strbuf *body, int *n, const struct finding *f, size_t widt
 {
 	char *head, *copy, *line, *next;
 
-	if (isfinite(f->saving_ms_per_day))
-		head = xasprintf("[%s] %s (%s): saves about %.0f ms a day, confidence %.2f",
-				 f->severity ? f->severity : "-", f->title, f->rule,
-				 f->saving_ms_per_day, f->confidence);
+	if (isfinite(f->saving_ms_per_day)) {
+		double ms = f->saving_ms_per_day;
+		char save[32];
+
+		if (ms < 1000)
+			snprintf(save, sizeof save, "%.0f ms", ms);
+		else if (ms < 60000)
+			snprintf(save, sizeof save, "%.1f s", ms / 1000);
+		else if (ms < 3600000)
+			snprintf(save, sizeof save, "%.1f min", ms / 60000);
+		else
+			snprintf(save, sizeof save, "%.1f h", ms / 3600000);
+		head = xasprintf("[%s] %s (%s): saves about %s a day, confidence %.2f",
+				 f->severity ? f->severity : "-", f->title, f->rule, save,
+				 f->confidence);
+	}
 	else
 		head = xasprintf("[%s] %s (%s), confidence %.2f", f->severity ? f->severity : "-",
 				 f->title, f->rule, f->confidence);
