@@ -111,6 +111,14 @@ struct screen {
 	struct rule_set *rules;    /* the SQL-text rules; NULL when they could not be read */
 	struct ix_table *catalog;  /* the tables last sampled, for the index advice */
 	int n_catalog;
+	/* the advice section as last made, and what it was made from (not made at each draw) */
+	struct strbuf advice;
+	int advice_lines;
+	int64_t advice_queryid;
+	int64_t advice_calls;
+	double advice_ms, advice_seconds;
+	size_t advice_width;
+	int advice_lits;
 
 	/*
 	 * The hours of one statement or of the whole server over the --days window, with
@@ -1486,7 +1494,22 @@ draw_detail(struct screen *s)
 	}
 	ask_series(s, 1, r->r.queryid);
 	n += analysis_sections(s, &body, r->r.queryid, width);
-	n += advice_section(s, &body, r, width);
+	if (s->advice.buf == NULL || s->advice_queryid != r->r.queryid ||
+	    s->advice_calls != r->r.calls || s->advice_ms != r->r.total_ms ||
+	    s->advice_seconds != s->view.seconds || s->advice_width != width ||
+	    s->advice_lits != s->n_lits) {
+		/* the rules and the index advice, again only when the statement's figures moved */
+		sb_release(&s->advice);
+		s->advice_lines = advice_section(s, &s->advice, r, width);
+		s->advice_queryid = r->r.queryid;
+		s->advice_calls = r->r.calls;
+		s->advice_ms = r->r.total_ms;
+		s->advice_seconds = s->view.seconds;
+		s->advice_width = width;
+		s->advice_lits = s->n_lits;
+	}
+	sb_add(&body, sb_str(&s->advice));
+	n += s->advice_lines;
 	sb_add(&body, "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
 	n += 6;
 
@@ -2695,6 +2718,7 @@ screen_run(const struct options *o)
 	store_stmt_history_free(&s.hist);
 	store_literal_texts_free(s.lits, s.n_lits);
 	store_catalog_free(s.catalog, s.n_catalog);
+	sb_release(&s.advice);
 	rules_free(s.rules);
 	loader_free(s.loader);
 	loader_free(s.series_loader);
