@@ -6,6 +6,7 @@
 # on a default cluster gets neither the checkpoint rule nor the work_mem rule; with
 # max_wal_size small and a write load the checkpoint rule fires with its evidence, and a
 # role whose work_mem is tiny running a large sort gets the work_mem rule for that role.
+# The settings pane shows the simulated history's changes and their effects (tmux).
 set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
@@ -120,6 +121,46 @@ is "the untouched statement was compared and has no effect" \
 is "the server's calls per hour: no effect found at either change" \
 	"$(jq -r '[.settings_changes[].effects[] | select(.queryid == null and .metric == "calls") | .effect] | join(",")' "$R")" \
 	"none,none"
+
+# ---- the settings pane of the screen, offline on the same history, in tmux ----
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
+if [ -n "$TMUX_BIN" ]; then
+	unset TMUX
+	tm() {
+		"$TMUX_BIN" -L "pgmltop-params-$$" -f "$TESTS_SRCDIR/tmux.conf" "$@"
+	}
+	pane_has() {
+		tm capture-pane -p -t p | grep -q -- "$1"
+	}
+	pane_wait() { # SECONDS TEXT
+		pw_n=$(($1 * 10))
+		while [ "$pw_n" -gt 0 ]; do
+			pane_has "$2" && return 0
+			sleep 0.1
+			pw_n=$((pw_n - 1))
+		done
+		tm capture-pane -p -t p | sed 's/^/# /'
+		return 1
+	}
+	tm new-session -d -s p -x 120 -y 45 env TERM=screen TZ=UTC HOME="$TAP_TMP" \
+		XDG_CONFIG_HOME="$TAP_TMP/config" LC_ALL=C.UTF-8 \
+		"$PGMLTOP_BIN" --offline -H "$S" --days 28 --until 2026-11-30
+	pane_wait 10 QUERYID >/dev/null || true
+	tm send-keys -t p S
+	check "S opens the settings pane with the changes, newest first" \
+		pane_wait 10 "^Changes (2), each against the same hours of the week before"
+	check "random_page_cost's change with the lookup's measured slowdown" \
+		pane_has "random_page_cost: 4 -> 1.1"
+	check "work_mem's change with the report's speed-up and its interval" \
+		pane_has "$q_report  *mean_ms .*: x0\.[34][0-9] \[0\.[0-9]*, 0\.[0-9]*\] decrease"
+	check "the recommendation with its ALTER ROLE" pane_has 'ALTER ROLE "app" SET work_mem'
+	tm send-keys -t p Escape
+	check "Esc goes back to the list" pane_wait 5 QUERYID
+	tm send-keys -t p q
+	tm kill-server >/dev/null 2>&1
+else
+	ok "# SKIP tmux not found: the settings pane is not tested"
+fi
 
 # ---- (b) a real server ----
 pg_start
