@@ -477,25 +477,11 @@ stmt_cache_free(struct stmt_cache *cache)
 	memset(cache, 0, sizeof *cache);
 }
 
-/* The order of delta.c: dbid, userid, queryid, toplevel. */
-static int
-key_cmp(const struct stmt_row *a, const struct stmt_row *b)
-{
-	if (a->dbid != b->dbid)
-		return a->dbid < b->dbid ? -1 : 1;
-	if (a->userid != b->userid)
-		return a->userid < b->userid ? -1 : 1;
-	if (a->queryid != b->queryid)
-		return a->queryid < b->queryid ? -1 : 1;
-	if (a->toplevel != b->toplevel)
-		return a->toplevel < b->toplevel ? -1 : 1;
-	return 0;
-}
-
+/* The order of delta.c (stmt_key_cmp): dbid, userid, queryid, toplevel. */
 static int
 key_qsort_cmp(const void *a, const void *b)
 {
-	return key_cmp(a, b);
+	return stmt_key_cmp(a, b);
 }
 
 /* Decimal digits of v at p (no NUL); returns the length. */
@@ -689,7 +675,9 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 		/* all sorted: a changed row replaces the cached one of its key, a gone one drops it */
 		all = xcalloc((size_t)(cache->n + n) + 1, sizeof *all);
 		while (j < cache->n || k < n) {
-			int c = j == cache->n ? 1 : k == n ? -1 : key_cmp(&cache->rows[j], &changed[k]);
+			int c = j == cache->n ? 1
+				: k == n      ? -1
+					      : stmt_key_cmp(&cache->rows[j], &changed[k]);
 
 			if (c > 0) { /* a new key */
 				all[n_all++] = changed[k++];
@@ -701,9 +689,9 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 				j++;
 				continue;
 			}
-			while (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) < 0)
+			while (g < n_gone && stmt_key_cmp(&gone[g], &cache->rows[j]) < 0)
 				g++;
-			if (g < n_gone && key_cmp(&gone[g], &cache->rows[j]) == 0) {
+			if (g < n_gone && stmt_key_cmp(&gone[g], &cache->rows[j]) == 0) {
 				j++; /* evicted or reset */
 				new_keys = 1;
 			} else

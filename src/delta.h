@@ -22,7 +22,4 @@ void delta_break(struct delta_state *st, unsigned why);
  */
 void delta_compute(struct delta_state *st, struct snapshot *snap, struct delta_set *out);
 
-/* Key order for statement rows: dbid, userid, queryid, toplevel. */
-int stmt_key_cmp(const struct stmt_row *a, const struct stmt_row *b);
-
 #endif

@@ -74,3 +74,17 @@ delta_set_free(struct delta_set *d)
 	free(d->databases);
 	memset(d, 0, sizeof *d);
 }
+
+int
+stmt_key_cmp(const struct stmt_row *a, const struct stmt_row *b)
+{
+	if (a->dbid != b->dbid)
+		return a->dbid < b->dbid ? -1 : 1;
+	if (a->userid != b->userid)
+		return a->userid < b->userid ? -1 : 1;
+	if (a->queryid != b->queryid)
+		return a->queryid < b->queryid ? -1 : 1;
+	if (a->toplevel != b->toplevel)
+		return a->toplevel < b->toplevel ? -1 : 1;
+	return 0;
+}

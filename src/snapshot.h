@@ -197,6 +197,9 @@ struct snapshot {
 
 void snapshot_free(struct snapshot *snap);
 
+/* Key order for statement rows: dbid, userid, queryid, toplevel. */
+int stmt_key_cmp(const struct stmt_row *a, const struct stmt_row *b);
+
 /* Why a sample has no deltas, or what was seen in it (DELTA_*). */
 enum {
 	DELTA_BASELINE = 1 << 0, /* first sample of a series: nothing to compare */
