@@ -155,19 +155,6 @@ valid_id(const char *s)
 	return i <= MAX_ID;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static void
 append(char **dst, const char *v)
 {
@@ -243,18 +230,18 @@ params_rules_load_text(struct param_rules *pr, const char *text, const char *nam
 		if (next != NULL)
 			*next++ = '\0';
 		lineno++;
-		l = trim(line);
+		l = str_trim(line);
 		if (*l == '\0' || *l == '#')
 			continue;
 		if (*l == '[') {
 			char *e = strchr(l, ']'), *id;
 
-			if (e == NULL || *trim(e + 1) != '\0' || strncmp(l, "[rule ", 6) != 0) {
+			if (e == NULL || *str_trim(e + 1) != '\0' || strncmp(l, "[rule ", 6) != 0) {
 				pgt_err_set(err, "%s:%d: a header is [rule ID]", name, lineno);
 				goto out;
 			}
 			*e = '\0';
-			id = trim(l + 6);
+			id = str_trim(l + 6);
 			if (!valid_id(id)) {
 				pgt_err_set(err,
 					    "%s:%d: '%s' is not a rule id (a-z, 0-9 and _, starting "
@@ -294,8 +281,8 @@ params_rules_load_text(struct param_rules *pr, const char *text, const char *nam
 			goto out;
 		}
 		*eq = '\0';
-		key = trim(l);
-		v = trim(eq + 1);
+		key = str_trim(l);
+		v = str_trim(eq + 1);
 		if (*v == '\0') {
 			pgt_err_set(err, "%s:%d: '%s' has no value", name, lineno, key);
 			goto out;

@@ -171,19 +171,6 @@ rules_id(const struct rule_set *rs, int i)
 
 /* ---- reading a file ---- */
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static int
 valid_id(const char *id)
 {
@@ -254,7 +241,7 @@ parse_cond(const char *v, struct cond *c)
 		p++;
 	errno = 0;
 	c->value = strtod(p, &end);
-	if (errno != 0 || end == p || *trim(end) != '\0' || !isfinite(c->value))
+	if (errno != 0 || end == p || *str_trim(end) != '\0' || !isfinite(c->value))
 		return -1;
 	return 0;
 }
@@ -313,7 +300,7 @@ rules_load_text(struct rule_set *rs, const char *text, const char *name, struct 
 		if (next != NULL)
 			*next++ = '\0';
 		lineno++;
-		s = trim(line);
+		s = str_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		if (*s == '[') {
@@ -354,8 +341,8 @@ rules_load_text(struct rule_set *rs, const char *text, const char *name, struct 
 			goto out;
 		}
 		*eq = '\0';
-		key = trim(s);
-		v = trim(eq + 1);
+		key = str_trim(s);
+		v = str_trim(eq + 1);
 		if (!in_rule) {
 			pgt_err_set(err, "%s:%d: '%s' before any [rule ID]", name, lineno, key);
 			goto out;

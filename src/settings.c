@@ -24,19 +24,6 @@ settings_defaults(struct settings *c)
 	c->color = 1;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static int
 parse_bool(const char *v, int *out)
 {
@@ -80,7 +67,7 @@ settings_parse(const char *text, const char *name, struct settings *c, struct pg
 		if (next != NULL)
 			*next++ = '\0';
 		lineno++;
-		key = trim(line);
+		key = str_trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
 		eq = strchr(key, '=');
@@ -88,8 +75,8 @@ settings_parse(const char *text, const char *name, struct settings *c, struct pg
 			why = "expected key=value";
 		} else {
 			*eq = '\0';
-			val = trim(eq + 1);
-			key = trim(key);
+			val = str_trim(eq + 1);
+			key = str_trim(key);
 			if (strcmp(key, "sort") == 0) {
 				if (known_column(val))
 					strlcpy_(c->sort, val, sizeof c->sort);
@@ -109,10 +96,13 @@ settings_parse(const char *text, const char *name, struct settings *c, struct pg
 				char *list = xstrdup(val), *tok, *save = NULL;
 
 				for (tok = strtok_r(list, ",", &save); tok && !why;
-				     tok = strtok_r(NULL, ",", &save))
-					if (!known_column(trim(tok)) || strcmp(trim(tok), "QUERY") == 0 ||
-					    strcmp(trim(tok), "QUERYID") == 0)
+				     tok = strtok_r(NULL, ",", &save)) {
+					const char *col = str_trim(tok);
+
+					if (!known_column(col) || strcmp(col, "QUERY") == 0 ||
+					    strcmp(col, "QUERYID") == 0)
 						why = "unknown or required column";
+				}
 				if (!why && strlen(val) < sizeof c->hidden)
 					strlcpy_(c->hidden, val, sizeof c->hidden);
 				else if (!why)

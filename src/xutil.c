@@ -404,3 +404,16 @@ read_text_file(const char *path, const char *what, struct pgt_err *err)
 	}
 	return sb_detach(&sb);
 }
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}

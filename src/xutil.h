@@ -18,6 +18,9 @@ char *xasprintf(const char *fmt, ...) PGT_PRINTF(1, 2);
 /* Print "pgmltop: <message>" to stderr and exit with status 1. */
 void fatal(const char *fmt, ...) PGT_PRINTF(1, 2) PGT_NORETURN;
 
+/* s without its leading and trailing blanks, tabs and carriage returns (cut in place). */
+char *str_trim(char *s);
+
 /* Copy at most size-1 bytes and terminate; returns the length of src. */
 size_t strlcpy_(char *dst, const char *src, size_t size);
 
