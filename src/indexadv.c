@@ -280,6 +280,26 @@ add_col(char list[][IX_NAME], int *n, const char *name)
 		strlcpy_(list[(*n)++], name, IX_NAME);
 }
 
+/*
+ * The token after the parentheses that open at j, or -1 when they do not close; *sub
+ * (when not NULL) says whether a SELECT stands inside.
+ */
+static int
+after_parens(const struct tok *t, int j, int *sub)
+{
+	int depth = 0;
+
+	for (; t[j].kind != T_END; j++) {
+		if (punct(&t[j], '('))
+			depth++;
+		else if (punct(&t[j], ')') && --depth == 0)
+			return j + 1;
+		else if (sub != NULL && kw(&t[j], "select"))
+			*sub = 1;
+	}
+	return -1;
+}
+
 /* One condition of the WHERE at *i, up to an AND at depth 0; 0 when the WHERE is not usable. */
 static int
 condition(struct parser *ps, int *i)
@@ -293,17 +313,8 @@ condition(struct parser *ps, int *i)
 		if (op(&t[j], "=") || op(&t[j], "==")) {
 			j++;
 			if (kw(&t[j], "any") && punct(&t[j + 1], '(')) {
-				int depth = 0;
-
-				for (j++; t[j].kind != T_END; j++) {
-					if (punct(&t[j], '('))
-						depth++;
-					else if (punct(&t[j], ')') && --depth == 0)
-						break;
-				}
-				if (t[j].kind == T_END)
+				if ((j = after_parens(t, j + 1, NULL)) < 0)
 					return 0;
-				j++;
 			} else if (!value(ps, &j)) {
 				return -1; /* column = column: a join, or not a value */
 			}
@@ -324,19 +335,12 @@ condition(struct parser *ps, int *i)
 			if (p->range[0] == '\0')
 				strlcpy_(p->range, col, IX_NAME);
 		} else if (kw(&t[j], "in") && punct(&t[j + 1], '(')) {
-			int depth = 0;
+			int sub = 0;
 
-			for (j++; t[j].kind != T_END; j++) {
-				if (punct(&t[j], '('))
-					depth++;
-				else if (punct(&t[j], ')') && --depth == 0)
-					break;
-				else if (kw(&t[j], "select"))
-					return -1; /* IN (SELECT ...) */
-			}
-			if (t[j].kind == T_END)
+			if ((j = after_parens(t, j + 1, &sub)) < 0)
 				return 0;
-			j++;
+			if (sub)
+				return -1; /* IN (SELECT ...) */
 			add_col(p->eq, &p->n_eq, col);
 		} else if (kw(&t[j], "is") && kw(&t[j + 1], "null")) {
 			j += 2;
