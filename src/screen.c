@@ -111,6 +111,7 @@ struct screen {
 	struct rule_set *rules;    /* the SQL-text rules; NULL when they could not be read */
 	struct ix_table *catalog;  /* the tables last sampled, for the index advice */
 	int n_catalog;
+	double catalog_read_at;    /* when (monotonic) it was read from the history; 0: never */
 	/* the advice section as last made, and what it was made from (not made at each draw) */
 	struct strbuf advice;
 	int advice_lines;
@@ -1281,12 +1282,16 @@ load_detail(struct screen *s, const struct view_row *r)
 		set_message(s, 1, "%s", err.msg);
 		err.msg[0] = '\0';
 	}
-	store_catalog_free(s->catalog, s->n_catalog);
-	s->catalog = NULL;
-	s->n_catalog = 0;
-	if (store_catalog(s->st, server_id(s), &s->catalog, &s->n_catalog, &err) < 0) {
-		set_message(s, 1, "%s", err.msg);
-		err.msg[0] = '\0';
+	/* the collector reads the catalog every 10 minutes: read it again once a minute */
+	if (s->catalog_read_at == 0 || now_mono() - s->catalog_read_at >= 60) {
+		store_catalog_free(s->catalog, s->n_catalog);
+		s->catalog = NULL;
+		s->n_catalog = 0;
+		s->catalog_read_at = now_mono();
+		if (store_catalog(s->st, server_id(s), &s->catalog, &s->n_catalog, &err) < 0) {
+			set_message(s, 1, "%s", err.msg);
+			err.msg[0] = '\0';
+		}
 	}
 	if (store_stmt_history(s->st, server_id(s), r->r.queryid, to - 7 * 86400, to, &s->hist,
 			       &err) < 0) {
