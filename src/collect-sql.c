@@ -193,7 +193,8 @@ collect_sql_tables(void)
 	return "SELECT t.relid, t.schemaname, t.relname,"
 	       " CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE t.n_live_tup END,"
 	       " pg_catalog.pg_relation_size(t.relid), t.seq_scan, t.seq_tup_read,"
-	       " coalesce(t.idx_scan, 0)"
+	       " coalesce(t.idx_scan, 0), t.n_mod_since_analyze,"
+	       " extract(epoch FROM greatest(t.last_analyze, t.last_autoanalyze))"
 	       " FROM pg_catalog.pg_stat_user_tables t"
 	       " JOIN pg_catalog.pg_class c ON c.oid = t.relid"
 	       " WHERE greatest(c.reltuples, t.n_live_tup) >= 1000"
@@ -307,7 +308,7 @@ collect_parse_tables(const struct pg_rows *r, struct snapshot *snap, struct pgt_
 {
 	int i, n = 0;
 
-	if (shape(r, 8, "pg_stat_user_tables", err) < 0)
+	if (shape(r, 10, "pg_stat_user_tables", err) < 0)
 		return -1;
 	snap->tables = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *snap->tables);
 	for (i = 0; i < r->nrows; i++) {
@@ -324,6 +325,9 @@ collect_parse_tables(const struct pg_rows *r, struct snapshot *snap, struct pgt_
 		t->seq_scan = get_double(r, i, 5);
 		t->seq_tup_read = get_double(r, i, 6);
 		t->idx_scan = get_double(r, i, 7);
+		t->mod_since_analyze = get_double(r, i, 8);
+		/* never analysed: 0 */
+		t->last_analyze = get_double(r, i, 9);
 		n++;
 	}
 	snap->n_tables = n;

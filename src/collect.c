@@ -213,6 +213,14 @@ collect_set_password(struct collector *c, const char *password)
 	c->password = dup_or_null(password);
 }
 
+struct conn_opts
+collect_conn(const struct collector *c)
+{
+	struct conn_opts o = {c->host, c->port, c->user, c->dbname, c->password};
+
+	return o;
+}
+
 const char *
 collect_connect_hint(const char *m, int needs_password)
 {

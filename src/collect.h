@@ -45,6 +45,8 @@ struct collector;
 struct collector *collect_new(const struct conn_opts *opts, int statement_timeout_ms);
 void collect_free(struct collector *c);
 void collect_set_password(struct collector *c, const char *password);
+/* How the collector connects, its password included (borrowed from c). */
+struct conn_opts collect_conn(const struct collector *c);
 
 /* Start connecting (again). */
 void collect_start(struct collector *c, double now);

@@ -14,6 +14,8 @@
 #define FINDING_ANOMALY_MEAN_TIME "anomaly_mean_time"
 #define FINDING_REGRESSION_MEAN_TIME "regression_mean_time"
 #define FINDING_IMPROVEMENT_MEAN_TIME "improvement_mean_time"
+/* A statement's plan changed between two captures (src/report-plans.c). */
+#define FINDING_PLAN_CHANGE "plan_change"
 
 struct finding {
 	const char *rule;   /* a static name: FINDING_... */

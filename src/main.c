@@ -32,6 +32,8 @@ main(int argc, char **argv)
 		return run_report(&o);
 	case MODE_SIMULATE:
 		return run_simulate(&o);
+	case MODE_EXPLAIN:
+		return run_explain(&o);
 	case MODE_OFFLINE:
 		/* on a terminal, the screen; otherwise (a pipe, a file) the table */
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))

@@ -22,6 +22,9 @@ enum {
 	OPT_TRUTH,
 	OPT_UNTIL,
 	OPT_PEAK_Z,
+	OPT_EXPLAIN,
+	OPT_ANALYZE,
+	OPT_YES,
 	OPT_HELP,
 };
 
@@ -51,6 +54,9 @@ static const struct option long_options[] = {
 	{"simulate", required_argument, NULL, OPT_SIMULATE},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"truth", required_argument, NULL, OPT_TRUTH},
+	{"explain", required_argument, NULL, OPT_EXPLAIN},
+	{"analyze", no_argument, NULL, OPT_ANALYZE},
+	{"yes", no_argument, NULL, OPT_YES},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -100,6 +106,18 @@ options_help(FILE *out)
 	      "      --keep-raw=DAYS      keep per-interval rows this long (default 2)\n"
 	      "      --keep-hourly=DAYS   keep hourly rows this long (default 90)\n"
 	      "\n"
+	      "Plans (see doc/plan-rules.md):\n"
+	      "      --explain=QUERYID    take one sample, then the plan of that statement\n"
+	      "                           (EXPLAIN, which does not run it; generic plan of\n"
+	      "                           its normalized text, or its text with values seen\n"
+	      "                           in pg_stat_activity); print it with its problems,\n"
+	      "                           keep it in the history, then exit\n"
+	      "      --analyze            with --explain: EXPLAIN ANALYZE, which RUNS the\n"
+	      "                           statement (a SELECT with sampled values only, in a\n"
+	      "                           read-only transaction, at most 30 s)\n"
+	      "      --yes                with --explain: do not ask before the plan of a\n"
+	      "                           statement that writes, or before --analyze\n"
+	      "\n"
 	      "Simulation (no server; see doc/simulate.md):\n"
 	      "      --simulate=SPEC      write the simulated history that SPEC describes\n"
 	      "                           into the file named with -H, then exit\n"
@@ -119,8 +137,8 @@ options_help(FILE *out)
 static int
 set_mode(struct options *o, enum run_mode m, const char *name, struct pgt_err *err)
 {
-	static const char *const names[] = {"",	  "--batch",  "--collect",
-					    "--offline", "--report", "--simulate"};
+	static const char *const names[] = {"",		"--batch",    "--collect", "--offline",
+					    "--report", "--simulate", "--explain"};
 
 	if (o->mode != MODE_SCREEN && o->mode != m) {
 		pgt_err_set(err, "%s and %s cannot be used together", names[o->mode], name);
@@ -291,6 +309,29 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			}
 			o->truth = optarg;
 			break;
+		case OPT_EXPLAIN: {
+			char *end;
+			long long v;
+
+			if (set_mode(o, MODE_EXPLAIN, "--explain", err) < 0)
+				return -1;
+			errno = 0;
+			v = strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '\0' || v == 0) {
+				pgt_err_set(err, "invalid query id '%s': give the queryid of"
+						 " pg_stat_statements, a whole number",
+					    optarg);
+				return -1;
+			}
+			o->explain_queryid = (int64_t)v;
+			break;
+		}
+		case OPT_ANALYZE:
+			o->explain_analyze = 1;
+			break;
+		case OPT_YES:
+			o->yes = 1;
+			break;
 		case ':':
 			pgt_err_set(err, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
@@ -344,6 +385,10 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 	if (o->no_history && (o->mode == MODE_COLLECT || o->mode == MODE_OFFLINE ||
 			      o->mode == MODE_REPORT)) {
 		pgt_err_set(err, "--no-history cannot be used with --collect, --offline or --report");
+		return -1;
+	}
+	if ((o->explain_analyze || o->yes) && o->mode != MODE_EXPLAIN) {
+		pgt_err_set(err, "--analyze and --yes are for --explain");
 		return -1;
 	}
 	if ((o->seed_set || o->truth != NULL) && o->mode != MODE_SIMULATE) {

@@ -2,6 +2,7 @@
 #ifndef PGMLTOP_OPTIONS_H
 #define PGMLTOP_OPTIONS_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "pg.h"
@@ -14,6 +15,7 @@ enum run_mode {
 	MODE_OFFLINE,
 	MODE_REPORT,
 	MODE_SIMULATE, /* --simulate: write a simulated history, no server */
+	MODE_EXPLAIN,  /* --explain: one sample, then the plan of one statement */
 };
 
 enum { PROMPT_AUTO, PROMPT_NEVER, PROMPT_ALWAYS };
@@ -44,6 +46,9 @@ struct options {
 	int no_color;
 	double keep_raw_days;
 	double keep_hourly_days;
+	int64_t explain_queryid; /* --explain */
+	int explain_analyze;     /* --analyze */
+	int yes;                 /* --yes: no questions before --explain's plan */
 	const char *simulate; /* the spec file */
 	const char *truth;    /* --truth */
 	int seed_set;

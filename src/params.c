@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
+
 #define MAX_THRESHOLDS 6
 #define MAX_ID 63
 #define WEEK 168
@@ -392,41 +394,17 @@ params_rules_load_file(struct param_rules *pr, const char *path, struct pgt_err 
 	return rc;
 }
 
+static int
+load_file_cb(void *ctx, const char *path, struct pgt_err *err)
+{
+	return params_rules_load_file(ctx, path, err);
+}
+
 int
 params_rules_load_default(struct param_rules *pr, struct pgt_err *err)
 {
-	const char *data = getenv("PGMLTOP_DATADIR");
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	char *path;
-	int rc;
-
-	path = xasprintf("%s/params.rules", data != NULL && data[0] ? data : PKGDATADIR);
-	rc = params_rules_load_file(pr, path, err);
-	free(path);
-	if (rc < 0)
-		return -1;
-	if (xdg != NULL && xdg[0] == '/')
-		path = xasprintf("%s/pgmltop/params.rules", xdg);
-	else if (home != NULL && home[0])
-		path = xasprintf("%s/.config/pgmltop/params.rules", home);
-	else
-		return 0;
-	rc = 0;
-	{
-		FILE *f = fopen(path, "r");
-
-		if (f != NULL) {
-			fclose(f);
-			rc = params_rules_load_file(pr, path, err);
-		} else if (errno != ENOENT) {
-			pgt_err_set(err, "cannot read the parameter rules in %s: %s", path,
-				    strerror(errno));
-			rc = -1;
-		}
-	}
-	free(path);
-	return rc;
+	return paths_load_rules("params.rules", "parameter rules", load_file_cb, pr,
+				err);
 }
 
 /* ---- values ---- */

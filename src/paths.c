@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,3 +63,39 @@ paths_make_parent(const char *path, struct pgt_err *err)
 	return 0;
 }
 
+
+int
+paths_load_rules(const char *name, const char *what,
+		 int (*load)(void *ctx, const char *path, struct pgt_err *err), void *ctx,
+		 struct pgt_err *err)
+{
+	const char *data = getenv("PGMLTOP_DATADIR");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char *path;
+	FILE *f;
+	int rc;
+
+	path = xasprintf("%s/%s", data != NULL && data[0] ? data : PKGDATADIR, name);
+	rc = load(ctx, path, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (xdg != NULL && xdg[0] == '/')
+		path = xasprintf("%s/pgmltop/%s", xdg, name);
+	else if (home != NULL && home[0])
+		path = xasprintf("%s/.config/pgmltop/%s", home, name);
+	else
+		return 0;
+	/* the user's file is optional: only its absence is not an error */
+	f = fopen(path, "r");
+	if (f != NULL) {
+		fclose(f);
+		rc = load(ctx, path, err);
+	} else if (errno != ENOENT) {
+		pgt_err_set(err, "cannot read the %s in %s: %s", what, path, strerror(errno));
+		rc = -1;
+	}
+	free(path);
+	return rc;
+}

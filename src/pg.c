@@ -172,20 +172,12 @@ pg_free(struct pg *pg)
 	free(pg);
 }
 
-int
-pg_connect_start(struct pg *pg, const struct conn_opts *o)
+void
+pg_conn_params(const struct conn_opts *o, const char *dbname, const char *app, const char **keys,
+	       const char **vals)
 {
-	/*
-	 * As psql: explicit options come before dbname, so that a conninfo string or URI
-	 * given as the database name wins; libpq reads PG* variables, ~/.pgpass and
-	 * service files for whatever is left unset.
-	 */
-	const char *keys[16], *vals[16];
 	int n = 0;
 
-	pg_disconnect(pg);
-	pg->error[0] = pg->sqlstate[0] = '\0';
-	pg->needs_password = 0;
 #define KV(k, v)                                                                                   \
 	do {                                                                                       \
 		if ((v) != NULL) {                                                                 \
@@ -198,11 +190,30 @@ pg_connect_start(struct pg *pg, const struct conn_opts *o)
 	KV("user", o->user);
 	KV("password", o->password);
 	KV("dbname", o->dbname);
-	KV("fallback_application_name", "pgmltop");
+	/* a later dbname is a plain name: it changes the database, not the rest */
+	KV("dbname", dbname);
+	KV("fallback_application_name", app);
 	KV("keepalives", "1");
+	KV("connect_timeout", "10");
 	keys[n] = NULL;
 	vals[n] = NULL;
 #undef KV
+}
+
+int
+pg_connect_start(struct pg *pg, const struct conn_opts *o)
+{
+	/*
+	 * As psql: explicit options come before dbname, so that a conninfo string or URI
+	 * given as the database name wins; libpq reads PG* variables, ~/.pgpass and
+	 * service files for whatever is left unset.
+	 */
+	const char *keys[16], *vals[16];
+
+	pg_disconnect(pg);
+	pg->error[0] = pg->sqlstate[0] = '\0';
+	pg->needs_password = 0;
+	pg_conn_params(o, NULL, "pgmltop", keys, vals);
 	pg->conn = PQconnectStartParams(keys, vals, 1);
 	if (pg->conn == NULL) {
 		set_error(pg, "out of memory");

@@ -42,6 +42,14 @@ struct pg;
 struct pg *pg_new(void);
 void pg_free(struct pg *pg);
 
+/*
+ * libpq's keywords and values for o (at most 12 and the NULL end), as psql takes them:
+ * explicit options before dbname, so that a conninfo string or URI given as the database
+ * name wins. dbname, when not NULL, then names another database on the same server.
+ */
+void pg_conn_params(const struct conn_opts *o, const char *dbname, const char *app, const char **keys,
+		    const char **vals);
+
 /* Start connecting; returns -1 with a message when libpq refuses at once. */
 int pg_connect_start(struct pg *pg, const struct conn_opts *opts);
 void pg_disconnect(struct pg *pg);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "paths.h"
 
 /* ---- parsing ---- */
 
@@ -89,6 +90,7 @@ add_node(struct builder *b, const struct json *o, int depth, int parent)
 	n->depth = depth;
 	n->parent = parent;
 	n->node_type = str_of(o, "Node Type");
+	n->operation = str_of(o, "Operation");
 	n->parent_rel = str_of(o, "Parent Relationship");
 	n->subplan_name = str_of(o, "Subplan Name");
 	n->relation = str_of(o, "Relation Name");
@@ -152,6 +154,7 @@ static void
 node_free(struct plan_node *n)
 {
 	free(n->node_type);
+	free(n->operation);
 	free(n->parent_rel);
 	free(n->subplan_name);
 	free(n->relation);
@@ -285,7 +288,10 @@ add_name(struct strbuf *sb, const struct plan_node *n)
 
 	if (n->parallel_aware)
 		sb_add(sb, "Parallel ");
-	if (eq(t, "Aggregate") || eq(t, "SetOp")) {
+	if (eq(t, "ModifyTable") && n->operation != NULL) {
+		/* as EXPLAIN writes it: Insert on t, Update on t... */
+		sb_add(sb, n->operation);
+	} else if (eq(t, "Aggregate") || eq(t, "SetOp")) {
 		if (eq(n->strategy, "Sorted") && eq(t, "Aggregate"))
 			sb_add(sb, "Group");
 		else if (eq(n->strategy, "Hashed"))
@@ -740,38 +746,16 @@ plan_rules_load_file(struct plan_rules *r, const char *path, struct pgt_err *err
 	return rc;
 }
 
+static int
+load_file_cb(void *ctx, const char *path, struct pgt_err *err)
+{
+	return plan_rules_load_file(ctx, path, err);
+}
+
 int
 plan_rules_load_default(struct plan_rules *r, struct pgt_err *err)
 {
-	const char *data = getenv("PGMLTOP_DATADIR");
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	char *path;
-	FILE *f;
-	int rc;
-
-	path = xasprintf("%s/plan.rules", data != NULL && data[0] ? data : PKGDATADIR);
-	rc = plan_rules_load_file(r, path, err);
-	free(path);
-	if (rc < 0)
-		return -1;
-	if (xdg != NULL && xdg[0] == '/')
-		path = xasprintf("%s/pgmltop/plan.rules", xdg);
-	else if (home != NULL && home[0])
-		path = xasprintf("%s/.config/pgmltop/plan.rules", home);
-	else
-		return 0;
-	/* the user's file is optional: only its absence is not an error */
-	f = fopen(path, "r");
-	if (f != NULL) {
-		fclose(f);
-		rc = plan_rules_load_file(r, path, err);
-	} else if (errno != ENOENT) {
-		pgt_err_set(err, "cannot read the plan rules in %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	free(path);
-	return rc;
+	return paths_load_rules("plan.rules", "plan rules", load_file_cb, r, err);
 }
 
 /* ---- checks ---- */

@@ -23,6 +23,7 @@ struct plan_node {
 	int parent; /* index of the parent node; -1 for the top */
 	int end;    /* index just past the last node of its subtree */
 	char *node_type;
+	char *operation;  /* of a ModifyTable: "Insert", "Update", "Delete", "Merge" */
 	char *parent_rel; /* "Outer", "Inner", "SubPlan", "InitPlan", "Member"... */
 	char *subplan_name;
 	char *relation;

@@ -155,6 +155,13 @@ analyse(const struct hours *hr, const double *calls, const double *total_ms, int
 	}
 }
 
+void
+report_sort_findings(struct report *r)
+{
+	if (r->n_findings > 1)
+		qsort(r->findings, (size_t)r->n_findings, sizeof *r->findings, cmp_finding);
+}
+
 static void
 add_findings(struct report *r, const struct finding *f, int n)
 {

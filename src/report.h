@@ -107,6 +107,18 @@ int report_index_advice(struct store *st, const struct report *r, struct finding
  */
 int report_patterns(struct store *st, struct report *r, struct pgt_err *err);
 
+/* The findings by confidence, highest first (as report_build leaves them). */
+void report_sort_findings(struct report *r);
+
+struct plan_rules;
+/*
+ * The plans taken in the window (src/report-plans.c): the plan rules of pr over each
+ * statement's latest plan, a change between its two latest, and the index suggestions
+ * already in r->findings as hypopg planned them. Added to r->findings.
+ */
+int report_add_plans(struct store *st, struct report *r, const struct plan_rules *pr,
+		     struct pgt_err *err);
+
 int report_write_json(const struct report *r, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */

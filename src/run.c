@@ -18,6 +18,7 @@
 
 #include "batch.h"
 #include "params.h"
+#include "plan.h"
 #include "paths.h"
 #include "report.h"
 #include "rules.h"
@@ -450,34 +451,41 @@ run_report(const struct options *o)
 	struct pgt_err err = {{0}};
 	struct rule_set *rules = rules_new();
 	struct param_rules *prules = params_rules_new();
+	struct plan_rules *plrules = plan_rules_new();
 	FILE *out = stdout;
 	int rc;
 
 	/* a bad rule stops the report: a report without it would look complete */
-	if (rules_load_default(rules, &err) < 0 || params_rules_load_default(prules, &err) < 0) {
+	if (rules_load_default(rules, &err) < 0 || params_rules_load_default(prules, &err) < 0 ||
+	    plan_rules_load_default(plrules, &err) < 0) {
 		say("%s", err.msg);
 		rules_free(rules);
 		params_rules_free(prules);
+		plan_rules_free(plrules);
 		return 1;
 	}
 	st = run_open_history(o, STORE_READONLY);
 	if (st == NULL) {
 		rules_free(rules);
 		params_rules_free(prules);
+		plan_rules_free(plrules);
 		return 1;
 	}
 	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0 ||
 	    report_add_rule_findings(st, &r, rules, &err) < 0 ||
-	    report_add_params(st, &r, prules, &err) < 0) {
+	    report_add_params(st, &r, prules, &err) < 0 ||
+	    report_add_plans(st, &r, plrules, &err) < 0) {
 		say("%s", err.msg);
 		report_free(&r);
 		rules_free(rules);
 		params_rules_free(prules);
+		plan_rules_free(plrules);
 		store_close(st);
 		return 1;
 	}
 	rules_free(rules);
 	params_rules_free(prules);
+	plan_rules_free(plrules);
 	if (o->output != NULL && strcmp(o->output, "-") != 0) {
 		int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
 

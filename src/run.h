@@ -9,6 +9,7 @@ int run_sampling(const struct options *o);
 int run_offline(const struct options *o);
 int run_report(const struct options *o);
 int run_simulate(const struct options *o);
+int run_explain(const struct options *o); /* src/run-explain.c */
 
 struct store;
 /*

@@ -134,6 +134,52 @@ sampler_text(struct sampler *s, int64_t id)
 	return cache_put(&s->texts, id, store_text(s->st, s->server_id, id));
 }
 
+struct conn_opts
+sampler_conn(const struct sampler *s)
+{
+	return collect_conn(s->col);
+}
+
+const char *
+sampler_stmt_dbname(const struct sampler *s, int64_t queryid)
+{
+	const struct snapshot *snap = s->snap;
+
+	if (snap == NULL)
+		return NULL;
+	for (int i = 0; i < snap->n_stmts; i++) {
+		if (snap->stmts[i].queryid != queryid)
+			continue;
+		for (int j = 0; j < snap->n_databases; j++)
+			if (snap->databases[j].datid == snap->stmts[i].dbid)
+				return snap->databases[j].datname;
+		return NULL;
+	}
+	return NULL;
+}
+
+const char *
+sampler_literal(const struct sampler *s, int64_t queryid)
+{
+	const struct snapshot *snap = s->snap;
+	const char *best = NULL;
+	double best_start = 0;
+
+	if (snap == NULL)
+		return NULL;
+	for (int i = 0; i < snap->n_activity; i++) {
+		const struct activity_row *a = &snap->activity[i];
+
+		if (!a->has_query_id || a->query_id != queryid || a->query == NULL)
+			continue;
+		if (best == NULL || a->query_start > best_start) {
+			best = a->query;
+			best_start = a->query_start;
+		}
+	}
+	return best;
+}
+
 /* ---- lease and connection ---- */
 
 static void

@@ -62,6 +62,13 @@ int64_t sampler_server_id(const struct sampler *s); /* 0 when not in the history
 /* Cancel (0) or terminate (1) a backend; the outcome is said. -1 when not possible now. */
 int sampler_admin(struct sampler *s, int terminate, int pid);
 
+/* How the sampler connects, its password included (borrowed). */
+struct conn_opts sampler_conn(const struct sampler *s);
+/* The database of a statement in the latest sample, or NULL; borrowed. */
+const char *sampler_stmt_dbname(const struct sampler *s, int64_t queryid);
+/* The latest text with values of a statement running in the latest sample, or NULL. */
+const char *sampler_literal(const struct sampler *s, int64_t queryid);
+
 /* A statement's text from the samples or the history, or NULL; borrowed. */
 const char *sampler_text(struct sampler *s, int64_t queryid);
 

@@ -27,13 +27,18 @@
 #include "loader.h"
 #include "screen-heatmap.h"
 #include "screen-settings.h"
+#include "explain-ask.h"
+#include "explain.h"
 #include "params-load.h"
+#include "screen-plan.h"
 #include "store.h"
 #include "view.h"
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
 enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP, PANE_HEATMAP,
-	     PANE_SETTINGS };
+	     PANE_SETTINGS, PANE_PLAN };
+/* What the plan pane asks before it takes a plan. */
+enum { PLAN_ASK_NONE, PLAN_ASK_WRITE, PLAN_ASK_ANALYZE };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
 
 static const char *const window_names[WIN_COUNT] = {"last interval", "last hour", "last day",
@@ -149,6 +154,16 @@ struct screen {
 	struct params_model pm;
 	int pm_ok;
 	struct settings_view sv;
+
+	/* the plan pane (src/screen-plan.c) and the thread that takes plans */
+	struct plan_pane pp;
+	struct plan_rules *plan_rules; /* NULL: the built-in thresholds */
+	struct explainer *explainer;
+	struct explain_ask ask;  /* of the plan being taken or asked about */
+	int ask_pending;         /* PLAN_ASK_*: a question is on the pane */
+	int ask_analyze;
+	int taking;              /* a plan is being taken */
+	enum pane plan_back;
 };
 
 /* ---- the terminal ---- */
@@ -1163,6 +1178,12 @@ static const char *const help_lines[] = {
 	"value is shown below; m: the metric, v: hour x weekday / day x hour, a: the",
 	"whole server / the selected statement. Marks from light to dense (and",
 	"colours) scale from 0 to the largest value; a dot is an hour not in history.",
+	"Plan (P in a statement's pane): its plan as a tree, cost and rows per node, the",
+	"nodes with a problem marked ! and explained, and a change since the plan",
+	"before. Taken with EXPLAIN, which does not run the statement, in a read-only",
+	"transaction; a plan younger than an hour is shown as kept. e takes it again;",
+	"A: EXPLAIN ANALYZE, which runs it (a SELECT with values seen in the sessions",
+	"only), after a y; a statement that writes is planned only after a y.",
 	"",
 	"Columns: CALLS/S calls per second, TIME% share of the time of all statements,",
 	"MEAN_MS and MAX_MS execution time (MAX_MS since the entry began), ROWS/CALL,",
@@ -1515,14 +1536,15 @@ draw_detail(struct screen *s)
 	}
 	sb_add(&body, sb_str(&s->advice));
 	n += s->advice_lines;
-	sb_add(&body, "\nPlan\n(none in this version)\n\nForecast\n(none in this version)\n");
+	sb_add(&body, "\nPlan\nP: its plan (EXPLAIN, which does not run it), with its problems\n"
+		      "\nForecast\n(none in this version)\n");
 	n += 6;
 
 	if (s->detail_scroll > n - height)
 		s->detail_scroll = n - height;
 	if (s->detail_scroll < 0)
 		s->detail_scroll = 0;
-	snprintf(buf, sizeof buf, "Statement %lld%s   (H: its heatmap; Esc: back)",
+	snprintf(buf, sizeof buf, "Statement %lld%s   (H: its heatmap; P: its plan; Esc: back)",
 		 (long long)r->r.queryid, r->r.toplevel ? "" : " (nested)");
 	put_line(0, A_BOLD, "%s", buf);
 	p = sb_str(&body);
@@ -1931,6 +1953,265 @@ key_setup(struct screen *s, int ch)
 	}
 }
 
+/* ---- the plan pane ---- */
+
+/* The plans kept of the pane's statement (the two newest), shown again. */
+static void
+plan_reload(struct screen *s)
+{
+	struct pgt_err err = {{0}};
+	struct plan_rec *recs = NULL;
+	struct rel_stat *rs = NULL;
+	struct plan_table_stats *ts = NULL;
+	int n = 0, n_ts;
+
+	if (s->st == NULL || server_id(s) == 0)
+		return;
+	if (store_plans(s->st, server_id(s), 1, s->pp.queryid, 0, now_wall() + 86400, 2, &recs,
+			&n, &err) < 0) {
+		snprintf(s->pp.status, sizeof s->pp.status, "%s", err.msg);
+		s->pp.status_error = 1;
+		return;
+	}
+	n_ts = explain_table_stats(s->st, server_id(s), &rs, &ts);
+	plan_pane_set(&s->pp, recs, n, s->plan_rules, ts, n_ts);
+	free(ts);
+	store_rel_stats_free(rs);
+}
+
+static void
+plan_status(struct screen *s, int error, const char *fmt, ...) PGT_PRINTF(3, 4);
+
+static void
+plan_status(struct screen *s, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->pp.status, sizeof s->pp.status, fmt, ap);
+	va_end(ap);
+	s->pp.status_error = error;
+	s->dirty = 1;
+}
+
+/* Start taking the plan, once what needs a yes got one. */
+static void
+plan_send(struct screen *s)
+{
+	struct pgt_err err = {{0}};
+	struct conn_opts conn = sampler_conn(s->sm);
+
+	if (s->explainer == NULL)
+		s->explainer = explainer_new(&conn);
+	s->ask.rq.analyze = s->ask_analyze;
+	if (explainer_request(s->explainer, &s->ask.rq, &err) < 0) {
+		plan_status(s, 1, "%s", err.msg);
+		return;
+	}
+	s->taking = 1;
+	plan_status(s, 0, "Taking the plan%s...",
+		    s->ask_analyze ? " with EXPLAIN ANALYZE (the statement runs)" : " (not run)");
+}
+
+/* Take the plan of the pane's statement (analyze: EXPLAIN ANALYZE, after a yes). */
+static void
+plan_take(struct screen *s, int analyze)
+{
+	struct pgt_err err = {{0}};
+	const struct view_row *r = view_selected(&s->view);
+	struct explain_check ck;
+	struct stmt_total fig, *figp = NULL;
+
+	if (s->offline || s->sm == NULL) {
+		plan_status(s, 1, "offline: there is no server to take a plan from");
+		return;
+	}
+	if (s->taking) {
+		plan_status(s, 0, "a plan is being taken already");
+		return;
+	}
+	explain_ask_free(&s->ask);
+	s->ask_pending = PLAN_ASK_NONE;
+	memset(&fig, 0, sizeof fig);
+	if (r != NULL && r->r.queryid == s->pp.queryid && s->view.seconds > 0) {
+		fig.queryid = r->r.queryid;
+		fig.calls = r->r.calls;
+		fig.total_ms = r->r.total_ms;
+		fig.rows = r->r.rows;
+		fig.shared_blks_hit = r->r.shared_blks_hit;
+		fig.shared_blks_read = r->r.shared_blks_read;
+		figp = &fig;
+	}
+	if (explain_ask_build(&s->ask, s->sm, s->st, server_id(s), s->pp.queryid, now_wall(), figp,
+			      figp != NULL ? s->view.seconds / 86400.0 : 0, &err) < 0) {
+		plan_status(s, 1, "%s", err.msg);
+		return;
+	}
+	explain_check_text(s->ask.text, &ck);
+	s->ask_analyze = analyze;
+	if (ck.kind == EXPLAIN_REFUSED) {
+		plan_status(s, 1, "No plan: %s", ck.why);
+		return;
+	}
+	if (ck.kind == EXPLAIN_WRITE) {
+		if (analyze) {
+			plan_status(s, 1, "EXPLAIN ANALYZE would run this %s, which writes: only its"
+					  " plan can be taken (e)",
+				    ck.verb);
+			return;
+		}
+		s->ask_pending = PLAN_ASK_WRITE;
+		s->ask.rq.allow_write = 1;
+		plan_status(s, 0, "This %s writes. Take its plan? EXPLAIN without ANALYZE does not"
+				  " run it. y: yes, n: no",
+			    ck.verb);
+		return;
+	}
+	if (analyze) {
+		s->ask_pending = PLAN_ASK_ANALYZE;
+		plan_status(s, 0, "EXPLAIN ANALYZE RUNS the statement (read-only, at most %d s)."
+				  " Run it? y: yes, n: no",
+			    EXPLAIN_ANALYZE_TIMEOUT_MS / 1000);
+		return;
+	}
+	plan_send(s);
+}
+
+static void
+open_plan(struct screen *s, int64_t queryid, enum pane back)
+{
+	int fresh;
+
+	if (s->pp.queryid != queryid || s->pane != PANE_PLAN) {
+		if (s->taking && s->pp.queryid != queryid) {
+			set_message(s, 0, "a plan of statement %lld is being taken: wait for it",
+				    (long long)s->pp.queryid);
+			return;
+		}
+		plan_pane_clear(&s->pp);
+	}
+	s->pp.utf8 = s->utf8;
+	s->pp.queryid = queryid;
+	s->plan_back = back;
+	s->pane = PANE_PLAN;
+	if (s->plan_rules == NULL) {
+		struct pgt_err err = {{0}};
+
+		s->plan_rules = plan_rules_new();
+		if (plan_rules_load_default(s->plan_rules, &err) < 0)
+			set_message(s, 1, "%s; built-in thresholds", err.msg);
+	}
+	if (s->taking)
+		return;
+	plan_reload(s);
+	/* a plan younger than an hour is shown as it is; else a new one is taken */
+	fresh = s->pp.n_recs > 0 && now_wall() - s->pp.recs[0].ts < 3600;
+	if (!fresh && !s->offline)
+		plan_take(s, 0);
+	else if (!fresh)
+		plan_status(s, 0, "offline: the plans kept in the history");
+}
+
+/* A plan came back from the thread. */
+static void
+plan_taken(struct screen *s)
+{
+	struct explain_result r;
+	struct pgt_err err = {{0}};
+
+	if (s->explainer == NULL || !explainer_take(s->explainer, &r))
+		return;
+	s->taking = 0;
+	s->dirty = 1;
+	if (r.failed) {
+		plan_status(s, 1, "%s", r.error);
+		explain_result_free(&r);
+		return;
+	}
+	if (s->st == NULL || server_id(s) == 0) {
+		/* no history: show it without keeping it */
+		struct plan_rec *rec = xcalloc(1, sizeof *rec);
+
+		rec->queryid = r.queryid;
+		rec->ts = r.taken_at;
+		rec->method = xstrdup(r.method);
+		rec->analyzed = r.analyzed;
+		rec->total_cost = explain_plan_cost(r.plan);
+		rec->plan = r.plan;
+		r.plan = NULL;
+		plan_pane_set(&s->pp, rec, 1, s->plan_rules, NULL, 0);
+		plan_status(s, 0, "Not kept: there is no history");
+	} else if (explain_keep(s->st, server_id(s), &s->ask, &r, &err) < 0) {
+		plan_status(s, 1, "the plan was not kept: %s", err.msg);
+	} else {
+		plan_reload(s);
+		plan_status(s, 0, "e: take it again; A: EXPLAIN ANALYZE (runs it)");
+	}
+	free(s->pp.extra);
+	s->pp.extra = NULL;
+	if (r.n_hypo > 0) {
+		struct strbuf sb = {0};
+
+		sb_add(&sb, r.hypopg ? "Suggested indexes, planned with hypopg (never built)\n"
+				     : "Suggested indexes (hypopg is not installed: not planned)\n");
+		for (int i = 0; i < r.n_hypo && i < s->ask.n_hypo; i++) {
+			sb_addf(&sb, "  %s\n", s->ask.hypo[i]);
+			if (r.hypo_plans[i] != NULL)
+				sb_addf(&sb, "      planned cost %.2f without it, %.2f with it\n",
+					explain_plan_cost(r.plan != NULL ? r.plan : s->pp.recs[0].plan),
+					explain_plan_cost(r.hypo_plans[i]));
+			else if (r.hypopg && r.hypo_errors[i] != NULL)
+				sb_addf(&sb, "      not planned: %s\n", r.hypo_errors[i]);
+		}
+		s->pp.extra = sb_detach(&sb);
+	}
+	explain_result_free(&r);
+}
+
+static void
+draw_plan(struct screen *s)
+{
+	char title[200];
+
+	snprintf(title, sizeof title,
+		 "Plan of statement %lld   (e: take again; A: EXPLAIN ANALYZE; Esc: back)",
+		 (long long)s->pp.queryid);
+	plan_pane_draw(&s->pp, title, 0, LINES - 2);
+}
+
+static void
+key_plan(struct screen *s, int ch)
+{
+	if (s->ask_pending != PLAN_ASK_NONE) {
+		if (ch == 'y' || ch == 'Y') {
+			s->ask_pending = PLAN_ASK_NONE;
+			plan_send(s);
+		} else if (ch == 'n' || ch == 'N' || ch == 27 || ch == 'q') {
+			s->ask_pending = PLAN_ASK_NONE;
+			explain_ask_free(&s->ask);
+			plan_status(s, 0, "Not taken. e: take the plan; A: EXPLAIN ANALYZE");
+		}
+		return;
+	}
+	switch (ch) {
+	case 27:
+	case 'q':
+	case KEY_F(10):
+	case KEY_LEFT:
+		s->pane = s->plan_back;
+		break;
+	case 'e':
+		plan_take(s, 0);
+		break;
+	case 'A':
+		plan_take(s, 1);
+		break;
+	default:
+		if (!plan_pane_key(&s->pp, ch, LINES - 2))
+			s->dirty = 0;
+	}
+}
+
 /* ---- the settings pane ---- */
 
 /* Read the settings, their changes and the recommendations over the --days window. */
@@ -2002,6 +2283,9 @@ draw(struct screen *s)
 		break;
 	case PANE_SETTINGS:
 		draw_settings(s);
+		break;
+	case PANE_PLAN:
+		draw_plan(s);
 		break;
 	default:
 		draw_header(s);
@@ -2233,6 +2517,10 @@ key(struct screen *s, int ch)
 		key_heatmap(s, ch);
 		return;
 	}
+	if (s->pane == PANE_PLAN) {
+		key_plan(s, ch);
+		return;
+	}
 	if (s->pane == PANE_SESSIONS) {
 		int spage = sess_height() > 1 ? sess_height() - 1 : 1;
 
@@ -2343,6 +2631,13 @@ key(struct screen *s, int ch)
 
 			if (r != NULL)
 				open_heatmap(s, 1, r->r.queryid, PANE_DETAIL);
+			break;
+		}
+		case 'P': {
+			const struct view_row *r = view_selected(&s->view);
+
+			if (r != NULL)
+				open_plan(s, r->r.queryid, PANE_DETAIL);
 			break;
 		}
 		}
@@ -2564,8 +2859,11 @@ static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
-		struct pollfd fds[4] = {
-			{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+		struct pollfd fds[5] = {{STDIN_FILENO, POLLIN, 0},
+					{-1, 0, 0},
+					{-1, POLLIN, 0},
+					{-1, POLLIN, 0},
+					{-1, POLLIN, 0}};
 		int n = 2, timeout_ms = 1000, ch, pr;
 
 		if (run_stop_requested())
@@ -2593,7 +2891,9 @@ loop(struct screen *s)
 			fds[2].fd = loader_fd(s->loader);
 		if (s->series_loader != NULL)
 			fds[3].fd = loader_fd(s->series_loader);
-		n = 4; /* poll skips the entries whose fd is -1 */
+		if (s->explainer != NULL)
+			fds[4].fd = explainer_fd(s->explainer);
+		n = 5; /* poll skips the entries whose fd is -1 */
 		pr = poll(fds, (nfds_t)n, timeout_ms);
 		if (pr < 0 && errno != EINTR)
 			return 1;
@@ -2609,6 +2909,8 @@ loop(struct screen *s)
 			loaded(s);
 		if (fds[3].revents & POLLIN)
 			series_loaded(s);
+		if (fds[4].revents & POLLIN)
+			plan_taken(s);
 		if (s->sm != NULL) {
 			unsigned ev = sampler_process(s->sm, fds[1].fd >= 0 ? fds[1].revents : 0);
 
@@ -2730,6 +3032,10 @@ screen_run(const struct options *o)
 	loader_result_free(&s.an);
 	heatmap_free(&s.hm);
 	params_model_free(&s.pm);
+	explainer_free(s.explainer);
+	explain_ask_free(&s.ask);
+	plan_pane_clear(&s.pp);
+	plan_rules_free(s.plan_rules);
 	sampler_free(s.sm);
 	store_close(s.st);
 	return status;

@@ -119,6 +119,8 @@ struct table_row {
 	double live_rows;
 	double bytes; /* of the heap */
 	double seq_scan, seq_tup_read, idx_scan; /* since the statistics were reset */
+	double mod_since_analyze; /* rows changed since the last ANALYZE */
+	double last_analyze;      /* epoch seconds of the last ANALYZE (auto or not), 0: never */
 };
 
 /* One column of an index: a row per index and position (attname NULL: an expression). */

@@ -177,6 +177,25 @@ static const char *const migrations[] = {
 	"CREATE TABLE rel_column_stats ("
 	" server_id INTEGER NOT NULL, relid INTEGER NOT NULL, attname TEXT NOT NULL,"
 	" n_distinct REAL, PRIMARY KEY (server_id, relid, attname)) WITHOUT ROWID;",
+
+	/*
+	 * 6 -> 7: plans, with the time they were taken (so that a change of plan shows),
+	 * how (EXPLAIN of a text with its values, GENERIC_PLAN, PREPARE) and whether
+	 * ANALYZE ran; the index advisor's candidates as hypopg planned them; and, for the
+	 * plan rules' stale statistics, the rows changed since a table's last ANALYZE and
+	 * when that was.
+	 */
+	"CREATE TABLE plans ("
+	" id INTEGER PRIMARY KEY, server_id INTEGER NOT NULL, queryid INTEGER NOT NULL,"
+	" ts REAL NOT NULL, method TEXT NOT NULL, analyzed INTEGER NOT NULL,"
+	" total_cost REAL, plan TEXT NOT NULL);"
+	"CREATE INDEX plans_by_query ON plans (server_id, queryid, ts);"
+	"CREATE TABLE index_checks ("
+	" server_id INTEGER NOT NULL, queryid INTEGER NOT NULL, ddl TEXT NOT NULL,"
+	" ts REAL NOT NULL, cost_before REAL, cost_after REAL, used INTEGER, error TEXT,"
+	" PRIMARY KEY (server_id, queryid, ddl)) WITHOUT ROWID;"
+	"ALTER TABLE rel_tables ADD COLUMN mod_since_analyze REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN last_analyze REAL;",
 };
 
 int

@@ -1012,8 +1012,9 @@ write_catalog(struct store *st, int64_t server_id, const struct snapshot *snap,
 	}
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT OR REPLACE INTO rel_tables (server_id, relid, schemaname, relname,"
-			       " live_rows, bytes, seq_scan, seq_tup_read, idx_scan, ts)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			       " live_rows, bytes, seq_scan, seq_tup_read, idx_scan, ts,"
+			       " mod_since_analyze, last_analyze)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < snap->n_tables; i++) {
@@ -1030,6 +1031,11 @@ write_catalog(struct store *st, int64_t server_id, const struct snapshot *snap,
 		sqlite3_bind_double(s, 8, t->seq_tup_read);
 		sqlite3_bind_double(s, 9, t->idx_scan);
 		sqlite3_bind_double(s, 10, snap->ts);
+		sqlite3_bind_double(s, 11, t->mod_since_analyze);
+		if (t->last_analyze > 0)
+			sqlite3_bind_double(s, 12, t->last_analyze);
+		else
+			sqlite3_bind_null(s, 12);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			goto fail;
 	}
@@ -1405,7 +1411,9 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 		       server_id, hourly_before, 0, err, "drop old daily rows") < 0 ||
 	    exec_bound(st,
 		       "DELETE FROM database_hourly WHERE server_id = ?1 AND hour < ?2",
-		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0)
+		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0 ||
+	    exec_bound(st, "DELETE FROM plans WHERE server_id = ?1 AND ts < ?2 * 3600",
+		       server_id, hourly_before, 0, err, "drop old plans") < 0)
 		goto fail_quiet;
 	if (exec(st, "COMMIT", err, "roll up the history") < 0)
 		goto fail_quiet;
@@ -2808,4 +2816,243 @@ store_param_hours_free(struct param_hours *h)
 	free(h->ckpt_requested);
 	free(h->ckpt_timed);
 	memset(h, 0, sizeof *h);
+}
+
+/* ---- plans and hypothetical indexes ---- */
+
+int
+store_plan_add(struct store *st, int64_t server_id, int64_t queryid, double ts, const char *method,
+	       int analyzed, double total_cost, const char *plan, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO plans (server_id, queryid, ts, method, analyzed,"
+			       " total_cost, plan) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "store the plan");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, queryid);
+	sqlite3_bind_double(s, 3, ts);
+	bind_text(s, 4, method);
+	sqlite3_bind_int(s, 5, analyzed);
+	if (isnan(total_cost))
+		sqlite3_bind_null(s, 6);
+	else
+		sqlite3_bind_double(s, 6, total_cost);
+	bind_text(s, 7, plan);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "store the plan");
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_plans_free(struct plan_rec *p, int n)
+{
+	for (int i = 0; i < n && p != NULL; i++) {
+		free(p[i].method);
+		free(p[i].plan);
+	}
+	free(p);
+}
+
+int
+store_plans(struct store *st, int64_t server_id, int one, int64_t queryid, double from, double to,
+	    int per_query, struct plan_rec **out, int *n, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, kept = 0;
+	int64_t last = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT queryid, ts, method, analyzed, total_cost, plan FROM plans"
+			       " WHERE server_id = ?1 AND ts >= ?2 AND ts <= ?3"
+			       " AND (?4 = 0 OR queryid = ?5) ORDER BY queryid, ts DESC, id DESC",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the plans");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	sqlite3_bind_int(s, 4, one);
+	sqlite3_bind_int64(s, 5, queryid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		struct plan_rec *p;
+
+		if (*n == 0 || id != last)
+			kept = 0;
+		last = id;
+		if (kept >= per_query)
+			continue;
+		kept++;
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		p = &(*out)[(*n)++];
+		p->queryid = id;
+		p->ts = sqlite3_column_double(s, 1);
+		p->method = col_text(s, 2);
+		p->analyzed = sqlite3_column_int(s, 3);
+		p->total_cost = sqlite3_column_type(s, 4) == SQLITE_NULL ? NAN
+									 : sqlite3_column_double(s, 4);
+		p->plan = col_text(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the plans");
+		store_plans_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_index_check_add(struct store *st, int64_t server_id, const struct index_check *c,
+		      struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO index_checks (server_id, queryid, ddl, ts,"
+			       " cost_before, cost_after, used, error)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "store the check of an index");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_int64(s, 2, c->queryid);
+	bind_text(s, 3, c->ddl);
+	sqlite3_bind_double(s, 4, c->ts);
+	if (isnan(c->cost_before))
+		sqlite3_bind_null(s, 5);
+	else
+		sqlite3_bind_double(s, 5, c->cost_before);
+	if (isnan(c->cost_after))
+		sqlite3_bind_null(s, 6);
+	else
+		sqlite3_bind_double(s, 6, c->cost_after);
+	sqlite3_bind_int(s, 7, c->used);
+	bind_text(s, 8, c->error);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "store the check of an index");
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_index_checks_free(struct index_check *c, int n)
+{
+	for (int i = 0; i < n && c != NULL; i++) {
+		free(c[i].ddl);
+		free(c[i].error);
+	}
+	free(c);
+}
+
+int
+store_index_checks(struct store *st, int64_t server_id, struct index_check **out, int *n,
+		   struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT queryid, ddl, ts, cost_before, cost_after, used, error"
+			       " FROM index_checks WHERE server_id = ?1 ORDER BY queryid, ddl",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the checks of indexes");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct index_check *c;
+
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		c = &(*out)[(*n)++];
+		c->queryid = sqlite3_column_int64(s, 0);
+		c->ddl = col_text(s, 1);
+		c->ts = sqlite3_column_double(s, 2);
+		c->cost_before = sqlite3_column_type(s, 3) == SQLITE_NULL ? NAN
+									  : sqlite3_column_double(s, 3);
+		c->cost_after = sqlite3_column_type(s, 4) == SQLITE_NULL ? NAN
+									 : sqlite3_column_double(s, 4);
+		c->used = sqlite3_column_int(s, 5);
+		c->error = sqlite3_column_type(s, 6) == SQLITE_NULL ? NULL : col_text(s, 6);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the checks of indexes");
+		store_index_checks_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rel_stats_free(struct rel_stat *r)
+{
+	free(r);
+}
+
+int
+store_rel_stats(struct store *st, int64_t server_id, struct rel_stat **out, int *n,
+		struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT schemaname, relname, live_rows, mod_since_analyze, last_analyze"
+			       " FROM rel_tables WHERE server_id = ?1 ORDER BY schemaname, relname",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the tables' statistics");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct rel_stat *r;
+		const char *schema = (const char *)sqlite3_column_text(s, 0);
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		r = &(*out)[(*n)++];
+		strlcpy_(r->schema, schema != NULL ? schema : "", sizeof r->schema);
+		strlcpy_(r->name, name != NULL ? name : "", sizeof r->name);
+		r->live_rows = sqlite3_column_double(s, 2);
+		r->mod_since_analyze = sqlite3_column_type(s, 3) == SQLITE_NULL
+					       ? NAN
+					       : sqlite3_column_double(s, 3);
+		r->last_analyze = sqlite3_column_double(s, 4); /* NULL: 0, never */
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the tables' statistics");
+		store_rel_stats_free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }

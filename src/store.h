@@ -16,7 +16,7 @@
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
@@ -258,5 +258,54 @@ struct param_hours {
 int store_param_hours(struct store *st, int64_t server_id, long long h0, long long h1,
 		      struct param_hours *out, struct pgt_err *err);
 void store_param_hours_free(struct param_hours *h);
+
+/* ---- plans and hypothetical indexes (src/explain.h) ---- */
+
+struct plan_rec {
+	int64_t queryid;
+	double ts;      /* when it was taken */
+	char *method;   /* "literal", "plain", "generic_plan", "prepare" */
+	int analyzed;   /* EXPLAIN ANALYZE */
+	double total_cost; /* of the top node; NAN: not known */
+	char *plan;     /* EXPLAIN's JSON text */
+};
+int store_plan_add(struct store *st, int64_t server_id, int64_t queryid, double ts, const char *method,
+		   int analyzed, double total_cost, const char *plan, struct pgt_err *err);
+/*
+ * Plans taken in [from, to], of one query id (one) or of all, the newest per_query of each
+ * statement, by query id then newest first (caller frees with the below).
+ */
+int store_plans(struct store *st, int64_t server_id, int one, int64_t queryid, double from, double to,
+		int per_query, struct plan_rec **out, int *n, struct pgt_err *err);
+void store_plans_free(struct plan_rec *p, int n);
+
+/* An index the advisor suggested, as hypopg planned the statement with it. */
+struct index_check {
+	int64_t queryid;
+	char *ddl;          /* the suggestion, as the advisor wrote it */
+	double ts;
+	double cost_before; /* NAN: not known */
+	double cost_after;
+	int used;           /* the plan with it used the hypothetical index */
+	char *error;        /* why it could not be checked, or NULL */
+};
+/* The latest check of (queryid, ddl) replaces the one before. */
+int store_index_check_add(struct store *st, int64_t server_id, const struct index_check *c,
+			  struct pgt_err *err);
+int store_index_checks(struct store *st, int64_t server_id, struct index_check **out, int *n,
+		       struct pgt_err *err);
+void store_index_checks_free(struct index_check *c, int n);
+
+/* A table's statistics as last sampled, for the plan rules (stale statistics). */
+struct rel_stat {
+	char schema[64];
+	char name[64];
+	double live_rows;
+	double mod_since_analyze; /* NAN: not sampled */
+	double last_analyze;      /* epoch seconds, 0: never */
+};
+int store_rel_stats(struct store *st, int64_t server_id, struct rel_stat **out, int *n,
+		    struct pgt_err *err);
+void store_rel_stats_free(struct rel_stat *r);
 
 #endif

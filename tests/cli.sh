@@ -26,7 +26,7 @@ MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
 collect offline report output days until peak-z history no-history keep-raw keep-hourly no-color version
-simulate seed truth help"
+simulate seed truth explain analyze yes help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.
 run() {
@@ -155,6 +155,13 @@ usage_error "-n 99999999999999999999 (overflow)" "'99999999999999999999'" \
 	-n 99999999999999999999
 usage_error "--top -1" "'-1'" --top -1
 usage_error "--bogus" "'--bogus'" --bogus
+usage_error "--explain=abc" "'abc'" --explain=abc
+usage_error "--explain=0" "'0'" --explain=0
+usage_error "--explain=99999999999999999999 (overflow)" "'99999999999999999999'" \
+	--explain=99999999999999999999
+usage_error "--analyze without --explain" "--analyze" --analyze
+usage_error "--yes without --explain" "--yes" --yes
+usage_error "--explain with --report" "--explain" --report=json --explain=1
 usage_error "-x" "'x'" -x
 usage_error "--report=html" "'html'" --report=html
 usage_error "--batch --collect" "--batch and --collect" --batch --collect
