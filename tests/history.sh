@@ -392,12 +392,13 @@ else
 fi
 
 # ---- B5: a damaged file ----
+# (pages that hold cells: damage to the free part of an empty table's page goes unseen)
 
 CORRUPT=$TAP_TMP/corrupt.db
 page_size=$(sql "$TAP_TMP/pristine.db" "PRAGMA page_size")
 pages=$(sql "$TAP_TMP/pristine.db" \
 	"SELECT pageno FROM dbstat WHERE pageno >= 3 AND pagetype IN ('leaf', 'internal')
-	 ORDER BY pageno")
+	 AND ncell > 0 ORDER BY pageno")
 n_pages=$(echo "$pages" | grep -c .)
 damaged=
 if [ "$n_pages" -ge 3 ]; then
