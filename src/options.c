@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
+
 enum {
 	OPT_COLLECT = 256,
 	OPT_OFFLINE,
@@ -25,6 +27,7 @@ enum {
 	OPT_EXPLAIN,
 	OPT_ANALYZE,
 	OPT_YES,
+	OPT_CSV_TABLE,
 	OPT_HELP,
 };
 
@@ -43,6 +46,7 @@ static const struct option long_options[] = {
 	{"offline", no_argument, NULL, OPT_OFFLINE},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"output", required_argument, NULL, 'o'},
+	{"csv-table", required_argument, NULL, OPT_CSV_TABLE},
 	{"days", required_argument, NULL, OPT_DAYS},
 	{"until", required_argument, NULL, OPT_UNTIL},
 	{"peak-z", required_argument, NULL, OPT_PEAK_Z},
@@ -90,8 +94,13 @@ options_help(FILE *out)
 	      "      --offline            no server: browse the history (the screen on a\n"
 	      "                           terminal, else a table of the --days window)\n"
 	      "      --report=FORMAT      write a report from the history, then exit\n"
-	      "                           (FORMAT: json)\n"
-	      "  -o, --output=FILE        where --report writes (default: standard output)\n"
+	      "                           (FORMAT: html, md, csv or json)\n"
+	      "  -o, --output=FILE        where --report writes (default: standard output);\n"
+	      "                           written whole or not at all, never through a\n"
+	      "                           symbolic link\n"
+	      "      --csv-table=NAME     the table that --report=csv writes: statements\n"
+	      "                           (default), findings, patterns, parameters,\n"
+	      "                           settings_changes or hours\n"
 	      "      --days=N             the analysis and report window, 1 to 365 days\n"
 	      "                           (default 7; patterns need 7, weekly ones 21)\n"
 	      "      --until=TIME         end that window at TIME, an hour in UTC\n"
@@ -229,13 +238,32 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		case OPT_REPORT:
 			if (set_mode(o, MODE_REPORT, "--report", err) < 0)
 				return -1;
-			if (strcmp(optarg, "json") != 0) {
-				pgt_err_set(err, "unknown report format '%s': this version writes json",
+			if (strcmp(optarg, "html") != 0 && strcmp(optarg, "md") != 0 &&
+			    strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0) {
+				pgt_err_set(err, "unknown report format '%s': give html, md, csv or json",
 					    optarg);
 				return -1;
 			}
 			o->report_format = optarg;
 			break;
+		case OPT_CSV_TABLE: {
+			int i;
+
+			for (i = 0; report_csv_tables[i] != NULL; i++)
+				if (strcmp(optarg, report_csv_tables[i]) == 0)
+					break;
+			if (report_csv_tables[i] == NULL) {
+				struct strbuf sb = {0};
+
+				for (i = 0; report_csv_tables[i] != NULL; i++)
+					sb_addf(&sb, "%s%s", i ? ", " : "", report_csv_tables[i]);
+				pgt_err_set(err, "unknown CSV table '%s': give %s", optarg, sb_str(&sb));
+				sb_release(&sb);
+				return -1;
+			}
+			o->csv_table = report_csv_tables[i];
+			break;
+		}
 		case OPT_DAYS:
 			if (parse_long(optarg, 1, 365, &o->days) < 0) {
 				pgt_err_set(err, "invalid number of days '%s': give 1 to 365",
@@ -380,6 +408,11 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		o->interval = o->mode == MODE_COLLECT ? DEFAULT_COLLECT_INTERVAL : DEFAULT_INTERVAL;
 	if (o->output != NULL && o->mode != MODE_REPORT) {
 		pgt_err_set(err, "--output is for --report");
+		return -1;
+	}
+	if (o->csv_table != NULL &&
+	    (o->report_format == NULL || strcmp(o->report_format, "csv") != 0)) {
+		pgt_err_set(err, "--csv-table is for --report=csv");
 		return -1;
 	}
 	if (o->no_history && (o->mode == MODE_COLLECT || o->mode == MODE_OFFLINE ||

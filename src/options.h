@@ -39,6 +39,7 @@ struct options {
 	int no_history;
 	const char *report_format;
 	const char *output;
+	const char *csv_table; /* --csv-table: one of report_csv_tables, NULL: the first */
 	long days;
 	double until; /* --until: the end of the --days window (epoch seconds), 0: now */
 	double peak_z; /* --peak-z: where a pattern's bucket stands out */

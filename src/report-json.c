@@ -144,7 +144,12 @@ report_write_json(const struct report *r, FILE *out)
 	json_time(out, r->from);
 	fputs(", \"to\": ", out);
 	json_time(out, r->to);
-	fprintf(out, ", \"samples\": %d},\n  \"server\": ", r->n_samples);
+	fprintf(out, ", \"samples\": %d, \"simulated_until\": ", r->n_samples);
+	if (r->simulated_until > 0)
+		json_time(out, r->simulated_until);
+	else
+		fputs("null", out);
+	fputs("},\n  \"server\": ", out);
 	if (r->has_server) {
 		fputs("{\"id\": ", out);
 		json_string(out, r->server.key);

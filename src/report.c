@@ -457,6 +457,7 @@ report_build(struct store *st, double now, long days, struct report *r, struct p
 	if (found == 0)
 		return 0;
 	r->has_server = 1;
+	r->simulated_until = store_simulated_until(st, r->server.id);
 	if (store_sample_span(st, r->server.id, r->from, r->to, &r->n_samples, &first, &last,
 			      err) < 0)
 		return -1;
@@ -563,6 +564,15 @@ report_add_params(struct store *st, struct report *r, const struct param_rules *
 void
 report_free(struct report *r)
 {
+	int i;
+
+	for (i = 0; i < r->n_series; i++)
+		store_stmt_series_free(&r->series[i].sums);
+	free(r->series);
+	r->series = NULL;
+	r->n_series = 0;
+	store_stmt_series_free(&r->load);
+	memset(&r->load, 0, sizeof r->load);
 	params_model_free(&r->params);
 	store_statements_free(r->stmts, r->n_stmts);
 	r->stmts = NULL;
@@ -573,4 +583,337 @@ report_free(struct report *r)
 	findings_free(r->findings, r->n_findings);
 	r->findings = NULL;
 	r->n_findings = 0;
+}
+
+int
+report_add_series(struct store *st, struct report *r, int n_top, struct pgt_err *err)
+{
+	long long h0 = (long long)ceil(r->from / 3600), h1 = (long long)floor(r->to / 3600) - 1;
+	int i, k;
+
+	if (!r->has_server || h1 < h0)
+		return 0;
+	if (store_hour_sums(st, r->server.id, 0, 0, h0, h1, &r->load, err) < 0)
+		return -1;
+	r->series = xcalloc((size_t)(n_top > 0 ? n_top : 1), sizeof *r->series);
+	for (i = 0; i < r->n_stmts && r->n_series < n_top; i++) {
+		int64_t q = r->stmts[i].queryid;
+		struct report_series *rs;
+
+		/* one series per query id: its top-level and nested rows together */
+		for (k = 0; k < r->n_series && r->series[k].queryid != q; k++)
+			;
+		if (k < r->n_series)
+			continue;
+		rs = &r->series[r->n_series];
+		rs->queryid = q;
+		if (store_hour_sums(st, r->server.id, 1, q, h0, h1, &rs->sums, err) < 0)
+			return -1;
+		r->n_series++;
+	}
+	return 0;
+}
+
+/* ---- what the writers share ---- */
+
+const char *
+report_rank_title(enum report_rank by)
+{
+	static const char *const titles[RANK_COUNT] = {
+		"Total time", "Mean time", "Calls", "I/O (shared blocks read)",
+		"Temporary blocks written"};
+
+	return by >= 0 && by < RANK_COUNT ? titles[by] : "";
+}
+
+static double
+rank_value(const struct stmt_total *s, enum report_rank by)
+{
+	switch (by) {
+	case RANK_TOTAL:
+		return s->total_ms;
+	case RANK_MEAN:
+		return s->calls > 0 ? s->total_ms / (double)s->calls : 0;
+	case RANK_CALLS:
+		return (double)s->calls;
+	case RANK_READ:
+		return (double)s->shared_blks_read;
+	case RANK_TEMP:
+		return (double)s->temp_blks_written;
+	default:
+		return 0;
+	}
+}
+
+/* qsort has no context argument: the order being sorted by, set for each sort */
+static const struct report *rank_report;
+static enum report_rank rank_by;
+
+static int
+cmp_rank(const void *a, const void *b)
+{
+	const struct stmt_total *x = &rank_report->stmts[*(const int *)a];
+	const struct stmt_total *y = &rank_report->stmts[*(const int *)b];
+	double vx = rank_value(x, rank_by), vy = rank_value(y, rank_by);
+
+	if (vx != vy)
+		return vx > vy ? -1 : 1;
+	/* equal figures: the original order (by total time), for a stable report */
+	return *(const int *)a - *(const int *)b;
+}
+
+int
+report_rank(const struct report *r, enum report_rank by, int max, int *idx)
+{
+	int *all, i, n = 0;
+
+	if (max <= 0 || r->n_stmts == 0)
+		return 0;
+	all = xcalloc((size_t)r->n_stmts, sizeof *all);
+	for (i = 0; i < r->n_stmts; i++)
+		if (rank_value(&r->stmts[i], by) > 0)
+			all[n++] = i;
+	rank_report = r;
+	rank_by = by;
+	qsort(all, (size_t)n, sizeof *all, cmp_rank);
+	if (n > max)
+		n = max;
+	memcpy(idx, all, (size_t)n * sizeof *idx);
+	free(all);
+	return n;
+}
+
+const struct stmt_total *
+report_stmt(const struct report *r, int64_t queryid)
+{
+	int i;
+
+	for (i = 0; i < r->n_stmts; i++)
+		if (r->stmts[i].queryid == queryid)
+			return &r->stmts[i];
+	return NULL;
+}
+
+const struct stmt_series *
+report_series_of(const struct report *r, int64_t queryid)
+{
+	int i;
+
+	for (i = 0; i < r->n_series; i++)
+		if (r->series[i].queryid == queryid)
+			return &r->series[i].sums;
+	return NULL;
+}
+
+static const char *const wday_plural[7] = {"Sundays",	"Mondays", "Tuesdays", "Wednesdays",
+					   "Thursdays", "Fridays", "Saturdays"};
+
+void
+report_pattern_text(struct strbuf *sb, const struct report_pattern *rp)
+{
+	const struct pattern *p = &rp->p;
+	const char *what = rp->metric != NULL && strcmp(rp->metric, "total_ms") == 0
+				   ? "execution time"
+				   : "calls";
+	int wd = p->wday >= 0 ? p->wday % 7 : 0;
+
+	switch (p->type) {
+	case PAT_HOUR_PEAK:
+		sb_addf(sb, "%s peak at %02d:00 most days: %.1fx the day's usual hour", what,
+			p->hour, p->height);
+		break;
+	case PAT_QUIET_HOURS:
+		sb_addf(sb, "%s quiet %02d:00-%02d:59 most days: %.2fx the day's usual hour", what,
+			p->hour, p->hour_to, p->height);
+		break;
+	case PAT_WEEKDAY_PEAK:
+		sb_addf(sb, "%s busy on %s: %.1fx the week's usual day", what, wday_plural[wd],
+			p->height);
+		break;
+	case PAT_QUIET_WEEKDAY:
+		sb_addf(sb, "%s quiet on %s: %.2fx the week's usual day", what, wday_plural[wd],
+			p->height);
+		break;
+	case PAT_HOUR_OF_WEEK_PEAK:
+		sb_addf(sb, "%s peak on %s at %02d:00: %.1fx that hour on other days", what,
+			wday_plural[wd], p->hour, p->height);
+		break;
+	}
+	sb_addf(sb, ", in %.0f%% of %d %s", p->recurrence * 100, p->observed,
+		p->type == PAT_HOUR_PEAK || p->type == PAT_QUIET_HOURS ? "days" : "weeks");
+}
+
+int
+report_finding_is_anomaly(const struct finding *f)
+{
+	return strcmp(f->rule, FINDING_ANOMALY_CALLS) == 0 ||
+	       strcmp(f->rule, FINDING_ANOMALY_MEAN_TIME) == 0 ||
+	       strcmp(f->rule, FINDING_REGRESSION_MEAN_TIME) == 0 ||
+	       strcmp(f->rule, FINDING_IMPROVEMENT_MEAN_TIME) == 0;
+}
+
+void
+report_finding_title(struct strbuf *sb, const struct finding *f)
+{
+	char when[48];
+	int calls = f->metric != NULL && strcmp(f->metric, "calls") == 0;
+
+	if (f->title != NULL) {
+		sb_add(sb, f->title);
+		return;
+	}
+	report_local_time(when, sizeof when, f->from);
+	if (strcmp(f->rule, FINDING_REGRESSION_MEAN_TIME) == 0 ||
+	    strcmp(f->rule, FINDING_IMPROVEMENT_MEAN_TIME) == 0) {
+		sb_addf(sb, "Mean time %s from %s: %.3f ms before, %.3f ms after (%.2fx)",
+			strcmp(f->rule, FINDING_REGRESSION_MEAN_TIME) == 0 ? "rose" : "fell", when,
+			f->expected, f->observed, f->severity_ratio);
+	} else if (strcmp(f->rule, FINDING_ANOMALY_CALLS) == 0 ||
+		   strcmp(f->rule, FINDING_ANOMALY_MEAN_TIME) == 0) {
+		sb_addf(sb, "Unusual %s at %s for %d h: %.*f%s, usual %.*f to %.*f",
+			calls ? "calls" : "mean time", when, f->hours, calls ? 0 : 3, f->observed,
+			calls ? " calls/h" : " ms", calls ? 0 : 3, f->low, calls ? 0 : 3, f->high);
+	} else {
+		sb_addf(sb, "%s", f->rule);
+	}
+}
+
+const char *
+report_effect_word(const struct param_effect *e)
+{
+	if (!e->r.found)
+		return "none";
+	if (isfinite(e->r.ratio) ? e->r.ratio > 1 : e->r.after > e->r.before)
+		return "increase";
+	return "decrease";
+}
+
+void
+report_effect_text(struct strbuf *sb, const struct param_effect *e)
+{
+	if (e->has_queryid)
+		sb_addf(sb, "query %lld ", (long long)e->queryid);
+	else
+		sb_add(sb, "server ");
+	sb_addf(sb, "%s: %s, %.3g -> %.3g", e->metric, report_effect_word(e), e->r.before,
+		e->r.after);
+	if (isfinite(e->r.ratio))
+		sb_addf(sb, " (x%.2f", e->r.ratio);
+	else
+		sb_add(sb, " (no ratio");
+	if (isfinite(e->r.low) && isfinite(e->r.high))
+		sb_addf(sb, ", %.2f to %.2f", e->r.low, e->r.high);
+	sb_addf(sb, ") over %d hours", e->r.pairs);
+}
+
+void
+report_local_time(char *buf, size_t size, double ts)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!isfinite(ts) || ts <= 0 || ts > 253402300799.0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = (time_t)ts;
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(buf, size, "-");
+}
+
+void
+report_utc_time(char *buf, size_t size, double ts)
+{
+	time_t t;
+	struct tm tm;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (!isfinite(ts) || ts < 0 || ts > 253402300799.0)
+		return;
+	t = (time_t)ts;
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+}
+
+void
+report_ms(char *buf, size_t size, double ms)
+{
+	if (!isfinite(ms))
+		snprintf(buf, size, "-");
+	else if (ms < 10)
+		snprintf(buf, size, "%.3f ms", ms);
+	else if (ms < 10000)
+		snprintf(buf, size, "%.1f ms", ms);
+	else if (ms < 600000)
+		snprintf(buf, size, "%.2f s", ms / 1e3);
+	else if (ms < 36e6)
+		snprintf(buf, size, "%.1f min", ms / 6e4);
+	else
+		snprintf(buf, size, "%.1f h", ms / 3.6e6);
+}
+
+void
+report_count(char *buf, size_t size, double v)
+{
+	char digits[32];
+	size_t n, i, o = 0;
+	int neg = v < 0;
+
+	if (!isfinite(v)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (fabs(v) >= 1e18) {
+		snprintf(buf, size, "%.3g", v);
+		return;
+	}
+	snprintf(digits, sizeof digits, "%.0f", fabs(v));
+	n = strlen(digits);
+	if (size == 0)
+		return;
+	if (neg && o + 1 < size)
+		buf[o++] = '-';
+	for (i = 0; i < n && o + 1 < size; i++) {
+		if (i > 0 && (n - i) % 3 == 0) {
+			buf[o++] = ',';
+			if (o + 1 >= size)
+				break;
+		}
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+int
+report_utf8_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+	uint32_t cp;
+	int n, i;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
 }

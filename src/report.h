@@ -20,6 +20,12 @@ struct report_pattern {
 	struct pattern p;
 };
 
+/* The hours of one query id: its rows of every database and user, summed. */
+struct report_series {
+	int64_t queryid;
+	struct stmt_series sums;
+};
+
 struct report {
 	double generated_at;
 	double from;
@@ -36,6 +42,14 @@ struct report {
 	int n_findings;
 	const char *findings_note; /* why there are none, when history is short */
 	struct params_model params; /* settings changes and recommendations (report_add_params) */
+	double simulated_until; /* the history before this is simulated (--simulate); 0: none */
+	/*
+	 * The hours that the charts of HTML and Markdown draw (report_add_series): the
+	 * server's calls and time per hour, and those of the first statements by total time.
+	 */
+	struct stmt_series load; /* n_hours 0 when not read, or no whole hour in the window */
+	struct report_series *series;
+	int n_series;
 };
 
 /* Read the window [now - days, now] of the most recently sampled server. */
@@ -119,7 +133,78 @@ struct plan_rules;
 int report_add_plans(struct store *st, struct report *r, const struct plan_rules *pr,
 		     struct pgt_err *err);
 
+/* Statements with a section of their own (and their hours) in HTML and Markdown. */
+#define REPORT_SERIES 10
+
+/*
+ * The server's calls and time per hour over the window's whole hours (r->load), and those
+ * of the n_top statements that took the most time (r->series, one per query id).
+ */
+int report_add_series(struct store *st, struct report *r, int n_top, struct pgt_err *err);
+
+/* ---- what the writers share ---- */
+
+/* The orders of the "top statements" tables. */
+enum report_rank {
+	RANK_TOTAL, /* total execution time */
+	RANK_MEAN,  /* mean time per call */
+	RANK_CALLS,
+	RANK_READ, /* shared blocks read (I/O) */
+	RANK_TEMP, /* temporary blocks written */
+	RANK_COUNT
+};
+
+/* "Total time", "Mean time", ... */
+const char *report_rank_title(enum report_rank by);
+/*
+ * The indexes into r->stmts of at most max statements in that order, leaving out those
+ * whose figure is 0 (a table of temp writers lists only statements that wrote some).
+ * Returns how many were written to idx.
+ */
+int report_rank(const struct report *r, enum report_rank by, int max, int *idx);
+
+/* The statement of that query id (the first, by total time), or NULL. */
+const struct stmt_total *report_stmt(const struct report *r, int64_t queryid);
+
+/* The series of that query id read by report_add_series, or NULL. */
+const struct stmt_series *report_series_of(const struct report *r, int64_t queryid);
+
+/* One sentence for a pattern, as a DBA would say it ("peak at 09:00 most days: ..."). */
+void report_pattern_text(struct strbuf *sb, const struct report_pattern *rp);
+/* The title of a finding: its own, or one made from its rule and figures. */
+void report_finding_title(struct strbuf *sb, const struct finding *f);
+/* Whether a finding is an anomaly or a change of level (else advice). */
+int report_finding_is_anomaly(const struct finding *f);
+/* "increase", "decrease" or "none": the effect of a settings change. */
+const char *report_effect_word(const struct param_effect *e);
+/* One line for it: "query 42 mean_ms: decrease, 800 -> 320 (x0.40, 0.40 to 0.40) over 167 hours". */
+void report_effect_text(struct strbuf *sb, const struct param_effect *e);
+
+/* A local time for people: "2026-11-23 09:00 UTC" ("-" when ts is not a time). */
+void report_local_time(char *buf, size_t size, double ts);
+/* ISO-8601 in UTC as the JSON report writes it; "" when ts is not a time. */
+void report_utc_time(char *buf, size_t size, double ts);
+/* A duration in milliseconds for people: "0.412 ms", "12.5 ms", "3.20 s", "2.0 min", "1.5 h". */
+void report_ms(char *buf, size_t size, double ms);
+/* A count for people with thousands separated: "1,234,567". */
+void report_count(char *buf, size_t size, double v);
+
+/*
+ * The length of the valid UTF-8 sequence at p (1 for ASCII, 2 to 4), or 0 when the bytes
+ * there are not one (the writers replace such a byte with U+FFFD).
+ */
+int report_utf8_len(const char *p);
+
 int report_write_json(const struct report *r, FILE *out);
+/* One self-contained HTML page: inline CSS and SVG charts, no script, no network. */
+int report_write_html(const struct report *r, FILE *out);
+/* GitHub-flavoured Markdown: the same sections as text tables. */
+int report_write_md(const struct report *r, FILE *out);
+
+/* The tables of the CSV report, NULL-terminated; the first is the default. */
+extern const char *const report_csv_tables[];
+/* One table (a name of report_csv_tables) as RFC 4180 CSV; -1 for an unknown name. */
+int report_write_csv(const struct report *r, const char *table, FILE *out);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */
 void json_string(FILE *out, const char *s);

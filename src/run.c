@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -443,6 +444,121 @@ run_offline(const struct options *o)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/*
+ * Where a report goes: standard output, or a temporary file beside the -o file that is
+ * renamed onto it once written whole, so that a failed run never leaves half a report.
+ * The final path itself is never opened for writing (a device or a FIFO excepted), so a
+ * symbolic link there is never followed: it is refused, and so is a directory.
+ */
+struct report_out {
+	FILE *f;
+	const char *path; /* NULL: standard output */
+	char *tmp;        /* the temporary file; NULL when writing to the path itself */
+};
+
+static int
+report_out_open(struct report_out *ro, const char *path)
+{
+	struct stat sb;
+	const char *slash;
+	int fd;
+	mode_t mask;
+
+	memset(ro, 0, sizeof *ro);
+	if (path == NULL || strcmp(path, "-") == 0) {
+		ro->f = stdout;
+		return 0;
+	}
+	ro->path = path;
+	if (lstat(path, &sb) == 0) {
+		if (S_ISLNK(sb.st_mode)) {
+			say("cannot write the report to %s: it is a symbolic link; give the file it "
+			    "points to",
+			    path);
+			return -1;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			say("cannot write the report to %s: %s", path, strerror(EISDIR));
+			return -1;
+		}
+		if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
+			/* /dev/null or a pipe: nothing to replace, write to it */
+			fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 || (ro->f = fdopen(fd, "w")) == NULL) {
+				say("cannot write the report to %s: %s", path, strerror(errno));
+				if (fd >= 0)
+					close(fd);
+				return -1;
+			}
+			return 0;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			say("cannot write the report to %s: it is not a regular file", path);
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		say("cannot write the report to %s: %s", path, strerror(errno));
+		return -1;
+	}
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		ro->tmp = xasprintf(".%s.XXXXXX", path);
+	else
+		ro->tmp = xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+	fd = mkostemp(ro->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		say("cannot write the report to %s: %s", path, strerror(errno));
+		free(ro->tmp);
+		ro->tmp = NULL;
+		return -1;
+	}
+	/* mkostemp makes it 0600: give the mode a new file gets, 0666 less the umask */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) < 0 || (ro->f = fdopen(fd, "w")) == NULL) {
+		say("cannot write the report to %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(ro->tmp);
+		free(ro->tmp);
+		ro->tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Finish the report: ok 0 puts it in place; otherwise, or on error, it is removed. */
+static int
+report_out_close(struct report_out *ro, int ok)
+{
+	int rc = ok;
+	const char *where = ro->path != NULL ? ro->path : "standard output";
+
+	if (ro->f == NULL)
+		return -1;
+	if (rc == 0 && fflush(ro->f) != 0)
+		rc = -1;
+	if (rc == 0 && ro->tmp != NULL && fsync(fileno(ro->f)) != 0)
+		rc = -1;
+	if (rc < 0)
+		say("cannot write the report to %s: %s", where, strerror(errno));
+	if (ro->f != stdout && fclose(ro->f) != 0 && rc == 0) {
+		say("cannot write the report to %s: %s", where, strerror(errno));
+		rc = -1;
+	}
+	ro->f = NULL;
+	if (ro->tmp != NULL) {
+		if (rc == 0 && rename(ro->tmp, ro->path) != 0) {
+			say("cannot write the report to %s: %s", where, strerror(errno));
+			rc = -1;
+		}
+		if (rc < 0)
+			unlink(ro->tmp);
+		free(ro->tmp);
+		ro->tmp = NULL;
+	}
+	return rc;
+}
+
 int
 run_report(const struct options *o)
 {
@@ -452,8 +568,9 @@ run_report(const struct options *o)
 	struct rule_set *rules = rules_new();
 	struct param_rules *prules = params_rules_new();
 	struct plan_rules *plrules = plan_rules_new();
-	FILE *out = stdout;
-	int rc;
+	struct report_out ro;
+	const char *fmt = o->report_format != NULL ? o->report_format : "json";
+	int rc, series = 0;
 
 	/* a bad rule stops the report: a report without it would look complete */
 	if (rules_load_default(rules, &err) < 0 || params_rules_load_default(prules, &err) < 0 ||
@@ -471,10 +588,15 @@ run_report(const struct options *o)
 		plan_rules_free(plrules);
 		return 1;
 	}
+	/* the charts' hours: those of the server, and of the statements given a section */
+	if (strcmp(fmt, "html") == 0 || strcmp(fmt, "md") == 0)
+		series = REPORT_SERIES;
 	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0 ||
 	    report_add_rule_findings(st, &r, rules, &err) < 0 ||
 	    report_add_params(st, &r, prules, &err) < 0 ||
-	    report_add_plans(st, &r, plrules, &err) < 0) {
+	    report_add_plans(st, &r, plrules, &err) < 0 ||
+	    ((series > 0 || (o->csv_table != NULL && strcmp(o->csv_table, "hours") == 0)) &&
+	     report_add_series(st, &r, series, &err) < 0)) {
 		say("%s", err.msg);
 		report_free(&r);
 		rules_free(rules);
@@ -486,35 +608,21 @@ run_report(const struct options *o)
 	rules_free(rules);
 	params_rules_free(prules);
 	plan_rules_free(plrules);
-	if (o->output != NULL && strcmp(o->output, "-") != 0) {
-		int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-
-		if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-			if (errno == ELOOP)
-				say("cannot write the report to %s: it is a symbolic link; give the "
-				    "file it points to",
-				    o->output);
-			else
-				say("cannot write the report to %s: %s", o->output, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			report_free(&r);
-			store_close(st);
-			return 1;
-		}
-	}
-	rc = report_write_json(&r, out);
-	if (out != stdout) {
-		if (fclose(out) != 0)
-			rc = -1;
-	} else if (fflush(out) != 0) {
-		rc = -1;
-	}
-	if (rc < 0)
-		say("cannot write the report to %s: %s", o->output ? o->output : "standard output",
-		    strerror(errno));
-	report_free(&r);
 	store_close(st);
+	if (report_out_open(&ro, o->output) < 0) {
+		report_free(&r);
+		return 1;
+	}
+	if (strcmp(fmt, "html") == 0)
+		rc = report_write_html(&r, ro.f);
+	else if (strcmp(fmt, "md") == 0)
+		rc = report_write_md(&r, ro.f);
+	else if (strcmp(fmt, "csv") == 0)
+		rc = report_write_csv(&r, o->csv_table, ro.f);
+	else
+		rc = report_write_json(&r, ro.f);
+	rc = report_out_close(&ro, rc);
+	report_free(&r);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -25,7 +25,7 @@ ERR=$TAP_TMP/stderr
 MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
-collect offline report output days until peak-z history no-history keep-raw keep-hourly no-color version
+collect offline report output csv-table days until peak-z history no-history keep-raw keep-hourly no-color version
 simulate seed truth explain analyze yes help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.
@@ -163,7 +163,8 @@ usage_error "--analyze without --explain" "--analyze" --analyze
 usage_error "--yes without --explain" "--yes" --yes
 usage_error "--explain with --report" "--explain" --report=json --explain=1
 usage_error "-x" "'x'" -x
-usage_error "--report=html" "'html'" --report=html
+usage_error "--report=pdf" "'pdf'" --report=pdf
+usage_error "--csv-table without --report=csv" "--csv-table" --csv-table=findings
 usage_error "--batch --collect" "--batch and --collect" --batch --collect
 usage_error "--offline --report=json" "--offline and --report" --offline --report=json
 usage_error "--output without --report" "--report" --output "$TAP_TMP/out.json"

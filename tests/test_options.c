@@ -167,6 +167,18 @@ options_modes(void **state)
 	assert_true(o.until == 1795687200.0);
 	assert_int_equal(parse(&o, &err, "--report", "json", "--output=r.json", NULL), 0);
 	assert_string_equal(o.output, "r.json");
+	assert_null(o.csv_table);
+	assert_int_equal(parse(&o, &err, "--report=html", "-o", "r.html", NULL), 0);
+	assert_string_equal(o.report_format, "html");
+	assert_int_equal(parse(&o, &err, "--report=md", NULL), 0);
+	assert_string_equal(o.report_format, "md");
+	assert_int_equal(parse(&o, &err, "--report=csv", NULL), 0);
+	assert_string_equal(o.report_format, "csv");
+	assert_null(o.csv_table);
+	assert_int_equal(parse(&o, &err, "--csv-table=settings_changes", "--report=csv", NULL), 0);
+	assert_string_equal(o.csv_table, "settings_changes");
+	assert_int_equal(parse(&o, &err, "--report=csv", "--csv-table", "hours", NULL), 0);
+	assert_string_equal(o.csv_table, "hours");
 	assert_int_equal(parse(&o, &err, "-b", "--no-history", NULL), 0);
 	assert_int_equal(o.no_history, 1);
 	assert_int_equal(parse(&o, &err, "--keep-raw=0.5", "--keep-hourly", "365", NULL), 0);
@@ -266,7 +278,18 @@ options_usage_errors(void **state)
 			   "--keep-raw", NULL);
 	expect_usage_error("--keep-hourly x", parse(&o, &err, "--keep-hourly", "x", NULL), &err,
 			   "'x'", "--keep-hourly", NULL);
-	expect_usage_error("--report=html", parse(&o, &err, "--report=html", NULL), &err, "'html'",
+	expect_usage_error("--report=pdf", parse(&o, &err, "--report=pdf", NULL), &err, "'pdf'",
+			   "html, md, csv or json", NULL);
+	expect_usage_error("--report=HTML", parse(&o, &err, "--report=HTML", NULL), &err, "'HTML'",
+			   NULL);
+	expect_usage_error("--csv-table=nope", parse(&o, &err, "--report=csv", "--csv-table=nope",
+						     NULL),
+			   &err, "'nope'", "statements", "settings_changes", NULL);
+	expect_usage_error("--csv-table with json",
+			   parse(&o, &err, "--report=json", "--csv-table=findings", NULL), &err,
+			   "--csv-table", NULL);
+	expect_usage_error("--csv-table without --report",
+			   parse(&o, &err, "--csv-table=findings", NULL), &err, "--csv-table",
 			   NULL);
 	expect_usage_error("-b --collect", parse(&o, &err, "-b", "--collect", NULL), &err,
 			   "--batch", "--collect", NULL);

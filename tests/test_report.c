@@ -166,6 +166,41 @@ report_text(struct fixture *f, long days)
 	return buf;
 }
 
+/* The report of the last days in a format ("html", "md", "csv" with its statements). */
+static char *
+report_in(struct fixture *f, long days, const char *fmt)
+{
+	struct pgt_err err = {{0}};
+	struct report r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int rc;
+
+	assert_non_null(out);
+	if (out == NULL)
+		abort();
+	rc = report_build(f->st, NOW, days, &r, &err);
+	if (rc == 0)
+		rc = report_add_series(f->st, &r, REPORT_SERIES, &err);
+	if (rc != 0)
+		print_error("report: %s\n", err.msg);
+	assert_int_equal(rc, 0);
+	if (strcmp(fmt, "html") == 0)
+		rc = report_write_html(&r, out);
+	else if (strcmp(fmt, "md") == 0)
+		rc = report_write_md(&r, out);
+	else
+		rc = report_write_csv(&r, "statements", out);
+	assert_int_equal(rc, 0);
+	fclose(out);
+	report_free(&r);
+	assert_non_null(buf);
+	if (buf == NULL)
+		abort();
+	return buf;
+}
+
 static char *
 json_of(const char *s)
 {
@@ -579,6 +614,45 @@ report_text_escaped(void **state)
 	free(text);
 }
 
+/* Any bytes in a query text: escaped in each format, and valid UTF-8 there. */
+static void
+report_formats_escape(void **state)
+{
+	struct fixture *f = *state;
+	static const char query[] = "SELECT '<script>x</script>' & \"q\" | `t` \\| \x1b\xff\n"
+				    "```\n@x \xc3\xa9";
+	char *text;
+
+	add_server(f, "db<1>");
+	add_sample(f, NOW - 100, 99, 1, 1.0, query);
+	add_sample(f, NOW - 50, -7, 1, 1.0, "=1+2");
+
+	text = report_in(f, 7, "html");
+	assert_non_null(strstr(text, "SELECT &#39;&lt;script&gt;x&lt;/script&gt;&#39; &amp; "
+				     "&quot;q&quot; | `t` \\| \\x1b\xef\xbf\xbd\n```\n@x \xc3\xa9"));
+	assert_null(strstr(text, "<script"));
+	assert_non_null(strstr(text, "db&lt;1&gt;"));
+	assert_true(plain_utf8(text));
+	free(text);
+
+	text = report_in(f, 7, "md");
+	/* the code span of the table: a longer fence, pipes escaped, one more backslash */
+	assert_non_null(strstr(text, "`` SELECT '<script>x</script>' & \"q\" \\| `t` \\\\\\| "
+				     "\\x1b\xef\xbf\xbd ``` @x \xc3\xa9 ``"));
+	/* the fenced block: four backticks around a text with three */
+	assert_non_null(strstr(text, "\n````sql\nSELECT"));
+	assert_non_null(strstr(text, "db&lt;1&gt;"));
+	assert_true(plain_utf8(text));
+	free(text);
+
+	text = report_in(f, 7, "csv");
+	assert_non_null(strstr(text, ",\"SELECT '<script>x</script>' & \"\"q\"\" | `t` \\| \x1b"
+				     "\xef\xbf\xbd\n```\n@x \xc3\xa9\"\r\n"));
+	assert_non_null(strstr(text, "\r\n-7,true,1,1.000,1.000,"));
+	assert_non_null(strstr(text, ",'=1+2\r\n"));
+	free(text);
+}
+
 static void
 report_json_string_bytes(void **state)
 {
@@ -609,6 +683,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(report_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_stmt_analysis_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_text_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_formats_escape, setup, teardown),
 		cmocka_unit_test(report_json_string_bytes),
 	};
 
