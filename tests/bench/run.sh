@@ -4,7 +4,8 @@
 #   sh tests/bench/run.sh BUILDDIR
 #
 # Runs tests/bench/store-bench with a few parameter sets, tests/bench/history-bench.sh
-# (simulated histories of 7 to 365 days), then, when a PostgreSQL server installation is
+# (simulated histories of 7 to 365 days), tests/bench/report-bench.sh (each report format
+# over 90 days of 1,000 statements), then, when a PostgreSQL server installation is
 # found, a live figure (pgmltop --collect against a throwaway server under pgbench load)
 # and tests/bench/screen-bench.sh (15 s per tool; BENCH_FULL=1 for a minute each).
 # Exits non-zero only on a real error (a failed write, a collector failure).
@@ -42,6 +43,9 @@ run_bench "10% of statements active per interval, a realistic server" -n 10000 -
 
 # ---- long histories, made by the simulator ----
 sh "$srcdir/tests/bench/history-bench.sh" "$builddir" || status=1
+
+# ---- the reports of 90 days of 1,000 statements, in each format ----
+sh "$srcdir/tests/bench/report-bench.sh" "$builddir" || status=1
 
 # ---- live: the collector against a real server under load ----
 echo
