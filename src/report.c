@@ -620,8 +620,8 @@ const char *
 report_rank_title(enum report_rank by)
 {
 	static const char *const titles[RANK_COUNT] = {
-		"Total time", "Mean time", "Calls", "I/O (shared blocks read)",
-		"Temporary blocks written"};
+		"total time", "mean time", "calls", "I/O (shared blocks read)",
+		"temporary blocks written"};
 
 	return by >= 0 && by < RANK_COUNT ? titles[by] : "";
 }

@@ -154,7 +154,7 @@ enum report_rank {
 	RANK_COUNT
 };
 
-/* "Total time", "Mean time", ... */
+/* "total time", "mean time", ...: what a table of top statements is ordered by */
 const char *report_rank_title(enum report_rank by);
 /*
  * The indexes into r->stmts of at most max statements in that order, leaving out those
