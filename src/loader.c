@@ -41,6 +41,10 @@ loader_result_free(struct loader_result *r)
 	store_stmt_series_free(&r->sums);
 	free(r->pats);
 	findings_free(r->finds, r->n_finds);
+	if (r->report != NULL) {
+		report_free(r->report);
+		free(r->report);
+	}
 	memset(r, 0, sizeof *r);
 }
 
@@ -82,7 +86,12 @@ loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_
 	r->to = to;
 	r->has_queryid = has_queryid;
 	r->queryid = queryid;
-	if (kind == LOADER_WINDOW) {
+	if (kind == LOADER_RECS) {
+		long days = lround((to - from) / 86400.0);
+
+		r->report = xcalloc(1, sizeof *r->report);
+		failed = report_build_all(st, to, days > 0 ? days : 1, 0, 0, r->report, &err) < 0;
+	} else if (kind == LOADER_WINDOW) {
 		failed = store_sample_span(st, server_id, from, to, &r->samples, &r->first,
 					   &r->last, &err) < 0 ||
 			 store_statements_by_key(st, server_id, from, to, &r->rows, &r->n, &err) <
@@ -261,6 +270,12 @@ unsigned
 loader_request(struct loader *l, int64_t server_id, double from, double to)
 {
 	return request(l, LOADER_WINDOW, server_id, 0, 0, from, to);
+}
+
+unsigned
+loader_request_recs(struct loader *l, double from, double to)
+{
+	return request(l, LOADER_RECS, 0, 0, 0, from, to);
 }
 
 unsigned

@@ -13,6 +13,7 @@
 
 #include "finding.h"
 #include "patterns.h"
+#include "report.h"
 #include "store.h"
 #include "xutil.h"
 
@@ -21,6 +22,7 @@ struct loader;
 enum loader_kind {
 	LOADER_WINDOW, /* the statements of [from, to] */
 	LOADER_SERIES, /* the summed hours of [from, to], and their analysis */
+	LOADER_RECS,   /* the whole report of [from, to], with its recommendations */
 };
 
 /* What a request read, or an error message. The caller frees it: loader_result_free(). */
@@ -45,6 +47,9 @@ struct loader_result {
 	struct finding *finds;
 	int n_finds;
 	const char *note; /* static: why there are no patterns or findings, else NULL */
+
+	/* LOADER_RECS: the report (report_build_all), the caller's once taken */
+	struct report *report;
 };
 
 void loader_result_free(struct loader_result *r);
@@ -62,6 +67,9 @@ unsigned loader_request(struct loader *l, int64_t server_id, double from, double
 /* Ask for the whole hours in [from, to] of one query id (has_queryid) or of the server. */
 unsigned loader_request_series(struct loader *l, int64_t server_id, int has_queryid,
 			       int64_t queryid, double from, double to);
+
+/* Ask for the whole report of the whole days in [from, to], with the recommendations. */
+unsigned loader_request_recs(struct loader *l, double from, double to);
 
 /* Read a request here, in the caller's thread, on st (when no thread could be started). */
 void loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_queryid,

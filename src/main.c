@@ -34,6 +34,8 @@ main(int argc, char **argv)
 		return run_simulate(&o);
 	case MODE_EXPLAIN:
 		return run_explain(&o);
+	case MODE_MARK:
+		return run_mark(&o);
 	case MODE_OFFLINE:
 		/* on a terminal, the screen; otherwise (a pipe, a file) the table */
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))

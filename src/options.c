@@ -27,6 +27,9 @@ enum {
 	OPT_EXPLAIN,
 	OPT_ANALYZE,
 	OPT_YES,
+	OPT_MARK,
+	OPT_AT,
+	OPT_REASON,
 	OPT_CSV_TABLE,
 	OPT_HELP,
 };
@@ -61,6 +64,9 @@ static const struct option long_options[] = {
 	{"explain", required_argument, NULL, OPT_EXPLAIN},
 	{"analyze", no_argument, NULL, OPT_ANALYZE},
 	{"yes", no_argument, NULL, OPT_YES},
+	{"mark", required_argument, NULL, OPT_MARK},
+	{"at", required_argument, NULL, OPT_AT},
+	{"reason", required_argument, NULL, OPT_REASON},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -127,6 +133,15 @@ options_help(FILE *out)
 	      "      --yes                with --explain: do not ask before the plan of a\n"
 	      "                           statement that writes, or before --analyze\n"
 	      "\n"
+	      "Recommendations (see doc/recommendations.md):\n"
+	      "      --mark=ID=STATE      keep what was done with a recommendation (its id in\n"
+	      "                           the report or on the screen): new, acknowledged,\n"
+	      "                           applied or dismissed; an applied change is measured\n"
+	      "                           against the week before once a day has passed\n"
+	      "      --at=TIME            with --mark: when it was applied, an hour in UTC\n"
+	      "                           (default now)\n"
+	      "      --reason=TEXT        with --mark: why (kept with the state)\n"
+	      "\n"
 	      "Simulation (no server; see doc/simulate.md):\n"
 	      "      --simulate=SPEC      write the simulated history that SPEC describes\n"
 	      "                           into the file named with -H, then exit\n"
@@ -147,7 +162,7 @@ static int
 set_mode(struct options *o, enum run_mode m, const char *name, struct pgt_err *err)
 {
 	static const char *const names[] = {"",		"--batch",    "--collect", "--offline",
-					    "--report", "--simulate", "--explain"};
+					    "--report", "--simulate", "--explain", "--mark"};
 
 	if (o->mode != MODE_SCREEN && o->mode != m) {
 		pgt_err_set(err, "%s and %s cannot be used together", names[o->mode], name);
@@ -354,6 +369,41 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			o->explain_queryid = (int64_t)v;
 			break;
 		}
+		case OPT_MARK: {
+			const char *eq = strchr(optarg, '=');
+			static const char *const states[] = {"new", "acknowledged", "applied",
+							     "dismissed"};
+			size_t n = eq != NULL ? (size_t)(eq - optarg) : 0;
+
+			if (set_mode(o, MODE_MARK, "--mark", err) < 0)
+				return -1;
+			o->mark_state = NULL;
+			for (size_t k = 0; eq != NULL && k < sizeof states / sizeof states[0]; k++)
+				if (strcmp(eq + 1, states[k]) == 0)
+					o->mark_state = states[k];
+			if (eq == NULL || n == 0 || n >= sizeof o->mark_buf || o->mark_state == NULL) {
+				pgt_err_set(err, "invalid --mark '%s': give ID=STATE, STATE one of new,"
+						 " acknowledged, applied, dismissed",
+					    optarg);
+				return -1;
+			}
+			memcpy(o->mark_buf, optarg, n);
+			o->mark_buf[n] = '\0';
+			o->mark_id = o->mark_buf;
+			break;
+		}
+		case OPT_AT:
+			if (parse_utc_hour(optarg, &o->mark_at) < 0) {
+				pgt_err_set(err, "invalid --at '%s': give an hour in UTC as YYYY-MM-DD,"
+						 " YYYY-MM-DDTHH or YYYY-MM-DDTHH:00, or epoch seconds on"
+						 " an hour",
+					    optarg);
+				return -1;
+			}
+			break;
+		case OPT_REASON:
+			o->mark_reason = optarg;
+			break;
 		case OPT_ANALYZE:
 			o->explain_analyze = 1;
 			break;
@@ -418,6 +468,14 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 	if (o->no_history && (o->mode == MODE_COLLECT || o->mode == MODE_OFFLINE ||
 			      o->mode == MODE_REPORT)) {
 		pgt_err_set(err, "--no-history cannot be used with --collect, --offline or --report");
+		return -1;
+	}
+	if ((o->mark_at > 0 || o->mark_reason != NULL) && o->mode != MODE_MARK) {
+		pgt_err_set(err, "--at and --reason are for --mark");
+		return -1;
+	}
+	if (o->mode == MODE_MARK && o->no_history) {
+		pgt_err_set(err, "--mark keeps the state in the history: --no-history cannot be used");
 		return -1;
 	}
 	if ((o->explain_analyze || o->yes) && o->mode != MODE_EXPLAIN) {

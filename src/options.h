@@ -16,6 +16,7 @@ enum run_mode {
 	MODE_REPORT,
 	MODE_SIMULATE, /* --simulate: write a simulated history, no server */
 	MODE_EXPLAIN,  /* --explain: one sample, then the plan of one statement */
+	MODE_MARK,     /* --mark: the state of a recommendation, into the history */
 };
 
 enum { PROMPT_AUTO, PROMPT_NEVER, PROMPT_ALWAYS };
@@ -50,6 +51,11 @@ struct options {
 	int64_t explain_queryid; /* --explain */
 	int explain_analyze;     /* --analyze */
 	int yes;                 /* --yes: no questions before --explain's plan */
+	const char *mark_id;     /* --mark=ID=STATE */
+	const char *mark_state;  /* "new", "acknowledged", "applied", "dismissed" */
+	char mark_buf[64];
+	double mark_at;          /* --at: when it was applied (epoch seconds), 0: now */
+	const char *mark_reason; /* --reason */
 	const char *simulate; /* the spec file */
 	const char *truth;    /* --truth */
 	int seed_set;

@@ -794,13 +794,55 @@ finding_card(const struct report *r, FILE *out, const struct finding *f)
 	fputs("</div>\n", out);
 }
 
+/* A recommendation's header: its rank, what it saves, its state and outcome. */
+static void
+rec_head(const struct report *r, FILE *out, const struct recommendation *rec, int rank)
+{
+	struct strbuf t = {0};
+	char saving[32];
+
+	report_ms(saving, sizeof saving, rec->saving_ms_per_day);
+	report_finding_title(&t, &r->findings[rec->fixes[0]]);
+	fprintf(out, "<h3>%d. ", rank);
+	esc(out, sb_str(&t));
+	fputs("</h3>\n", out);
+	sb_release(&t);
+	fprintf(out, "<p class=\"rec\">score %.0f \xc2\xb7 saves about %s a day \xc2\xb7 "
+		     "confidence %.2f \xc2\xb7 effort %.0f \xc2\xb7 ",
+		rec->score, saving, rec->confidence, rec->effort);
+	esc(out, rec->state);
+	if (rec->reason != NULL) {
+		fputs(" (", out);
+		esc(out, rec->reason);
+		fputs(")", out);
+	}
+	if (rec->outcome != REC_OUTCOME_NONE) {
+		fputs(" \xc2\xb7 outcome: ", out);
+		esc(out, advisor_outcome_name(rec->outcome));
+		if (isfinite(rec->outcome_ratio))
+			fprintf(out, " (x%.2f, %.2f to %.2f)", rec->outcome_ratio, rec->outcome_low,
+				rec->outcome_high);
+	}
+	fprintf(out, " \xc2\xb7 id <code>%s</code></p>\n", rec->id);
+}
+
 static void
 recommendations(const struct report *r, FILE *out)
 {
 	int i, n = 0;
 
 	fputs("<section id=\"findings\">\n<h2>Findings and recommendations</h2>\n", out);
-	for (i = 0; i < r->n_findings; i++) {
+	/* ranked: each recommendation with its fixes, the best first */
+	for (i = 0; i < r->n_recs; i++) {
+		const struct recommendation *rec = &r->recs[i];
+
+		if (rec->n_fixes == 0)
+			continue;
+		rec_head(r, out, rec, ++n);
+		for (int k = 0; k < rec->n_fixes; k++)
+			finding_card(r, out, &r->findings[rec->fixes[k]]);
+	}
+	for (i = 0; r->n_recs == 0 && i < r->n_findings; i++) {
 		if (report_finding_is_anomaly(&r->findings[i]))
 			continue;
 		finding_card(r, out, &r->findings[i]);

@@ -54,6 +54,126 @@ json_string_or_null(FILE *out, const char *s)
 		json_string(out, s);
 }
 
+/* "recommendations" (the contract's fields, then fixes, outcome) and "track_record" */
+static void
+write_recs(const struct report *r, FILE *out)
+{
+	fputs("  \"recommendations\": [", out);
+	for (int i = 0; i < r->n_recs; i++) {
+		const struct recommendation *rec = &r->recs[i];
+		const struct finding *f = rec->n_fixes > 0 ? &r->findings[rec->fixes[0]] : NULL;
+		struct strbuf title = {0};
+
+		fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
+		json_string(out, rec->id);
+		fputs(", \"category\": ", out);
+		json_string(out, rec->category != NULL ? rec->category : "unknown");
+		fputs(", \"rule\": ", out);
+		json_string(out, rec->rule != NULL ? rec->rule : "unknown");
+		if (rec->has_queryid)
+			fprintf(out, ", \"queryid\": \"%lld\"", (long long)rec->queryid);
+		else
+			fputs(", \"queryid\": null", out);
+		if (f != NULL)
+			report_finding_title(&title, f);
+		else if (rec->title != NULL)
+			sb_add(&title, rec->title);
+		if (title.len == 0)
+			sb_add(&title, "(no longer found)");
+		fputs(", \"title\": ", out);
+		json_string(out, sb_str(&title));
+		fputs(", \"detail\": ", out);
+		/* strings always, as the contract has them */
+		json_string(out, f != NULL && f->detail != NULL ? f->detail
+				 : f != NULL				? sb_str(&title)
+									: "No advisor finds it now; kept"
+									  " for its state.");
+		sb_release(&title);
+		fputs(", \"suggestion\": ", out);
+		json_string(out, f != NULL && f->suggestion != NULL ? f->suggestion
+				 : f != NULL ? "Look into the statement's plan (P on the screen, or"
+					       " --explain) and compare it with the plan before; check"
+					       " what changed at that hour: a deployment, a setting,"
+					       " the data."
+					     : "");
+		fputs(", \"confidence\": ", out);
+		json_number(out, rec->confidence);
+		fputs(", \"est_saving_ms_per_day\": ", out);
+		json_number(out, rec->saving_ms_per_day);
+		fputs(", \"score\": ", out);
+		json_number(out, rec->score);
+		fputs(", \"state\": ", out);
+		json_string(out, rec->state);
+		fputs(", \"evidence\": ", out);
+		fputs(f != NULL && f->evidence != NULL ? f->evidence : "null", out);
+		fputs(", \"effort\": ", out);
+		json_number(out, rec->effort);
+		fputs(", \"reason\": ", out);
+		json_string_or_null(out, rec->reason);
+		fputs(", \"changed_at\": ", out);
+		json_time(out, rec->changed_at > 0 ? rec->changed_at : NAN);
+		fputs(", \"applied_at\": ", out);
+		json_time(out, rec->applied_at > 0 ? rec->applied_at : NAN);
+		fprintf(out, ", \"reopened\": %s, \"current\": %s", rec->reopened ? "true" : "false",
+			rec->from_state_only ? "false" : "true");
+		fputs(", \"outcome\": ", out);
+		if (rec->outcome == REC_OUTCOME_NONE) {
+			fputs("null", out);
+		} else {
+			fputs("{\"result\": ", out);
+			json_string(out, advisor_outcome_name(rec->outcome));
+			fputs(", \"metric\": ", out);
+			json_string_or_null(out, rec->outcome_metric);
+			fprintf(out, ", \"hours\": %d, \"before\": ", rec->outcome_pairs);
+			json_number(out, rec->outcome_before);
+			fputs(", \"after\": ", out);
+			json_number(out, rec->outcome_after);
+			fputs(", \"ratio\": ", out);
+			json_number(out, rec->outcome_ratio);
+			fputs(", \"low\": ", out);
+			json_number(out, rec->outcome_low);
+			fputs(", \"high\": ", out);
+			json_number(out, rec->outcome_high);
+			fputs("}", out);
+		}
+		fputs(", \"fixes\": [", out);
+		for (int k = 0; k < rec->n_fixes; k++) {
+			const struct finding *x = &r->findings[rec->fixes[k]];
+			struct strbuf t = {0};
+
+			report_finding_title(&t, x);
+			fputs(k ? ", {\"rule\": " : "{\"rule\": ", out);
+			json_string(out, x->rule);
+			fputs(", \"category\": ", out);
+			json_string(out, x->category != NULL ? x->category : "anomaly");
+			fputs(", \"title\": ", out);
+			json_string(out, sb_str(&t));
+			fputs(", \"suggestion\": ", out);
+			json_string_or_null(out, x->suggestion);
+			fputs(", \"confidence\": ", out);
+			json_number(out, x->confidence);
+			fputs(", \"effort\": ", out);
+			json_number(out, advisor_effort(x));
+			fputs("}", out);
+			sb_release(&t);
+		}
+		fputs("]}", out);
+	}
+	fputs(r->n_recs ? "\n  ],\n" : "],\n", out);
+	fputs("  \"track_record\": [", out);
+	for (int i = 0; i < r->n_records; i++) {
+		const struct rule_record *t = &r->records[i];
+
+		fputs(i ? ",\n    {\"rule\": " : "\n    {\"rule\": ", out);
+		json_string(out, t->rule);
+		fprintf(out, ", \"helped\": %d, \"no_effect\": %d, \"dismissed\": %d, \"factor\": ",
+			t->helped, t->no_effect, t->dismissed);
+		json_number(out, t->factor);
+		fputs("}", out);
+	}
+	fputs(r->n_records ? "\n  ],\n" : "],\n", out);
+}
+
 /* "parameters" and "settings_changes" */
 static void
 write_params(const struct report *r, FILE *out)
@@ -283,7 +403,7 @@ report_write_json(const struct report *r, FILE *out)
 		json_string(out, r->findings_note);
 		fputs(",\n", out);
 	}
-	fputs("  \"recommendations\": [],\n", out);
+	write_recs(r, out);
 	write_params(r, out);
 	fputs("  \"forecasts\": []\n}\n", out);
 	return ferror(out) ? -1 : 0;

@@ -621,59 +621,91 @@ top_tables(const struct report *r, FILE *out)
 	}
 }
 
+/* One finding, as a numbered heading with its figures, statement, suggestion, evidence. */
+static void
+md_finding(const struct report *r, FILE *out, const struct finding *f, const char *heading)
+{
+	struct strbuf sb = {0};
+
+	report_finding_title(&sb, f);
+	fputs(heading, out);
+	md_text(out, sb_str(&sb));
+	sb_release(&sb);
+	fputs("\n\n", out);
+	fputs("**Severity:** ", out);
+	md_text(out, f->severity != NULL ? f->severity : "-");
+	fputs(" \xc2\xb7 **Category:** ", out);
+	md_text(out, f->category != NULL ? f->category : "anomaly");
+	fputs(" \xc2\xb7 **Rule:** ", out);
+	md_text(out, f->rule);
+	fprintf(out, " \xc2\xb7 **Confidence:** %.2f", f->confidence);
+	if (isfinite(f->saving_ms_per_day) && f->saving_ms_per_day > 0) {
+		char buf[32];
+
+		report_ms(buf, sizeof buf, f->saving_ms_per_day);
+		fprintf(out, " \xc2\xb7 **May save:** %s a day", buf);
+	}
+	if (f->has_queryid)
+		fprintf(out, " \xc2\xb7 **Query id:** `%lld`", (long long)f->queryid);
+	else
+		fputs(" \xc2\xb7 the whole server", out);
+	fputs("\n\n", out);
+	if (f->detail != NULL)
+		md_lines(out, f->detail);
+	if (f->has_queryid) {
+		const struct stmt_total *s = report_stmt(r, f->queryid);
+
+		if (s != NULL && s->query != NULL) {
+			fputs("Statement:\n\n", out);
+			md_fence(out, s->query, "sql");
+		}
+	}
+	if (f->suggestion != NULL) {
+		fputs("Suggestion:\n\n", out);
+		md_fence(out, f->suggestion, "");
+	}
+	if (f->evidence != NULL) {
+		fputs("Evidence:\n\n", out);
+		md_fence(out, f->evidence, "json");
+	}
+}
+
 static void
 recommendations(const struct report *r, FILE *out)
 {
 	int i, n = 0;
 
 	fputs("## Findings and recommendations\n\n", out);
-	for (i = 0; i < r->n_findings; i++) {
-		const struct finding *f = &r->findings[i];
-		struct strbuf sb = {0};
+	for (i = 0; i < r->n_recs; i++) {
+		const struct recommendation *rec = &r->recs[i];
+		char saving[32], head[32];
 
-		if (report_finding_is_anomaly(f))
+		if (rec->n_fixes == 0)
 			continue;
-		report_finding_title(&sb, f);
-		fprintf(out, "### %d. ", ++n);
-		md_text(out, sb_str(&sb));
-		sb_release(&sb);
+		report_ms(saving, sizeof saving, rec->saving_ms_per_day);
+		snprintf(head, sizeof head, "### %d. ", ++n);
+		for (int k = 0; k < rec->n_fixes; k++)
+			md_finding(r, out, &r->findings[rec->fixes[k]], k == 0 ? head : "#### Also: ");
+		fprintf(out, "**Recommendation** `%s`: score %.0f \xc2\xb7 saves about %s a day \xc2\xb7 "
+			     "confidence %.2f \xc2\xb7 effort %.0f \xc2\xb7 state ",
+			rec->id, rec->score, saving, rec->confidence, rec->effort);
+		md_text(out, rec->state);
+		if (rec->outcome != REC_OUTCOME_NONE) {
+			fputs(" \xc2\xb7 outcome ", out);
+			md_text(out, advisor_outcome_name(rec->outcome));
+			if (isfinite(rec->outcome_ratio))
+				fprintf(out, " (x%.2f, %.2f to %.2f)", rec->outcome_ratio,
+					rec->outcome_low, rec->outcome_high);
+		}
 		fputs("\n\n", out);
-		fputs("**Severity:** ", out);
-		md_text(out, f->severity != NULL ? f->severity : "-");
-		fputs(" \xc2\xb7 **Category:** ", out);
-		md_text(out, f->category != NULL ? f->category : "anomaly");
-		fputs(" \xc2\xb7 **Rule:** ", out);
-		md_text(out, f->rule);
-		fprintf(out, " \xc2\xb7 **Confidence:** %.2f", f->confidence);
-		if (isfinite(f->saving_ms_per_day) && f->saving_ms_per_day > 0) {
-			char buf[32];
+	}
+	for (i = 0; r->n_recs == 0 && i < r->n_findings; i++) {
+		char head[32];
 
-			report_ms(buf, sizeof buf, f->saving_ms_per_day);
-			fprintf(out, " \xc2\xb7 **May save:** %s a day", buf);
-		}
-		if (f->has_queryid)
-			fprintf(out, " \xc2\xb7 **Query id:** `%lld`", (long long)f->queryid);
-		else
-			fputs(" \xc2\xb7 the whole server", out);
-		fputs("\n\n", out);
-		if (f->detail != NULL)
-			md_lines(out, f->detail);
-		if (f->has_queryid) {
-			const struct stmt_total *s = report_stmt(r, f->queryid);
-
-			if (s != NULL && s->query != NULL) {
-				fputs("Statement:\n\n", out);
-				md_fence(out, s->query, "sql");
-			}
-		}
-		if (f->suggestion != NULL) {
-			fputs("Suggestion:\n\n", out);
-			md_fence(out, f->suggestion, "");
-		}
-		if (f->evidence != NULL) {
-			fputs("Evidence:\n\n", out);
-			md_fence(out, f->evidence, "json");
-		}
+		if (report_finding_is_anomaly(&r->findings[i]))
+			continue;
+		snprintf(head, sizeof head, "### %d. ", ++n);
+		md_finding(r, out, &r->findings[i], head);
 	}
 	if (n == 0)
 		fputs("No advice: the rules, the N+1 detector, the index and parameter advisors "

@@ -583,6 +583,12 @@ report_free(struct report *r)
 	findings_free(r->findings, r->n_findings);
 	r->findings = NULL;
 	r->n_findings = 0;
+	recommendations_free(r->recs, r->n_recs);
+	r->recs = NULL;
+	r->n_recs = 0;
+	free(r->records);
+	r->records = NULL;
+	r->n_records = 0;
 }
 
 int

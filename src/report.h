@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "advisor.h"
 #include "finding.h"
 #include "params.h"
 #include "patterns.h"
@@ -42,6 +43,11 @@ struct report {
 	int n_findings;
 	const char *findings_note; /* why there are none, when history is short */
 	struct params_model params; /* settings changes and recommendations (report_add_params) */
+	/* the findings merged and ranked, and the rules' records (report_add_recommendations) */
+	struct recommendation *recs;
+	int n_recs;
+	struct rule_record *records;
+	int n_records;
 	double simulated_until; /* the history before this is simulated (--simulate); 0: none */
 	/*
 	 * The hours that the charts of HTML and Markdown draw (report_add_series): the
@@ -194,6 +200,27 @@ void report_count(char *buf, size_t size, double v);
  * there are not one (the writers replace such a byte with U+FFFD).
  */
 int report_utf8_len(const char *p);
+
+/*
+ * The recommendations (src/report-recs.c): the states kept in the history, the outcome of
+ * the applied ones (the hours after the change against the same hours a week before),
+ * each rule's record, which moves its findings' confidence, then r->findings merged and
+ * ranked into r->recs. Call after every report_add_* that adds findings.
+ */
+int report_add_recommendations(struct store *st, struct report *r, struct pgt_err *err);
+/*
+ * The whole report of [now - days, now]: report_build, then the rules' findings (the
+ * rule files read as shipped and as the user has them; a bad one is an error), the
+ * parameters, the plans and the recommendations; with series > 0 the hours of that many
+ * statements and the server's (hours: the server's alone), for the charts. On error r
+ * holds what was read; report_free it either way.
+ */
+int report_build_all(struct store *st, double now, long days, int series, int hours,
+		     struct report *r, struct pgt_err *err);
+/* The rules of a recommendation's fixes, comma-separated (a new string). */
+char *report_rec_rules(const struct report *r, const struct recommendation *rec);
+/* The recommendation of that id, or NULL. */
+const struct recommendation *report_rec_find(const struct report *r, const char *id);
 
 int report_write_json(const struct report *r, FILE *out);
 /* One self-contained HTML page: inline CSS and SVG charts, no script, no network. */

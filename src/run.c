@@ -565,49 +565,24 @@ run_report(const struct options *o)
 	struct store *st;
 	struct report r;
 	struct pgt_err err = {{0}};
-	struct rule_set *rules = rules_new();
-	struct param_rules *prules = params_rules_new();
-	struct plan_rules *plrules = plan_rules_new();
 	struct report_out ro;
 	const char *fmt = o->report_format != NULL ? o->report_format : "json";
 	int rc, series = 0;
 
-	/* a bad rule stops the report: a report without it would look complete */
-	if (rules_load_default(rules, &err) < 0 || params_rules_load_default(prules, &err) < 0 ||
-	    plan_rules_load_default(plrules, &err) < 0) {
-		say("%s", err.msg);
-		rules_free(rules);
-		params_rules_free(prules);
-		plan_rules_free(plrules);
-		return 1;
-	}
 	st = run_open_history(o, STORE_READONLY);
-	if (st == NULL) {
-		rules_free(rules);
-		params_rules_free(prules);
-		plan_rules_free(plrules);
+	if (st == NULL)
 		return 1;
-	}
 	/* the charts' hours: those of the server, and of the statements given a section */
 	if (strcmp(fmt, "html") == 0 || strcmp(fmt, "md") == 0)
 		series = REPORT_SERIES;
-	if (report_build(st, o->until > 0 ? o->until : now_wall(), o->days, &r, &err) < 0 ||
-	    report_add_rule_findings(st, &r, rules, &err) < 0 ||
-	    report_add_params(st, &r, prules, &err) < 0 ||
-	    report_add_plans(st, &r, plrules, &err) < 0 ||
-	    ((series > 0 || (o->csv_table != NULL && strcmp(o->csv_table, "hours") == 0)) &&
-	     report_add_series(st, &r, series, &err) < 0)) {
+	if (report_build_all(st, o->until > 0 ? o->until : now_wall(), o->days, series,
+			     o->csv_table != NULL && strcmp(o->csv_table, "hours") == 0, &r,
+			     &err) < 0) {
 		say("%s", err.msg);
 		report_free(&r);
-		rules_free(rules);
-		params_rules_free(prules);
-		plan_rules_free(plrules);
 		store_close(st);
 		return 1;
 	}
-	rules_free(rules);
-	params_rules_free(prules);
-	plan_rules_free(plrules);
 	store_close(st);
 	if (report_out_open(&ro, o->output) < 0) {
 		report_free(&r);

@@ -10,6 +10,7 @@ int run_offline(const struct options *o);
 int run_report(const struct options *o);
 int run_simulate(const struct options *o);
 int run_explain(const struct options *o); /* src/run-explain.c */
+int run_mark(const struct options *o);    /* src/run-mark.c */
 
 struct store;
 /*

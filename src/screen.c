@@ -31,12 +31,13 @@
 #include "explain.h"
 #include "params-load.h"
 #include "screen-plan.h"
+#include "screen-recs.h"
 #include "store.h"
 #include "view.h"
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
 enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP, PANE_HEATMAP,
-	     PANE_SETTINGS, PANE_PLAN };
+	     PANE_SETTINGS, PANE_PLAN, PANE_RECS };
 /* What the plan pane asks before it takes a plan. */
 enum { PLAN_ASK_NONE, PLAN_ASK_WRITE, PLAN_ASK_ANALYZE };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
@@ -164,6 +165,18 @@ struct screen {
 	int ask_analyze;
 	int taking;              /* a plan is being taken */
 	enum pane plan_back;
+
+	/* the recommendations pane (src/screen-recs.c), read by a loader of its own */
+	struct loader *recs_loader;
+	int recs_loader_failed;
+	int recs_loading;
+	double recs_asked; /* monotonic */
+	struct report *rep; /* the latest report read, with its recommendations */
+	char recs_status[300];
+	struct recs_view rv;
+	int rec_reason_prompt;
+	struct store *st_rw; /* offline: the history opened to keep the states */
+	enum pane open_back; /* where Esc goes from a statement opened by query id */
 };
 
 /* ---- the terminal ---- */
@@ -430,7 +443,7 @@ open_pending(struct screen *s)
 			    window_names[s->win], s->view.pattern ? " (a filter is on)" : "");
 		return;
 	}
-	open_selected(s, PANE_SESSIONS);
+	open_selected(s, s->open_back);
 }
 
 /* The window read by the loader's thread has arrived. */
@@ -1168,6 +1181,8 @@ static const char *const help_lines[] = {
 	"  Tab 2 / 1     the sessions screen / the statements",
 	"  H 3           heatmap of the whole server (in a statement's pane: of it)",
 	"  S 4           settings: current values, recommendations, changes and their effect",
+	"  R 5           recommendations, ranked by the time they save a day (the top one",
+	"                is on the line above the keys)",
 	"  mouse         a click selects a row, a double click opens it, a click on",
 	"                the key bar presses that key, the wheel moves the selection",
 	"Sessions: longest first, a blocked session under its blocker; i shows idle",
@@ -1178,6 +1193,10 @@ static const char *const help_lines[] = {
 	"value is shown below; m: the metric, v: hour x weekday / day x hour, a: the",
 	"whole server / the selected statement. Marks from light to dense (and",
 	"colours) scale from 0 to the largest value; a dot is an hour not in history.",
+	"Recommendations: Enter shows one's story (its fixes, the suggestion to copy,",
+	"the evidence); s its statement's pane; a acknowledged, x applied (measured against",
+	"the week before once a day has passed), d dismissed (asks for a reason), u new;",
+	"f: open, applied, dismissed or all; c: one category after the other; r: read again.",
 	"Plan (P in a statement's pane): its plan as a tree, cost and rows per node, the",
 	"nodes with a problem marked ! and explained, and a change since the plan",
 	"before. Taken with EXPLAIN, which does not run the statement, in a read-only",
@@ -1630,6 +1649,13 @@ draw_footer(struct screen *s)
 	else if (s->message[0])
 		put_line(LINES - 2, s->message_error ? (s->color ? COLOR_PAIR(2) : A_BOLD) : 0,
 			 "%s", s->message);
+	else if (s->pane == PANE_LIST && s->rep != NULL) {
+		char top[512];
+
+		recs_top_line(s->rep, top, sizeof top);
+		if (top[0])
+			put_line(LINES - 2, A_BOLD, "%s", top);
+	}
 }
 
 /* ---- the sessions pane ---- */
@@ -1881,10 +1907,12 @@ sess_open_statement(struct screen *s)
 	}
 	if (!view_select_id(&s->view, a->query_id) && s->st != NULL && s->win != WIN_DAY) {
 		s->win = WIN_DAY; /* not in this interval: look at the last day */
+		s->open_back = PANE_SESSIONS;
 		s->open_after_load = a->query_id;
 		reload(s); /* opens it once the day is read */
 		return;
 	}
+	s->open_back = PANE_SESSIONS;
 	s->open_after_load = a->query_id;
 	open_pending(s);
 }
@@ -2212,6 +2240,257 @@ key_plan(struct screen *s, int ch)
 	}
 }
 
+/* ---- the recommendations pane ---- */
+
+/* Ask for the report of the --days window with its recommendations (in a thread). */
+static void
+recs_ask(struct screen *s)
+{
+	struct pgt_err err = {{0}};
+	double from, to;
+
+	if (s->st == NULL || server_id(s) == 0 || s->recs_loading)
+		return;
+	if (s->recs_loader == NULL && !s->recs_loader_failed) {
+		s->recs_loader = loader_new(store_path(s->st), &err);
+		if (s->recs_loader == NULL) {
+			s->recs_loader_failed = 1;
+			set_message(s, 1, "%s", err.msg);
+			return;
+		}
+	}
+	if (s->recs_loader == NULL)
+		return;
+	analysis_window(s, &from, &to);
+	loader_request_recs(s->recs_loader, from, to);
+	s->recs_loading = 1;
+	s->recs_asked = now_mono();
+}
+
+static void
+recs_loaded(struct screen *s)
+{
+	struct loader_result r;
+
+	if (s->recs_loader == NULL || !loader_take(s->recs_loader, &r))
+		return;
+	s->recs_loading = 0;
+	s->dirty = 1;
+	if (r.failed || r.report == NULL) {
+		snprintf(s->recs_status, sizeof s->recs_status, "%s",
+			 r.failed ? r.error : "the recommendations could not be read");
+		if (s->rep == NULL)
+			s->rv.status = s->recs_status;
+		loader_result_free(&r);
+		return;
+	}
+	if (s->rep != NULL) {
+		report_free(s->rep);
+		free(s->rep);
+	}
+	s->rep = r.report;
+	r.report = NULL;
+	s->rv.rep = s->rep;
+	loader_result_free(&r);
+}
+
+static void
+open_recs(struct screen *s)
+{
+	if (s->st == NULL || server_id(s) == 0) {
+		set_message(s, 1, "no history: the recommendations are read from the history");
+		return;
+	}
+	s->rv.utf8 = s->utf8;
+	s->rv.color = s->color;
+	s->rv.story = 0;
+	s->pane = PANE_RECS;
+	if (s->rep == NULL || now_mono() - s->recs_asked > 60)
+		recs_ask(s);
+}
+
+/* The history, writable: the screen's own when live; offline, opened for it once. */
+static struct store *
+recs_store(struct screen *s)
+{
+	struct pgt_err err = {{0}};
+
+	if (!s->offline)
+		return s->st;
+	if (s->st_rw == NULL) {
+		s->st_rw = store_open(store_path(s->st), 0, &err);
+		if (s->st_rw == NULL)
+			set_message(s, 1, "%s", err.msg);
+	}
+	return s->st_rw;
+}
+
+/* Keep what the user did with the selected recommendation. */
+static void
+recs_mark(struct screen *s, const char *state, const char *reason)
+{
+	struct pgt_err err = {{0}};
+	struct recommendation *rec = (struct recommendation *)recs_selected(&s->rv);
+	struct store *st = recs_store(s);
+	struct rec_state rs;
+	struct strbuf title = {0};
+	double now = now_wall();
+
+	if (rec == NULL || st == NULL)
+		return;
+	memset(&rs, 0, sizeof rs);
+	strlcpy_(rs.id, rec->id, sizeof rs.id);
+	rs.state = (char *)state;
+	rs.reason = (char *)reason;
+	rs.changed_at = now;
+	rs.applied_at = strcmp(state, "applied") == 0 ? now : 0;
+	rs.has_queryid = rec->has_queryid;
+	rs.queryid = rec->queryid;
+	if (rec->n_fixes > 0) {
+		const struct finding *f = &s->rep->findings[rec->fixes[0]];
+
+		report_finding_title(&title, f);
+		rs.rule = (char *)f->rule;
+		rs.category = (char *)(f->category != NULL ? f->category : "anomaly");
+		rs.rules = report_rec_rules(s->rep, rec);
+	} else {
+		sb_add(&title, rec->title != NULL ? rec->title : "");
+		rs.rule = (char *)(rec->rule != NULL ? rec->rule : "");
+	}
+	rs.title = (char *)sb_str(&title);
+	if (store_rec_state_set(st, server_id(s), &rs, &err) < 0) {
+		set_message(s, 1, "%s", err.msg);
+	} else {
+		/* shown at once; the outcomes and records come with the next read */
+		rec->state = strcmp(state, "applied") == 0	   ? "applied"
+			     : strcmp(state, "dismissed") == 0	   ? "dismissed"
+			     : strcmp(state, "acknowledged") == 0 ? "acknowledged"
+								   : "new";
+		rec->reopened = 0;
+		free(rec->reason);
+		rec->reason = reason != NULL ? xstrdup(reason) : NULL;
+		rec->changed_at = now;
+		rec->applied_at = rs.applied_at;
+		rec->outcome = rs.applied_at > 0 ? REC_OUTCOME_PENDING : REC_OUTCOME_NONE;
+		set_message(s, 0, "%s: %s", rec->id, rec->state);
+		recs_ask(s);
+	}
+	free(rs.rules);
+	sb_release(&title);
+}
+
+static void
+draw_recs(struct screen *s)
+{
+	char title[240];
+
+	if (s->rv.story)
+		snprintf(title, sizeof title,
+			 "Recommendation   (s: its statement; a: acknowledged, x: applied, d: dismissed,"
+			 " u: new; Esc: the list)");
+	else
+		snprintf(title, sizeof title,
+			 "Recommendations, last %ld days: %s%s%s%s   (Enter: its story; a x d u: mark;"
+			 " f: state; c: category; r: read again; Esc: back)",
+			 s->o->days, recs_filter_name(s->rv.filter), s->rv.category[0] ? ", " : "",
+			 s->rv.category, s->recs_loading ? " (reading...)" : "");
+	recs_pane_draw(&s->rv, title, 0, LINES - 2);
+	if (s->rec_reason_prompt)
+		put_line(LINES - 2, A_BOLD, "Dismiss, reason (Enter to keep it, Esc: not dismissed): %s",
+			 s->input);
+}
+
+static void
+key_recs(struct screen *s, int ch)
+{
+	const struct recommendation *rec;
+
+	if (s->rec_reason_prompt) {
+		size_t len = strlen(s->input);
+
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+			s->rec_reason_prompt = 0;
+			recs_mark(s, "dismissed", len > 0 ? s->input : NULL);
+		} else if (ch == 27) {
+			s->rec_reason_prompt = 0;
+		} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0) {
+			s->input[len - 1] = '\0';
+		} else if (ch >= ' ' && ch < 256 && ch != 127 && len + 1 < sizeof s->input) {
+			s->input[len] = (char)ch;
+			s->input[len + 1] = '\0';
+		}
+		return;
+	}
+	switch (ch) {
+	case 27:
+	case 'q':
+	case KEY_F(10):
+	case KEY_LEFT:
+		if (s->rv.story)
+			s->rv.story = 0;
+		else
+			s->pane = PANE_LIST;
+		return;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case KEY_RIGHT:
+		rec = recs_selected(&s->rv);
+		if (rec != NULL && !s->rv.story) {
+			strlcpy_(s->rv.story_id, rec->id, sizeof s->rv.story_id);
+			s->rv.story = 1;
+			s->rv.story_top = 0;
+		}
+		return;
+	case 'a':
+		recs_mark(s, "acknowledged", NULL);
+		return;
+	case 'x':
+		recs_mark(s, "applied", NULL);
+		return;
+	case 'u':
+		recs_mark(s, "new", NULL);
+		return;
+	case 'd':
+		if (recs_selected(&s->rv) != NULL) {
+			s->rec_reason_prompt = 1;
+			s->input[0] = '\0';
+		}
+		return;
+	case 'f':
+		s->rv.filter = (enum recs_filter)((s->rv.filter + 1) % RECS_FILTERS);
+		s->rv.sel = s->rv.top = 0;
+		s->rv.story = 0;
+		return;
+	case 'c':
+		recs_next_category(&s->rv);
+		s->rv.story = 0;
+		return;
+	case 'r':
+		recs_ask(s);
+		return;
+	case 's':
+		rec = recs_selected(&s->rv);
+		if (rec == NULL || !rec->has_queryid) {
+			set_message(s, 0, "this recommendation is about the whole server");
+			return;
+		}
+		s->open_back = PANE_RECS;
+		if (!view_select_id(&s->view, rec->queryid) && s->st != NULL && s->win != WIN_WEEK) {
+			s->win = WIN_WEEK; /* not in this window: look at the last 7 days */
+			s->open_after_load = rec->queryid;
+			reload(s);
+			return;
+		}
+		s->open_after_load = rec->queryid;
+		open_pending(s);
+		return;
+	default:
+		if (!recs_pane_key(&s->rv, ch, LINES - 2))
+			s->dirty = 0;
+	}
+}
+
 /* ---- the settings pane ---- */
 
 /* Read the settings, their changes and the recommendations over the --days window. */
@@ -2286,6 +2565,9 @@ draw(struct screen *s)
 		break;
 	case PANE_PLAN:
 		draw_plan(s);
+		break;
+	case PANE_RECS:
+		draw_recs(s);
 		break;
 	default:
 		draw_header(s);
@@ -2519,6 +2801,10 @@ key(struct screen *s, int ch)
 	}
 	if (s->pane == PANE_PLAN) {
 		key_plan(s, ch);
+		return;
+	}
+	if (s->pane == PANE_RECS) {
+		key_recs(s, ch);
 		return;
 	}
 	if (s->pane == PANE_SESSIONS) {
@@ -2775,6 +3061,10 @@ key(struct screen *s, int ch)
 	case '4':
 		open_settings(s);
 		break;
+	case 'R':
+	case '5':
+		open_recs(s);
+		break;
 	case 27:
 		s->message[0] = '\0';
 		break;
@@ -2859,11 +3149,9 @@ static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
-		struct pollfd fds[5] = {{STDIN_FILENO, POLLIN, 0},
-					{-1, 0, 0},
-					{-1, POLLIN, 0},
-					{-1, POLLIN, 0},
-					{-1, POLLIN, 0}};
+		struct pollfd fds[6] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0},
+					{-1, POLLIN, 0},	   {-1, POLLIN, 0},
+					{-1, POLLIN, 0},	   {-1, POLLIN, 0}};
 		int n = 2, timeout_ms = 1000, ch, pr;
 
 		if (run_stop_requested())
@@ -2893,7 +3181,9 @@ loop(struct screen *s)
 			fds[3].fd = loader_fd(s->series_loader);
 		if (s->explainer != NULL)
 			fds[4].fd = explainer_fd(s->explainer);
-		n = 5; /* poll skips the entries whose fd is -1 */
+		if (s->recs_loader != NULL)
+			fds[5].fd = loader_fd(s->recs_loader);
+		n = 6; /* poll skips the entries whose fd is -1 */
 		pr = poll(fds, (nfds_t)n, timeout_ms);
 		if (pr < 0 && errno != EINTR)
 			return 1;
@@ -2911,6 +3201,11 @@ loop(struct screen *s)
 			series_loaded(s);
 		if (fds[4].revents & POLLIN)
 			plan_taken(s);
+		if (fds[5].revents & POLLIN)
+			recs_loaded(s);
+		/* the top recommendation of the list's line, read again every 5 minutes */
+		if (!s->recs_loading && s->st != NULL && now_mono() - s->recs_asked > 300)
+			recs_ask(s);
 		if (s->sm != NULL) {
 			unsigned ev = sampler_process(s->sm, fds[1].fd >= 0 ? fds[1].revents : 0);
 
@@ -3032,6 +3327,12 @@ screen_run(const struct options *o)
 	loader_result_free(&s.an);
 	heatmap_free(&s.hm);
 	params_model_free(&s.pm);
+	loader_free(s.recs_loader);
+	if (s.rep != NULL) {
+		report_free(s.rep);
+		free(s.rep);
+	}
+	store_close(s.st_rw);
 	explainer_free(s.explainer);
 	explain_ask_free(&s.ask);
 	plan_pane_clear(&s.pp);

@@ -196,6 +196,18 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (server_id, queryid, ddl)) WITHOUT ROWID;"
 	"ALTER TABLE rel_tables ADD COLUMN mod_since_analyze REAL;"
 	"ALTER TABLE rel_tables ADD COLUMN last_analyze REAL;",
+
+	/*
+	 * 7 -> 8: what the user did with each recommendation (acknowledged, applied,
+	 * dismissed, with a reason), when, and what it was then (its rule, the rules of its
+	 * fixes, its statement and title), so that its outcome can be measured after an
+	 * applied change, and each rule's record kept.
+	 */
+	"CREATE TABLE recommendation_states ("
+	" server_id INTEGER NOT NULL, rec_id TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,"
+	" changed_at REAL NOT NULL, applied_at REAL, rule TEXT NOT NULL, rules TEXT,"
+	" category TEXT, queryid INTEGER, title TEXT,"
+	" PRIMARY KEY (server_id, rec_id)) WITHOUT ROWID;",
 };
 
 int

@@ -3056,3 +3056,112 @@ store_rel_stats(struct store *st, int64_t server_id, struct rel_stat **out, int 
 	}
 	return 0;
 }
+
+/* ---- what the user did with the recommendations ---- */
+
+void
+store_rec_states_free(struct rec_state *s, int n)
+{
+	for (int i = 0; i < n && s != NULL; i++) {
+		free(s[i].state);
+		free(s[i].reason);
+		free(s[i].rule);
+		free(s[i].rules);
+		free(s[i].category);
+		free(s[i].title);
+	}
+	free(s);
+}
+
+int
+store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, int *n,
+		 struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT rec_id, state, reason, changed_at, applied_at, rule, rules,"
+			       " category, queryid, title FROM recommendation_states"
+			       " WHERE server_id = ?1 ORDER BY rec_id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the states of the recommendations");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct rec_state *r;
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		r = &(*out)[(*n)++];
+		memset(r, 0, sizeof *r);
+		strlcpy_(r->id, id != NULL ? id : "", sizeof r->id);
+		r->state = col_text(s, 1);
+		r->reason = col_text(s, 2);
+		r->changed_at = sqlite3_column_double(s, 3);
+		r->applied_at = sqlite3_column_double(s, 4);
+		r->rule = col_text(s, 5);
+		r->rules = col_text(s, 6);
+		r->category = col_text(s, 7);
+		r->has_queryid = sqlite3_column_type(s, 8) != SQLITE_NULL;
+		r->queryid = sqlite3_column_int64(s, 8);
+		r->title = col_text(s, 9);
+		if (r->state == NULL)
+			r->state = xstrdup("new");
+		if (r->rule == NULL)
+			r->rule = xstrdup("");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the states of the recommendations");
+		store_rec_states_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_rec_state_set(struct store *st, int64_t server_id, const struct rec_state *r,
+		    struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO recommendation_states (server_id, rec_id,"
+			       " state, reason, changed_at, applied_at, rule, rules, category,"
+			       " queryid, title) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "store the state of the recommendation");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	bind_text(s, 2, r->id);
+	bind_text(s, 3, r->state);
+	bind_text(s, 4, r->reason);
+	sqlite3_bind_double(s, 5, r->changed_at);
+	if (r->applied_at > 0)
+		sqlite3_bind_double(s, 6, r->applied_at);
+	else
+		sqlite3_bind_null(s, 6);
+	bind_text(s, 7, r->rule != NULL ? r->rule : "");
+	bind_text(s, 8, r->rules);
+	bind_text(s, 9, r->category);
+	if (r->has_queryid)
+		sqlite3_bind_int64(s, 10, r->queryid);
+	else
+		sqlite3_bind_null(s, 10);
+	bind_text(s, 11, r->title);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "store the state of the recommendation");
+		return -1;
+	}
+	return 0;
+}

@@ -16,7 +16,7 @@
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
@@ -307,5 +307,27 @@ struct rel_stat {
 int store_rel_stats(struct store *st, int64_t server_id, struct rel_stat **out, int *n,
 		    struct pgt_err *err);
 void store_rel_stats_free(struct rel_stat *r);
+
+/* ---- what the user did with the recommendations (src/advisor.h) ---- */
+
+struct rec_state {
+	char id[24];
+	char *state;     /* "new", "acknowledged", "applied", "dismissed" */
+	char *reason;    /* or NULL */
+	double changed_at;
+	double applied_at; /* 0: never applied */
+	char *rule;      /* of its first fix when it was marked */
+	char *rules;     /* the rules of all its fixes then, comma-separated, or NULL */
+	char *category;
+	int has_queryid;
+	int64_t queryid;
+	char *title;
+};
+int store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, int *n,
+		     struct pgt_err *err);
+void store_rec_states_free(struct rec_state *s, int n);
+/* Replace the state of s->id. */
+int store_rec_state_set(struct store *st, int64_t server_id, const struct rec_state *s,
+			struct pgt_err *err);
 
 #endif

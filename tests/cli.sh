@@ -26,7 +26,7 @@ MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
 collect offline report output csv-table days until peak-z history no-history keep-raw keep-hourly no-color version
-simulate seed truth explain analyze yes help"
+simulate seed truth explain analyze yes mark at reason help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.
 run() {
@@ -162,6 +162,12 @@ usage_error "--explain=99999999999999999999 (overflow)" "'99999999999999999999'"
 usage_error "--analyze without --explain" "--analyze" --analyze
 usage_error "--yes without --explain" "--yes" --yes
 usage_error "--explain with --report" "--explain" --report=json --explain=1
+usage_error "--mark without a state" "'r1'" --mark=r1
+usage_error "--mark with an unknown state" "'r1=done'" --mark=r1=done
+usage_error "--mark with no id" "'=applied'" --mark==applied
+usage_error "--at without --mark" "--at" --at=2026-11-15T03
+usage_error "--reason without --mark" "--reason" --reason=x
+usage_error "--at not an hour" "'2026-11-15T03:30'" --mark=r1=applied --at=2026-11-15T03:30
 usage_error "-x" "'x'" -x
 usage_error "--report=pdf" "'pdf'" --report=pdf
 usage_error "--csv-table without --report=csv" "--csv-table" --csv-table=findings

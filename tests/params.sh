@@ -11,6 +11,7 @@ set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
 . "$TESTS_SRCDIR/lib-history.sh"
+. "$TESTS_SRCDIR/lib-tmux.sh"
 
 for tool in jq sqlite3; do
 	command -v "$tool" >/dev/null 2>&1 || bail_out "$tool is needed for this test"
@@ -123,25 +124,8 @@ is "the server's calls per hour: no effect found at either change" \
 	"none,none"
 
 # ---- the settings pane of the screen, offline on the same history, in tmux ----
-TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 if [ -n "$TMUX_BIN" ]; then
-	unset TMUX
-	tm() {
-		"$TMUX_BIN" -L "pgmltop-params-$$" -f "$TESTS_SRCDIR/tmux.conf" "$@"
-	}
-	pane_has() {
-		tm capture-pane -p -t p | grep -q -- "$1"
-	}
-	pane_wait() { # SECONDS TEXT
-		pw_n=$(($1 * 10))
-		while [ "$pw_n" -gt 0 ]; do
-			pane_has "$2" && return 0
-			sleep 0.1
-			pw_n=$((pw_n - 1))
-		done
-		tm capture-pane -p -t p | sed 's/^/# /'
-		return 1
-	}
+	tmux_use pgmltop-params
 	tm new-session -d -s p -x 120 -y 45 env TERM=screen TZ=UTC HOME="$TAP_TMP" \
 		XDG_CONFIG_HOME="$TAP_TMP/config" LC_ALL=C.UTF-8 \
 		"$PGMLTOP_BIN" --offline -H "$S" --days 28 --until 2026-11-30
