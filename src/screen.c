@@ -32,6 +32,7 @@
 #include "params-load.h"
 #include "screen-plan.h"
 #include "screen-recs.h"
+#include "alert.h"
 #include "store.h"
 #include "view.h"
 
@@ -177,6 +178,13 @@ struct screen {
 	int rec_reason_prompt;
 	struct store *st_rw; /* offline: the history opened to keep the states */
 	enum pane open_back; /* where Esc goes from a statement opened by query id */
+
+	/* alerts (the settings file's alert_* keys) */
+	char **alerted; /* keys already alerted in this session */
+	int n_alerted;
+	char alert_text[300];
+	double alert_at; /* monotonic; the header shows it for a while */
+	enum sampler_state alert_state_was;
 };
 
 /* ---- the terminal ---- */
@@ -1056,6 +1064,10 @@ draw_header(struct screen *s)
 			snprintf(line, sizeof line, "Tps -  Hit -  Sessions -");
 		put_line(1, 0, "%s", line);
 		mvchgat(1, 0, -1, fig, s->color ? 3 : 0, NULL);
+	}
+	if (s->alert_text[0] != '\0' && now_mono() - s->alert_at < 300) {
+		/* the latest alert, for five minutes, on the second line */
+		put_line(1, s->color ? COLOR_PAIR(2) | A_BOLD : A_REVERSE, "ALERT %s", s->alert_text);
 	}
 	sim[0] = '\0';
 	if (s->win != WIN_INTERVAL && s->simulated_until > now_wall() - window_seconds[s->win]) {
@@ -2240,6 +2252,82 @@ key_plan(struct screen *s, int ch)
 	}
 }
 
+/* ---- alerts ---- */
+
+/* Alert once per key in a session: the header shows it, the bell, the command. */
+static void
+raise_alert(struct screen *s, const char *kind, const char *key, const char *text)
+{
+	char *safe;
+
+	for (int i = 0; i < s->n_alerted; i++)
+		if (strcmp(s->alerted[i], key) == 0)
+			return;
+	s->alerted = xreallocarray(s->alerted, (size_t)s->n_alerted + 1, sizeof *s->alerted);
+	s->alerted[s->n_alerted++] = xstrdup(key);
+	safe = sanitize_line(text, 200, 0);
+	snprintf(s->alert_text, sizeof s->alert_text, "%s: %s", kind, safe);
+	s->alert_at = now_mono();
+	s->dirty = 1;
+	if (s->saved.alert_bell)
+		beep();
+	if (s->saved.alert_command[0] != '\0' &&
+	    alert_run(s->saved.alert_command, kind, key, safe) < 0)
+		set_message(s, 1, "cannot run the alert command %s: %s", s->saved.alert_command,
+			    strerror(errno));
+	free(safe);
+}
+
+/* After the recommendations were read: new ones above the score, recent anomalies. */
+static void
+alert_recs(struct screen *s)
+{
+	double now = now_wall();
+
+	if (s->rep == NULL)
+		return;
+	for (int i = 0; i < s->rep->n_recs; i++) {
+		const struct recommendation *r = &s->rep->recs[i];
+		struct strbuf t = {0};
+
+		if (r->n_fixes == 0 || strcmp(r->state, "new") != 0)
+			continue;
+		report_finding_title(&t, &s->rep->findings[r->fixes[0]]);
+		if (s->saved.alert_score > 0 && r->score >= s->saved.alert_score)
+			raise_alert(s, "recommendation", r->id, sb_str(&t));
+		for (int k = 0; k < r->n_fixes && s->saved.alert_anomalies && !s->offline; k++) {
+			const struct finding *f = &s->rep->findings[r->fixes[k]];
+			char key[96];
+
+			if (strncmp(f->rule, "anomaly_", 8) != 0 || f->to < now - 2 * 3600)
+				continue;
+			snprintf(key, sizeof key, "%s|%lld|%.0f", f->rule, (long long)f->queryid,
+				 f->from);
+			sb_release(&t);
+			report_finding_title(&t, f);
+			raise_alert(s, "anomaly", key, sb_str(&t));
+		}
+		sb_release(&t);
+	}
+}
+
+/* The server lost or found again. */
+static void
+alert_state(struct screen *s)
+{
+	enum sampler_state now = sampler_state(s->sm);
+	char key[64];
+
+	if (s->saved.alert_reconnect && now != s->alert_state_was) {
+		snprintf(key, sizeof key, "state|%.0f", now_wall());
+		if (now == SAMPLER_RECONNECTING)
+			raise_alert(s, "reconnect", key, "the server was lost: reconnecting");
+		else if (now == SAMPLER_CONNECTED && s->alert_state_was == SAMPLER_RECONNECTING)
+			raise_alert(s, "reconnect", key, "connected again");
+	}
+	s->alert_state_was = now;
+}
+
 /* ---- the recommendations pane ---- */
 
 /* Ask for the report of the --days window with its recommendations (in a thread). */
@@ -2292,6 +2380,7 @@ recs_loaded(struct screen *s)
 	r.report = NULL;
 	s->rv.rep = s->rep;
 	loader_result_free(&r);
+	alert_recs(s);
 }
 
 static void
@@ -3203,14 +3292,17 @@ loop(struct screen *s)
 			plan_taken(s);
 		if (fds[5].revents & POLLIN)
 			recs_loaded(s);
+		alert_reap();
 		/* the top recommendation of the list's line, read again every 5 minutes */
 		if (!s->recs_loading && s->st != NULL && now_mono() - s->recs_asked > 300)
 			recs_ask(s);
 		if (s->sm != NULL) {
 			unsigned ev = sampler_process(s->sm, fds[1].fd >= 0 ? fds[1].revents : 0);
 
-			if (ev & SAMPLER_STATE)
+			if (ev & SAMPLER_STATE) {
 				s->dirty = 1;
+				alert_state(s);
+			}
 			if ((ev & SAMPLER_SAMPLE) && !s->frozen) {
 				if (s->win == WIN_INTERVAL ||
 				    (!s->loading && now_mono() - s->loaded_at >= HISTORY_REFRESH_S))
@@ -3333,6 +3425,9 @@ screen_run(const struct options *o)
 		free(s.rep);
 	}
 	store_close(s.st_rw);
+	for (int i = 0; i < s.n_alerted; i++)
+		free(s.alerted[i]);
+	free(s.alerted);
 	explainer_free(s.explainer);
 	explain_ask_free(&s.ask);
 	plan_pane_clear(&s.pp);

@@ -21,6 +21,11 @@ settings_defaults(struct settings *c)
 	strlcpy_(c->sort, "TIME%", sizeof c->sort);
 	c->reverse = 0;
 	c->interval = 0; /* 0: the mode's default */
+	c->alert_score = 0;
+	c->alert_anomalies = 1;
+	c->alert_reconnect = 1;
+	c->alert_bell = 0;
+	c->alert_command[0] = '\0';
 	c->color = 1;
 }
 
@@ -108,6 +113,27 @@ settings_parse(const char *text, const char *name, struct settings *c, struct pg
 				else if (!why)
 					why = "too long";
 				free(list);
+			} else if (strcmp(key, "alert_score") == 0) {
+				if (parse_double(val, 0, 1e15, &d) == 0)
+					c->alert_score = d;
+				else
+					why = "expected a score of 0 (none) or more";
+			} else if (strcmp(key, "alert_anomalies") == 0 ||
+				   strcmp(key, "alert_reconnect") == 0 ||
+				   strcmp(key, "alert_bell") == 0) {
+				if (parse_bool(val, &b) != 0)
+					why = "expected yes or no";
+				else if (key[6] == 'a')
+					c->alert_anomalies = b;
+				else if (key[6] == 'r')
+					c->alert_reconnect = b;
+				else
+					c->alert_bell = b;
+			} else if (strcmp(key, "alert_command") == 0) {
+				if (strlen(val) < sizeof c->alert_command)
+					strlcpy_(c->alert_command, val, sizeof c->alert_command);
+				else
+					why = "too long";
 			} else if (strcmp(key, "color") == 0) {
 				if (parse_bool(val, &b) == 0)
 					c->color = b;
@@ -138,6 +164,12 @@ settings_format(const struct settings *c)
 		sb_addf(&sb, "interval = %g\n", c->interval);
 	sb_addf(&sb, "color = %s\n", c->color ? "yes" : "no");
 	sb_addf(&sb, "hidden = %s\n", c->hidden);
+	/* kept as they were written: the screen never changes them */
+	sb_addf(&sb, "alert_score = %g\n", c->alert_score);
+	sb_addf(&sb, "alert_anomalies = %s\n", c->alert_anomalies ? "yes" : "no");
+	sb_addf(&sb, "alert_reconnect = %s\n", c->alert_reconnect ? "yes" : "no");
+	sb_addf(&sb, "alert_bell = %s\n", c->alert_bell ? "yes" : "no");
+	sb_addf(&sb, "alert_command = %s\n", c->alert_command);
 	return sb_detach(&sb);
 }
 

@@ -16,6 +16,12 @@ struct settings {
 	double interval; /* seconds */
 	int color;       /* 0: no colour */
 	char hidden[160]; /* columns the user hid, comma-separated names ("" for none) */
+	/* alerts: set in the file only, never by the screen */
+	double alert_score;  /* a new recommendation with this score or more; 0: none */
+	int alert_anomalies; /* an anomaly of the last two hours */
+	int alert_reconnect; /* the server lost, and found again */
+	int alert_bell;      /* ring the terminal's bell */
+	char alert_command[512]; /* run with each alert ("" for none) */
 };
 
 void settings_defaults(struct settings *c);

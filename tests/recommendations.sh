@@ -217,11 +217,26 @@ fi
 # ---- the screen, offline on the same history, in tmux ----
 if [ -n "$TMUX_BIN" ]; then
 	tmux_use pgmltop-recs
+	# alerts: recommendations of score 100 or more, to a hook that keeps its arguments
+	mkdir -p "$TAP_TMP/config/pgmltop"
+	cat >"$TAP_TMP/hook" <<EOF
+#!/bin/sh
+printf '%s|%s|%s\n' "\$1" "\$2" "\$PGMLTOP_ALERT_ID" >>"$TAP_TMP/alerts"
+EOF
+	chmod +x "$TAP_TMP/hook"
+	printf 'alert_score = 100\nalert_command = %s\n' "$TAP_TMP/hook" \
+		>"$TAP_TMP/config/pgmltop/config"
 	tm new-session -d -s p -x 160 -y 40 env TERM=screen TZ=UTC HOME="$TAP_TMP" \
 		XDG_CONFIG_HOME="$TAP_TMP/config" LC_ALL=C.UTF-8 \
 		"$PGMLTOP_BIN" --offline -H "$H" --days 28 --until 2026-11-30
 	pane_wait 10 QUERYID >/dev/null || true
 	check "the top recommendation is on the list's screen" pane_wait 10 "^Top: N+1 loop"
+	check "a new one above the alert score is in the header" pane_wait 5 "^ALERT recommendation: N+1 loop"
+	wait_until 5 test -s "$TAP_TMP/alerts"
+	is "and the alert command ran with it, once per recommendation" \
+		"$(grep -c "^recommendation|N+1 loop.*|$(rec r0.json "$q_items" id)\$" "$TAP_TMP/alerts" 2>/dev/null)" 1
+	is "none for one already applied" \
+		"$(grep -c "|$(rec r0.json "$q_untouched" id)\$" "$TAP_TMP/alerts" 2>/dev/null)" 0
 	tm send-keys -t p R
 	check "R opens the ranked list" pane_wait 10 "^ *SCORE CATEGORY *STATE"
 	check "the open ones: the N+1 loop first, new" pane_wait 5 "n_plus_one new *$q_items"
@@ -242,7 +257,7 @@ if [ -n "$TMUX_BIN" ]; then
 	report r5.json
 	is "marked on the screen, kept in the history" "$(rec r5.json "$q_items" state)" applied
 else
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 		ok "# SKIP tmux not found: the screen is not tested"
 	done
 fi

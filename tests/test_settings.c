@@ -101,6 +101,10 @@ settings_format_round_trips(void **state)
 	a.interval = 0.5;
 	a.color = 0;
 	strcpy(a.hidden, "MAX_MS,SHR_HIT");
+	a.alert_score = 250;
+	a.alert_anomalies = 0;
+	a.alert_bell = 1;
+	strcpy(a.alert_command, "/usr/local/bin/page-dba --urgent");
 	text = settings_format(&a);
 	settings_defaults(&b);
 	assert_int_equal(settings_parse(text, "x", &b, &err), 0);
@@ -109,7 +113,28 @@ settings_format_round_trips(void **state)
 	assert_true(b.interval == 0.5);
 	assert_int_equal(b.color, 0);
 	assert_string_equal(b.hidden, "MAX_MS,SHR_HIT");
+	/* the alerts, which only the file sets, survive the screen's saving */
+	assert_true(b.alert_score == 250);
+	assert_int_equal(b.alert_anomalies, 0);
+	assert_int_equal(b.alert_reconnect, 1);
+	assert_int_equal(b.alert_bell, 1);
+	assert_string_equal(b.alert_command, "/usr/local/bin/page-dba --urgent");
 	free(text);
+}
+
+static void
+settings_alert_values_checked(void **state)
+{
+	struct settings c;
+	struct pgt_err err = {{0}};
+
+	(void)state;
+	settings_defaults(&c);
+	assert_true(c.alert_score == 0); /* no alert on recommendations unless asked */
+	assert_int_equal(settings_parse("alert_score = -1\nalert_bell = maybe\n", "f", &c, &err), 2);
+	assert_true(c.alert_score == 0);
+	assert_int_equal(c.alert_bell, 0);
+	assert_non_null(strstr(err.msg, "f:1:"));
 }
 
 static void
@@ -187,6 +212,7 @@ main(void)
 		cmocka_unit_test(settings_parse_skips_bad_lines_and_names_the_first),
 		cmocka_unit_test(settings_hidden_columns),
 		cmocka_unit_test(settings_format_round_trips),
+		cmocka_unit_test(settings_alert_values_checked),
 		cmocka_unit_test(settings_save_and_load_with_private_modes),
 		cmocka_unit_test(settings_load_refuses_binary_and_huge_files),
 	};
