@@ -326,12 +326,15 @@ wait_row 2 "Filter: none" >/dev/null
 pg_crash
 lost() { row_has 0 "[reconnecting]" && row_has $((H - 2)) "connection lost"; }
 check "10: [reconnecting] and 'connection lost' after the server stopped" poll 10 lost
+alerted() { row_has 1 "ALERT reconnect: the server was lost"; }
+check "10: the alert of the lost server is in the header" poll 5 alerted
 keys '?'
 check "10: keys still work: ? shows the help" poll 5 help_shown
 keys q
 check "10: q goes back to the list" wait_row 3 QUERYID
 check "10: the server starts again" pg_restart_server
 check "10: [connected] again" wait_row 0 "[connected]" 20
+check "10: the alert says it is connected again" wait_row 1 "ALERT reconnect: connected again"
 
 # 11. quit
 alt_on() { [ "$(pane '#{alternate_on}')" = 1 ]; }
