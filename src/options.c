@@ -28,6 +28,7 @@ enum {
 	OPT_ANALYZE,
 	OPT_YES,
 	OPT_MARK,
+	OPT_READ_ONLY,
 	OPT_AT,
 	OPT_REASON,
 	OPT_CSV_TABLE,
@@ -65,6 +66,7 @@ static const struct option long_options[] = {
 	{"analyze", no_argument, NULL, OPT_ANALYZE},
 	{"yes", no_argument, NULL, OPT_YES},
 	{"mark", required_argument, NULL, OPT_MARK},
+	{"read-only", no_argument, NULL, OPT_READ_ONLY},
 	{"at", required_argument, NULL, OPT_AT},
 	{"reason", required_argument, NULL, OPT_REASON},
 	{"version", no_argument, NULL, 'V'},
@@ -149,6 +151,8 @@ options_help(FILE *out)
 	      "      --truth=FILE         write what was planted where, as JSON\n"
 	      "\n"
 	      "Other:\n"
+	      "      --read-only          nothing that acts on the server: no cancel or\n"
+	      "                           terminate of sessions, no EXPLAIN ANALYZE\n"
 	      "      --no-color           no colours (NO_COLOR is honoured too)\n"
 	      "  -V, --version            print the version, then exit\n"
 	      "  -?, --help               print this help, then exit\n"
@@ -392,6 +396,9 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			o->mark_id = o->mark_buf;
 			break;
 		}
+		case OPT_READ_ONLY:
+			o->read_only = 1;
+			break;
 		case OPT_AT:
 			if (parse_utc_hour(optarg, &o->mark_at) < 0) {
 				pgt_err_set(err, "invalid --at '%s': give an hour in UTC as YYYY-MM-DD,"
@@ -476,6 +483,10 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 	}
 	if (o->mode == MODE_MARK && o->no_history) {
 		pgt_err_set(err, "--mark keeps the state in the history: --no-history cannot be used");
+		return -1;
+	}
+	if (o->read_only && o->explain_analyze) {
+		pgt_err_set(err, "--analyze runs the statement: it cannot be used with --read-only");
 		return -1;
 	}
 	if ((o->explain_analyze || o->yes) && o->mode != MODE_EXPLAIN) {

@@ -51,6 +51,7 @@ struct options {
 	int64_t explain_queryid; /* --explain */
 	int explain_analyze;     /* --analyze */
 	int yes;                 /* --yes: no questions before --explain's plan */
+	int read_only;           /* --read-only: nothing that changes or runs on the server */
 	const char *mark_id;     /* --mark=ID=STATE */
 	const char *mark_state;  /* "new", "acknowledged", "applied", "dismissed" */
 	char mark_buf[64];

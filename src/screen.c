@@ -1896,6 +1896,10 @@ sess_confirm(struct screen *s, int terminate)
 {
 	const struct activity_row *a = sess_selected(s);
 
+	if (s->o->read_only) {
+		set_message(s, 1, "--read-only: sessions are not cancelled or terminated");
+		return;
+	}
 	if (a == NULL) {
 		set_message(s, 1, "no session selected");
 		return;
@@ -2068,6 +2072,10 @@ plan_take(struct screen *s, int analyze)
 	}
 	if (s->taking) {
 		plan_status(s, 0, "a plan is being taken already");
+		return;
+	}
+	if (analyze && s->o->read_only) {
+		plan_status(s, 1, "--read-only: EXPLAIN ANALYZE, which runs the statement, is off");
 		return;
 	}
 	explain_ask_free(&s->ask);

@@ -490,6 +490,21 @@ check "17: the session still runs" \
 	test "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%sleeper_sleeps%' AND pid <> pg_backend_pid()")" = 1
 keys q
 check "17: q ends pgmltop with status 0" wait_exit 0
+
+# 17b. --read-only: no cancel, no terminate
+start ro screen -s 1 --read-only --no-history
+S=ro
+check "17b: connected with --read-only" wait_row 0 "[connected]"
+keys Tab
+check "17b: the sleeping session is listed" poll 10 has "sleeper_sleeps"
+keys Home c
+check "17b: c is refused with --read-only, nothing asked" poll 5 has "--read-only: sessions are not cancelled"
+keys K
+check "17b: K too" poll 5 has "--read-only: sessions are not cancelled or terminated"
+check "17b: the session still runs" \
+	test "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%sleeper_sleeps%' AND pid <> pg_backend_pid()")" = 1
+keys q
+check "17b: q ends pgmltop with status 0" wait_exit 0
 kill "$(bg_pid sleeper)" 2>/dev/null
 
 # 18. only one database, only one user. (The two statements differ in shape: column
