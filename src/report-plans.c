@@ -46,6 +46,7 @@ plan_change(const struct plan_rec *older, const struct plan *a, const struct pla
 
 	finding_init(f);
 	f->rule = FINDING_PLAN_CHANGE;
+	f->metric = "total_cost";
 	f->category = "plan";
 	f->has_queryid = 1;
 	f->queryid = newer->queryid;

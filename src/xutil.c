@@ -309,6 +309,11 @@ sb_add_json(struct strbuf *sb, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
+	if (s == NULL) {
+		/* a string that is not there is JSON's null, never a crash */
+		sb_add(sb, "null");
+		return;
+	}
 	sb_addc(sb, '"');
 	while (*p) {
 		unsigned c = *p;

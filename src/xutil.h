@@ -45,7 +45,10 @@ void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) PGT_PRINTF(2, 0);
 char *sb_detach(struct strbuf *sb);
 void sb_release(struct strbuf *sb);
 const char *sb_str(const struct strbuf *sb);
-/* s as a JSON string, quotes included: control characters escaped, invalid UTF-8 replaced. */
+/*
+ * s as a JSON string, quotes included: control characters escaped, invalid UTF-8
+ * replaced; null for NULL.
+ */
 void sb_add_json(struct strbuf *sb, const char *s);
 
 /*

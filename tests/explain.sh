@@ -230,4 +230,17 @@ else
 	done
 fi
 
+# ---- a change of plan between two captures ----
+pg_psql -q -c "CREATE INDEX items_grp ON items (grp)" -c "ANALYZE items" >/dev/null ||
+	bail_out "the index could not be made"
+explain cnt2 --explain="$q_count"
+is "--explain after an index was made: exit 0" "$?" 0
+check "the new plan uses the index" grep -q "items_grp" "$TAP_TMP/cnt2"
+timeout 60 "$PGMLTOP_BIN" --report=json -H "$H" --days 1 >"$TAP_TMP/r3.json" 2>"$TAP_TMP/r3.err"
+is "--report=json exits 0" "$?" 0
+is "the report has a plan_change of the count, with both plans" \
+	"$(jq -r --arg q "$q_count" '[.findings[] | select(.rule == "plan_change" and .queryid == $q) | (.evidence.before.shape | test("Seq Scan")) and (.evidence.after.shape | test("items_grp"))] | any' "$TAP_TMP/r3.json")" true
+check "and the cost went down" jq -e --arg q "$q_count" \
+	'[.findings[] | select(.rule == "plan_change" and .queryid == $q) | .evidence.after.total_cost < .evidence.before.total_cost] | any' "$TAP_TMP/r3.json"
+
 done_testing

@@ -658,6 +658,7 @@ report_json_string_bytes(void **state)
 {
 	(void)state;
 	check_json_string("", "\"\"");
+	check_json_string(NULL, "null"); /* a missing string is null, never a crash */
 	check_json_string("plain", "\"plain\"");
 	check_json_string("a\"b\\c/d", "\"a\\\"b\\\\c/d\"");
 	check_json_string("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");

@@ -110,16 +110,23 @@ fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a - b }'; }
 fdiv() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.6f", a / b }'; }
 fmt() { awk -v f="$1" -v v="$2" 'BEGIN { if (v == "-" || v == "") print "-"; else printf f, v }'; }
 
-# cpm TICKS0 TICKS1 T0 T1: CPU seconds per minute between two readings.
+# cpm CPU0 CPU1 T0 T1: CPU seconds per minute between two readings of ticks.
 cpm() {
-	awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v el="$(fsub "$4" "$3")" \
-		'BEGIN { printf "%.3f", (b - a) / hz * 60 / el }'
+	awk -v a="$1" -v b="$2" -v el="$(fsub "$4" "$3")" \
+		'BEGIN { printf "%.3f", (b - a) / 1e9 * 60 / el }'
 }
 
-# ticks PID: user plus system CPU time of a process, in clock ticks (the name in
-# /proc/PID/stat is cut off first: it may hold blanks and parentheses).
+# ticks PID: the CPU time of a process, in nanoseconds: the sum of its threads' time on
+# a CPU from /proc/PID/task/*/schedstat (the clock ticks of /proc/PID/stat count 10 ms
+# each, too coarse for a tool that uses ten of them a minute); the ticks when schedstat
+# is missing (the name in /proc/PID/stat is cut off first: it may hold blanks).
 ticks() {
-	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+	if [ -r "/proc/$1/schedstat" ]; then
+		cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+	else
+		sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null |
+			awk -v hz="$CLK_TCK" '{ printf "%.0f", ($12 + $13) / hz * 1e9 }'
+	fi
 }
 
 # hwm_kib PID: the peak resident set of a process.
