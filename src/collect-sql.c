@@ -189,16 +189,22 @@ collect_sql_clock(const char *schema, int with_info)
 const char *
 collect_sql_tables(void)
 {
-	/* rows as the planner knows them (reltuples), else the statistics' count */
+	/*
+	 * rows as the planner knows them (reltuples), else the statistics' count; a table
+	 * whose rows are mostly dead counts them, for the autovacuum rule
+	 */
 	return "SELECT t.relid, t.schemaname, t.relname,"
 	       " CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE t.n_live_tup END,"
 	       " pg_catalog.pg_relation_size(t.relid), t.seq_scan, t.seq_tup_read,"
 	       " coalesce(t.idx_scan, 0), t.n_mod_since_analyze,"
-	       " extract(epoch FROM greatest(t.last_analyze, t.last_autoanalyze))"
+	       " extract(epoch FROM greatest(t.last_analyze, t.last_autoanalyze)),"
+	       " t.n_live_tup, t.n_dead_tup, extract(epoch FROM t.last_vacuum),"
+	       " extract(epoch FROM t.last_autovacuum), t.vacuum_count, t.autovacuum_count,"
+	       " pg_catalog.array_to_string(c.reloptions, ',')"
 	       " FROM pg_catalog.pg_stat_user_tables t"
 	       " JOIN pg_catalog.pg_class c ON c.oid = t.relid"
-	       " WHERE greatest(c.reltuples, t.n_live_tup) >= 1000"
-	       " ORDER BY greatest(c.reltuples, t.n_live_tup) DESC LIMIT 2000";
+	       " WHERE greatest(c.reltuples, t.n_live_tup, t.n_dead_tup) >= 1000"
+	       " ORDER BY greatest(c.reltuples, t.n_live_tup, t.n_dead_tup) DESC LIMIT 2000";
 }
 
 const char *
@@ -290,6 +296,28 @@ collect_sql_roles(void)
 	return "SELECT oid, rolname FROM pg_catalog.pg_roles";
 }
 
+const char *
+collect_sql_role_settings(void)
+{
+	return "SELECT NULL::text, NULL::text, NULL::text, NULL::text"
+	       " WHERE " SETTINGS_TOKEN " IS DISTINCT FROM $1"
+	       " UNION ALL"
+	       " SELECT d.datname::text, r.rolname::text, pg_catalog.split_part(x, '=', 1),"
+	       " pg_catalog.substr(x, pg_catalog.strpos(x, '=') + 1)"
+	       " FROM pg_catalog.pg_db_role_setting s"
+	       " LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase"
+	       " LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole"
+	       " CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS x"
+	       " WHERE " SETTINGS_TOKEN " IS DISTINCT FROM $1";
+}
+
+const char *
+collect_sql_wal(void)
+{
+	return "SELECT wal_records, wal_fpi, wal_bytes, extract(epoch from stats_reset)"
+	       " FROM pg_catalog.pg_stat_wal";
+}
+
 /* ---- parsing ---- */
 
 static int shape(const struct pg_rows *r, int cols, const char *what, struct pgt_err *err);
@@ -308,7 +336,7 @@ collect_parse_tables(const struct pg_rows *r, struct snapshot *snap, struct pgt_
 {
 	int i, n = 0;
 
-	if (shape(r, 10, "pg_stat_user_tables", err) < 0)
+	if (shape(r, 17, "pg_stat_user_tables", err) < 0)
 		return -1;
 	snap->tables = xcalloc((size_t)(r->nrows ? r->nrows : 1), sizeof *snap->tables);
 	for (i = 0; i < r->nrows; i++) {
@@ -328,6 +356,15 @@ collect_parse_tables(const struct pg_rows *r, struct snapshot *snap, struct pgt_
 		t->mod_since_analyze = get_double(r, i, 8);
 		/* never analysed: 0 */
 		t->last_analyze = get_double(r, i, 9);
+		t->n_live_tup = get_double(r, i, 10);
+		t->n_dead_tup = get_double(r, i, 11);
+		t->last_vacuum = get_double(r, i, 12);
+		t->last_autovacuum = get_double(r, i, 13);
+		t->vacuum_count = get_double(r, i, 14);
+		t->autovacuum_count = get_double(r, i, 15);
+		t->reloptions = pg_rows_get(r, i, 16) != NULL && pg_rows_get(r, i, 16)[0]
+					? get_str(r, i, 16)
+					: NULL;
 		n++;
 	}
 	snap->n_tables = n;
@@ -927,5 +964,48 @@ collect_parse_roles(const struct pg_rows *r, struct snapshot *snap, struct pgt_e
 		n++;
 	}
 	snap->n_roles = n;
+	return 0;
+}
+
+int
+collect_parse_role_settings(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	int i, n = 0;
+
+	if (shape(r, 4, "pg_db_role_setting", err) < 0)
+		return -1;
+	if (r->nrows == 0)
+		return 0; /* not read: the settings did not change */
+	snap->role_settings_read = 1;
+	snap->role_settings = xcalloc((size_t)r->nrows, sizeof *snap->role_settings);
+	for (i = 0; i < r->nrows; i++) {
+		struct role_setting_row *s = &snap->role_settings[n];
+
+		if (pg_rows_get(r, i, 2) == NULL || pg_rows_get(r, i, 2)[0] == '\0')
+			continue; /* the first row, which says that they were read */
+		s->datname = get_str(r, i, 0);
+		s->rolname = get_str(r, i, 1);
+		s->name = get_str(r, i, 2);
+		s->setting = get_str(r, i, 3);
+		n++;
+	}
+	snap->n_role_settings = n;
+	return 0;
+}
+
+int
+collect_parse_wal(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err)
+{
+	struct wal_row *w = &snap->wal;
+
+	if (shape(r, 4, "pg_stat_wal", err) < 0)
+		return -1;
+	if (r->nrows != 1 || pg_rows_get(r, 0, 2) == NULL)
+		return 0;
+	w->valid = 1;
+	w->records = get_i64(r, 0, 0);
+	w->fpi = get_i64(r, 0, 1);
+	w->bytes = get_dbl(r, 0, 2);
+	w->stats_reset = get_dbl(r, 0, 3);
 	return 0;
 }

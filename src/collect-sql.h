@@ -38,6 +38,14 @@ const char *collect_sql_database(void);
 const char *collect_sql_checkpoint(int version_num);
 const char *collect_sql_settings(void);
 const char *collect_sql_roles(void);
+/*
+ * pg_db_role_setting, one row per setting of a database, a role or a role in a database,
+ * after a first row of NULLs; no rows at all when the token of the settings ($1) did not
+ * change (as collect_sql_settings: $1 NULL reads them).
+ */
+const char *collect_sql_role_settings(void);
+/* pg_stat_wal: PostgreSQL 14 and later only. */
+const char *collect_sql_wal(void);
 /* The catalog for the index advisor: tables, their indexes' columns, column statistics. */
 const char *collect_sql_tables(void);
 const char *collect_sql_index_columns(void);
@@ -90,5 +98,9 @@ int collect_parse_settings(const struct pg_rows *r, struct snapshot *snap, char 
 			   size_t token_size, struct pgt_err *err);
 int collect_parse_texts(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 int collect_parse_roles(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
+/* No rows: not read (the settings did not change); else snap->role_settings_read is set. */
+int collect_parse_role_settings(const struct pg_rows *r, struct snapshot *snap,
+				struct pgt_err *err);
+int collect_parse_wal(const struct pg_rows *r, struct snapshot *snap, struct pgt_err *err);
 
 #endif

@@ -40,7 +40,9 @@ enum step {
 	S_ACTIVITY,
 	S_DATABASE,
 	S_CHECKPOINT,
+	S_WAL,
 	S_SETTINGS,
+	S_ROLE_SETTINGS,
 	S_ROLES,
 	S_TABLES,
 	S_INDEX_COLS,
@@ -96,6 +98,8 @@ struct collector {
 	double catalog_at;  /* when (monotonic) the catalog is read next; 0: at the next sample */
 	int catalog_failed; /* a step of the catalog failed in this sample */
 	int catalog_warned; /* said so once */
+	int role_settings_all; /* this sample reads pg_db_role_setting whatever the token */
+	unsigned optional_warned; /* 1 << step: a failure of that step was said once */
 	char last_pgss_error[256];
 
 	struct stmt_cache stmt_cache; /* the last statements parsed, not to parse them again */
@@ -723,10 +727,12 @@ send_batch(struct collector *c, double now, const enum step *steps, int n)
 	struct pg_query q[S_NSTEPS];
 	const char *stmt_params[6];
 	const char *token[1];
+	const char *role_token[1];
 	const char *ids_param[1];
 	int i;
 
 	token[0] = c->settings_token[0] ? c->settings_token : NULL;
+	role_token[0] = c->role_settings_all ? NULL : token[0];
 	for (i = 0; i < n; i++) {
 		q[i].nparams = 0;
 		q[i].params = NULL;
@@ -753,10 +759,18 @@ send_batch(struct collector *c, double now, const enum step *steps, int n)
 		case S_CHECKPOINT:
 			q[i].sql = collect_sql_checkpoint(c->srv.version_num);
 			break;
+		case S_WAL:
+			q[i].sql = collect_sql_wal();
+			break;
 		case S_SETTINGS:
 			q[i].sql = collect_sql_settings();
 			q[i].nparams = 1;
 			q[i].params = token;
+			break;
+		case S_ROLE_SETTINGS:
+			q[i].sql = collect_sql_role_settings();
+			q[i].nparams = 1;
+			q[i].params = role_token;
 			break;
 		case S_ROLES:
 			q[i].sql = collect_sql_roles();
@@ -850,7 +864,15 @@ begin_sample(struct collector *c, double now)
 	steps[n++] = S_ACTIVITY;
 	steps[n++] = S_DATABASE;
 	steps[n++] = S_CHECKPOINT;
+	if (c->srv.version_num >= 140000)
+		steps[n++] = S_WAL;
 	steps[n++] = S_SETTINGS;
+	/*
+	 * pg_db_role_setting with pg_settings (at the start and after a reload), and with
+	 * the catalog: ALTER ROLE and ALTER DATABASE ... SET need no reload
+	 */
+	c->role_settings_all = now >= c->catalog_at;
+	steps[n++] = S_ROLE_SETTINGS;
 	steps[n++] = S_ROLES;
 	if (now >= c->catalog_at) {
 		/* the catalog, for the index advisor: every CATALOG_EVERY_S */
@@ -938,6 +960,15 @@ step_failed(struct collector *c, double now, enum step st)
 			c->srv.pgss_version[0] = '\0';
 		}
 		break;
+	case S_WAL:
+	case S_ROLE_SETTINGS:
+		/* only the parameter advisor needs them: say it once, sample the rest */
+		if (!(c->optional_warned & (1u << st)))
+			push(c, COLLECT_WARNING, "cannot read %s for the parameter advice (%s)",
+			     st == S_WAL ? "pg_stat_wal" : "pg_db_role_setting",
+			     pg_error(c->pg)[0] ? pg_error(c->pg) : "a query failed");
+		c->optional_warned |= 1u << st;
+		break;
 	case S_TABLES:
 	case S_INDEX_COLS:
 	case S_COLSTATS:
@@ -1006,6 +1037,12 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 			break;
 		case S_ROLES:
 			rc = collect_parse_roles(r, c->snap, &err);
+			break;
+		case S_WAL:
+			rc = collect_parse_wal(r, c->snap, &err);
+			break;
+		case S_ROLE_SETTINGS:
+			rc = collect_parse_role_settings(r, c->snap, &err);
 			break;
 		case S_TABLES:
 			rc = collect_parse_tables(r, c->snap, &err);

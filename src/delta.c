@@ -23,6 +23,7 @@ struct delta_state {
 	struct database_row *dbs; /* datname is not kept */
 	int n_dbs;
 	struct checkpoint_row ckpt;
+	struct wal_row wal;
 };
 
 struct delta_state *
@@ -256,6 +257,22 @@ ckpt_delta(struct delta_state *st, const struct snapshot *snap, struct delta_set
 	out->checkpoint.stats_reset = c->stats_reset;
 }
 
+/* pg_stat_wal: no delta across a reset of its statistics or a counter that went down. */
+static void
+wal_delta(struct delta_state *st, const struct snapshot *snap, struct delta_set *out)
+{
+	const struct wal_row *c = &snap->wal, *p = &st->wal;
+
+	if (!c->valid || !p->valid || c->stats_reset != p->stats_reset ||
+	    c->records < p->records || c->fpi < p->fpi || c->bytes < p->bytes)
+		return;
+	out->wal.valid = 1;
+	out->wal.records = c->records - p->records;
+	out->wal.fpi = c->fpi - p->fpi;
+	out->wal.bytes = c->bytes - p->bytes;
+	out->wal.stats_reset = c->stats_reset;
+}
+
 static void
 remember(struct delta_state *st, const struct snapshot *snap)
 {
@@ -284,6 +301,7 @@ remember(struct delta_state *st, const struct snapshot *snap)
 	}
 	st->n_dbs = snap->n_databases;
 	st->ckpt = snap->checkpoint;
+	st->wal = snap->wal;
 }
 
 void
@@ -311,6 +329,7 @@ delta_compute(struct delta_state *st, struct snapshot *snap, struct delta_set *o
 	out->interval_s = snap->ts - st->ts;
 	db_deltas(st, snap, out);
 	ckpt_delta(st, snap, out);
+	wal_delta(st, snap, out);
 
 	if (!snap->pgss_ok) {
 		out->flags |= DELTA_NO_PGSS;

@@ -82,6 +82,99 @@ compare(struct param_change *c, const double *v, int n, int ci, const struct ba_
 	add_effect(c, has_queryid, queryid, metric, &r);
 }
 
+/* "role R in database D", "role R", "database D" */
+static char *
+scope_text(const char *database, const char *role)
+{
+	if (database != NULL && role != NULL)
+		return xasprintf("role %s in database %s", role, database);
+	if (role != NULL)
+		return xasprintf("role %s", role);
+	if (database != NULL)
+		return xasprintf("database %s", database);
+	return xstrdup("every database and role");
+}
+
+static int
+same_key(const struct param_role_setting *a, const struct param_role_setting *b)
+{
+	return same(a->database, b->database) && same(a->role, b->role) &&
+	       strcmp(a->name, b->name) == 0;
+}
+
+/*
+ * The settings of databases and roles: those in effect at 'to' into m->role_cur, and
+ * their changes in [from, to] (not those there when the history first read them).
+ */
+static int
+load_role_settings(struct store *st, int64_t server_id, double from, double to,
+		   struct params_model *m, struct pgt_err *err)
+{
+	struct param_role_setting *rows = NULL;
+	int n = 0, i, k;
+
+	if (store_param_role_settings(st, server_id, to, &rows, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct param_role_setting *r = &rows[i];
+		struct param_role_setting *cur;
+
+		if (!r->first && r->ts >= from) {
+			struct param_change *c;
+
+			m->changes = xreallocarray(m->changes, (size_t)m->n_changes + 1,
+						   sizeof *m->changes);
+			c = &m->changes[m->n_changes++];
+			memset(c, 0, sizeof *c);
+			c->name = xstrdup(r->name);
+			c->scope = scope_text(r->database, r->role);
+			c->database = r->database != NULL ? xstrdup(r->database) : NULL;
+			c->role = r->role != NULL ? xstrdup(r->role) : NULL;
+			c->from = r->old != NULL ? xstrdup(r->old) : NULL;
+			c->to = r->setting != NULL ? xstrdup(r->setting) : NULL;
+			c->source = xstrdup(r->database != NULL && r->role == NULL ? "database"
+					    : r->database != NULL		       ? "database user"
+										       : "user");
+			c->ts = r->ts;
+		}
+		/* rows come oldest first: the last of a key is in effect */
+		for (k = 0; k < m->n_role_cur && !same_key(&m->role_cur[k], r); k++)
+			;
+		if (k == m->n_role_cur) {
+			m->role_cur = xreallocarray(m->role_cur, (size_t)m->n_role_cur + 1,
+						    sizeof *m->role_cur);
+			memset(&m->role_cur[m->n_role_cur++], 0, sizeof *m->role_cur);
+		} else {
+			free(m->role_cur[k].database);
+			free(m->role_cur[k].role);
+			free(m->role_cur[k].name);
+			free(m->role_cur[k].setting);
+			free(m->role_cur[k].old);
+		}
+		cur = &m->role_cur[k];
+		cur->database = r->database != NULL ? xstrdup(r->database) : NULL;
+		cur->role = r->role != NULL ? xstrdup(r->role) : NULL;
+		cur->name = xstrdup(r->name);
+		cur->setting = r->setting != NULL ? xstrdup(r->setting) : NULL;
+		cur->old = NULL;
+		cur->ts = r->ts;
+		cur->first = r->first;
+	}
+	store_param_role_settings_free(rows, n);
+	/* those reset are no longer in effect */
+	for (i = k = 0; i < m->n_role_cur; i++) {
+		if (m->role_cur[i].setting != NULL) {
+			m->role_cur[k++] = m->role_cur[i];
+			continue;
+		}
+		free(m->role_cur[i].database);
+		free(m->role_cur[i].role);
+		free(m->role_cur[i].name);
+	}
+	m->n_role_cur = k;
+	return 0;
+}
+
 /* The before/after comparisons of every change, over the hours read once. */
 static int
 compare_changes(struct store *st, int64_t server_id, double to, struct params_model *m,
@@ -189,10 +282,14 @@ params_load(struct store *st, int64_t server_id, double from, double to,
 	int n_tot = 0, samples = 0;
 	struct param_stmt *ps = NULL;
 	struct param_totals pt;
+	struct param_more more;
+	struct param_table *tables = NULL;
+	int n_tables = 0;
 	struct param_input in;
 	double first = 0, last = 0;
 
 	memset(m, 0, sizeof *m);
+	memset(&more, 0, sizeof more);
 	m->from = from;
 	m->to = to;
 	if (store_param_settings(st, server_id, to, &rows, &n_rows, err) < 0)
@@ -210,6 +307,7 @@ params_load(struct store *st, int64_t server_id, double from, double to,
 			c = &m->changes[m->n_changes++];
 			memset(c, 0, sizeof *c);
 			c->name = xstrdup(rows[j].name);
+			c->scope = xstrdup("system");
 			c->from = param_value_text(&rows[j - 1]);
 			c->to = param_value_text(&rows[j]);
 			c->source = rows[j].source != NULL ? xstrdup(rows[j].source) : NULL;
@@ -221,6 +319,8 @@ params_load(struct store *st, int64_t server_id, double from, double to,
 		copy_setting(cur, &rows[j - 1]);
 	}
 	store_param_settings_free(rows, n_rows);
+	if (load_role_settings(st, server_id, from, to, m, err) < 0)
+		goto fail;
 	/* the changes oldest first */
 	for (i = 1; i < m->n_changes; i++) {
 		struct param_change c = m->changes[i];
@@ -236,7 +336,9 @@ params_load(struct store *st, int64_t server_id, double from, double to,
 
 	if (store_statements_by_key(st, server_id, from, to, &tot, &n_tot, err) < 0 ||
 	    store_param_totals(st, server_id, from, to, &pt, err) < 0 ||
-	    store_sample_span(st, server_id, from, to, &samples, &first, &last, err) < 0)
+	    store_sample_span(st, server_id, from, to, &samples, &first, &last, err) < 0 ||
+	    store_param_more(st, server_id, from, to, &more, err) < 0 ||
+	    store_param_tables(st, server_id, &tables, &n_tables, err) < 0)
 		goto fail;
 	ps = xcalloc((size_t)n_tot + 1, sizeof *ps);
 	for (i = 0; i < n_tot; i++) {
@@ -268,7 +370,21 @@ params_load(struct store *st, int64_t server_id, double from, double to,
 	in.sess_peak = pt.sess_peak;
 	in.have_dealloc = pt.have_dealloc;
 	in.dealloc = pt.dealloc;
-	in.mem_bytes = NAN; /* the history does not hold the machine's memory */
+	in.mem_bytes = params_rules_memory(pr);
+	in.role_settings = m->role_cur;
+	in.n_role_settings = m->n_role_cur;
+	in.have_wal = more.have_wal;
+	in.wal_bytes = more.wal_bytes;
+	in.wal_hours = more.wal_seconds / 3600.0;
+	in.wal_peak_hour = more.wal_peak_hour;
+	in.wal_ckpt_bytes = more.wal_ckpt_bytes;
+	in.wal_ckpt_count = more.wal_ckpt_count;
+	in.blk_read_ms = more.blk_read_ms;
+	in.hour_hit = more.hour_hit;
+	in.hour_read = more.hour_read;
+	in.n_io_hours = more.n_io_hours;
+	in.tables = tables;
+	in.n_tables = n_tables;
 	n_first = m->n_finds;
 	params_advise(pr, &in, &m->recs, &m->n_recs, &m->finds, &m->n_finds);
 	for (i = n_first; i < m->n_finds; i++) {
@@ -277,10 +393,14 @@ params_load(struct store *st, int64_t server_id, double from, double to,
 	}
 	free(ps);
 	store_statements_free(tot, n_tot);
+	store_param_more_free(&more);
+	store_param_tables_free(tables, n_tables);
 	return 0;
 fail:
 	free(ps);
 	store_statements_free(tot, n_tot);
+	store_param_more_free(&more);
+	store_param_tables_free(tables, n_tables);
 	params_model_free(m);
 	return -1;
 }

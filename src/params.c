@@ -79,6 +79,7 @@ struct prule {
 struct param_rules {
 	struct prule *r;
 	int n;
+	double mem; /* the machine's memory, NAN: not known */
 };
 
 /* ids outlive a rule set: findings and recommendations point at them */
@@ -109,7 +110,23 @@ static const char *const severities[] = {"low", "medium", "high", NULL};
 struct param_rules *
 params_rules_new(void)
 {
-	return xcalloc(1, sizeof(struct param_rules));
+	struct param_rules *pr = xcalloc(1, sizeof(struct param_rules));
+
+	pr->mem = NAN;
+	return pr;
+}
+
+void
+params_rules_set_memory(struct param_rules *pr, double bytes)
+{
+	if (pr != NULL)
+		pr->mem = isfinite(bytes) && bytes > 0 ? bytes : NAN;
+}
+
+double
+params_rules_memory(const struct param_rules *pr)
+{
+	return pr != NULL ? pr->mem : NAN;
 }
 
 static void
@@ -616,6 +633,67 @@ alter_system(const char *name, const char *value, int restart)
 
 /* ---- the checks ---- */
 
+/*
+ * A value as ALTER ROLE ... SET keeps it ("64kB", or "65536" in the setting's unit) in
+ * bytes; NAN when it is not a size.
+ */
+static double
+param_text_bytes(const char *v, const char *unit)
+{
+	double n;
+	char *end;
+
+	if (v == NULL)
+		return NAN;
+	errno = 0;
+	n = strtod(v, &end);
+	if (end == v || errno != 0 || !isfinite(n))
+		return NAN;
+	while (*end == ' ')
+		end++;
+	if (*end == '\0') {
+		char num[64];
+
+		snprintf(num, sizeof num, "%.17g", n);
+		return param_bytes(num, unit);
+	}
+	if (strcmp(end, "B") == 0)
+		return n;
+	if (strcmp(end, "kB") == 0)
+		return n * 1024;
+	if (strcmp(end, "MB") == 0)
+		return n * 1048576.0;
+	if (strcmp(end, "GB") == 0)
+		return n * 1073741824.0;
+	if (strcmp(end, "TB") == 0)
+		return n * 1099511627776.0;
+	return NAN;
+}
+
+/*
+ * What a role sets for a setting (ALTER ROLE ... SET): in every database first, else in
+ * one of them; NULL when it sets none.
+ */
+static const struct param_role_setting *
+role_setting(const struct param_input *in, const char *role, const char *name)
+{
+	const struct param_role_setting *any = NULL;
+	int i;
+
+	for (i = 0; i < in->n_role_settings; i++) {
+		const struct param_role_setting *rs = &in->role_settings[i];
+
+		if (rs->role == NULL || rs->setting == NULL || strcmp(rs->role, role) != 0 ||
+		    strcmp(rs->name, name) != 0)
+			continue;
+		if (rs->database == NULL)
+			return rs;
+		if (any == NULL)
+			any = rs;
+	}
+	return any;
+}
+
 struct role_group {
 	const char *role;
 	int *idx;
@@ -659,11 +737,16 @@ check_work_mem_role(const struct prule *r, const struct param_input *in, struct 
 	}
 	for (k = 0; k < n_g; k++) {
 		struct strbuf ev = {0};
-		double need = 0, rec, bound = max_bytes, top_temp = -1;
+		double need = 0, rec, bound = max_bytes, top_temp = -1, eff = cur;
 		const char *bound_by = "max_mb";
+		const struct param_role_setting *rs =
+			g[k].role != NULL ? role_setting(in, g[k].role, "work_mem") : NULL;
 		int64_t top = 0;
-		char *rec_text, *cur_text, *stmt, *figures, *reason, *scope;
+		char *rec_text, *cur_text, *stmt, *figures, *reason, *scope, *role_note;
 
+		/* the role's own value is the one its sessions start with */
+		if (rs != NULL && isfinite(param_text_bytes(rs->setting, wm != NULL ? wm->unit : "kB")))
+			eff = param_text_bytes(rs->setting, wm != NULL ? wm->unit : "kB");
 		for (i = 0; i < g[k].n; i++) {
 			const struct param_stmt *s = &in->stmts[g[k].idx[i]];
 			double b = s->temp_blks_written * 8192.0 / s->calls;
@@ -676,8 +759,8 @@ check_work_mem_role(const struct prule *r, const struct param_input *in, struct 
 			}
 		}
 		rec = mb_pow2(need * headroom);
-		if (isfinite(cur) && rec < 2 * cur)
-			rec = mb_pow2(2 * cur);
+		if (isfinite(eff) && rec < 2 * eff)
+			rec = mb_pow2(2 * eff);
 		if (isfinite(in->mem_bytes) && isfinite(conns) && conns > 0 &&
 		    mem_share * in->mem_bytes / conns < bound) {
 			bound = mem_share * in->mem_bytes / conns;
@@ -687,15 +770,29 @@ check_work_mem_role(const struct prule *r, const struct param_input *in, struct 
 			rec = bound;
 			rec = floor(rec / 1048576.0) * 1048576.0;
 		}
-		if (isfinite(cur) && rec <= cur) {
+		if (isfinite(eff) && rec <= eff) {
 			free(g[k].idx);
 			continue;
 		}
 		rec_text = param_size_text(rec);
-		cur_text = param_value_text(wm);
+		cur_text = rs != NULL ? xstrdup(rs->setting) : param_value_text(wm);
 		sb_addc(&ev, '{');
 		ev_str(&ev, "role", g[k].role);
 		ev_str(&ev, "work_mem", cur_text);
+		sb_key(&ev, "role_setting");
+		if (rs == NULL) {
+			sb_add(&ev, "null");
+		} else {
+			sb_addc(&ev, '{');
+			sb_add(&ev, "\"work_mem\": ");
+			sb_add_json(&ev, rs->setting);
+			sb_add(&ev, ", \"database\": ");
+			if (rs->database != NULL)
+				sb_add_json(&ev, rs->database);
+			else
+				sb_add(&ev, "null");
+			sb_addc(&ev, '}');
+		}
 		sb_key(&ev, "statements");
 		sb_addc(&ev, '[');
 		for (i = 0; i < g[k].n && i < 10; i++) {
@@ -716,41 +813,62 @@ check_work_mem_role(const struct prule *r, const struct param_input *in, struct 
 		ev_num(&ev, "max_connections", conns);
 		ev_num(&ev, "memory_bytes", in->mem_bytes);
 		ev_str(&ev, "bounded_by", rec >= mb_pow2(need * headroom) ? NULL : bound_by);
+		ev_str(&ev, "bound_skipped", isfinite(in->mem_bytes) ? NULL : "memory_share");
 		sb_key(&ev, "spill_below_work_mem");
-		sb_add(&ev, isfinite(cur) && need < cur ? "true" : "false");
+		sb_add(&ev, isfinite(eff) && need < eff ? "true" : "false");
 		sb_addc(&ev, '}');
 		if (g[k].role != NULL) {
 			char *q = quote_ident(g[k].role);
 
 			scope = xasprintf("role %s", g[k].role);
-			stmt = xasprintf("ALTER ROLE %s SET work_mem = '%s';", q, rec_text);
+			if (rs != NULL && rs->database != NULL) {
+				char *d = quote_ident(rs->database);
+
+				stmt = xasprintf("ALTER ROLE %s IN DATABASE %s SET work_mem = '%s';", q,
+						 d, rec_text);
+				free(d);
+			} else {
+				stmt = xasprintf("ALTER ROLE %s SET work_mem = '%s';", q, rec_text);
+			}
 			free(q);
 		} else {
 			scope = xstrdup("statement");
 			stmt = xasprintf("SET LOCAL work_mem = '%s';", rec_text);
 		}
+		if (rs != NULL)
+			role_note = xasprintf(" The role already sets work_mem = %s%s%s (ALTER ROLE): "
+					      "that is the value its sessions start with, and the one "
+					      "to raise.",
+					      rs->setting, rs->database != NULL ? " in database " : "",
+					      rs->database != NULL ? rs->database : "");
+		else
+			role_note = xstrdup("");
 		figures = xasprintf("%d statement%s%s%s wrote temporary files, the largest %.0f kB "
-				    "a call; work_mem is %s.",
+				    "a call; work_mem is %s%s.",
 				    g[k].n, g[k].n == 1 ? "" : "s",
 				    g[k].role != NULL ? " of role " : "",
 				    g[k].role != NULL ? g[k].role : "", need / 1024,
-				    cur_text != NULL ? cur_text : "not in the history");
+				    cur_text != NULL ? cur_text : "not in the history",
+				    rs != NULL ? " (the role's own setting)" : "");
 		reason = xasprintf(
 			"%s's sorts and hashes would fit in memory with %.0f times the largest "
 			"spill; %s. New sessions of the role take it; for one statement, SET LOCAL "
-			"work_mem in its transaction does the same. %s",
+			"work_mem in its transaction does the same.%s %s",
 			g[k].role != NULL ? g[k].role : "the statement", headroom,
 			isfinite(in->mem_bytes)
 				? "bounded so that max_connections sessions at this work_mem fit in "
 				  "the memory share"
-				: "the machine's memory is not in the history: check that the role's "
-				  "sessions times this work_mem fit in memory",
-			isfinite(cur) && need < cur
-				? "The spill is smaller than the server's work_mem: the role, its "
-				  "database or its sessions may set a lower one (per-role settings are "
-				  "not in the history); a per-role setting replaces it."
+				: "the machine's memory is not known (--server-memory), so that bound "
+				  "is skipped: check that the role's sessions times this work_mem fit "
+				  "in memory",
+			role_note,
+			rs == NULL && isfinite(eff) && need < eff
+				? "The spill is smaller than the server's work_mem and the role sets "
+				  "none of its own: its sessions or the statement's function may set a "
+				  "lower one; a per-role setting replaces the server's."
 				: "A per-role or per-statement setting leaves the other sessions as "
 				  "they are.");
+		free(role_note);
 		emit(o, r, "work_mem", cur_text, rec_text, scope, stmt, sb_detach(&ev), figures,
 		     reason, 1, top);
 		free(g[k].idx);
@@ -1225,8 +1343,19 @@ params_model_free(struct params_model *m)
 		free(m->cur[i].source);
 	}
 	free(m->cur);
+	for (i = 0; i < m->n_role_cur; i++) {
+		free(m->role_cur[i].database);
+		free(m->role_cur[i].role);
+		free(m->role_cur[i].name);
+		free(m->role_cur[i].setting);
+		free(m->role_cur[i].old);
+	}
+	free(m->role_cur);
 	for (i = 0; i < m->n_changes; i++) {
 		free(m->changes[i].name);
+		free(m->changes[i].scope);
+		free(m->changes[i].database);
+		free(m->changes[i].role);
 		free(m->changes[i].from);
 		free(m->changes[i].to);
 		free(m->changes[i].source);

@@ -22,6 +22,29 @@ struct param_setting {
 	double ts; /* when this value was stored */
 };
 
+/* A setting of a database, a role or a role in a database (ALTER ... SET), as stored. */
+struct param_role_setting {
+	char *database; /* NULL: every database */
+	char *role;     /* NULL: every role */
+	char *name;
+	char *setting; /* NULL: reset (no value from then on) */
+	char *old;     /* the value before, NULL: none */
+	double ts;     /* when the history stored it */
+	int first;     /* it was there when the history first read them: not a change */
+};
+
+/* A user table's vacuum figures, as last sampled (pg_stat_user_tables, pg_class). */
+struct param_table {
+	char *schema;
+	char *name;
+	double live_rows;   /* n_live_tup */
+	double dead_rows;   /* n_dead_tup */
+	double last_vacuum; /* the later of VACUUM and autovacuum, epoch seconds; 0: never */
+	double vacuum_count, autovacuum_count;
+	char *reloptions; /* "autovacuum_enabled=off,..." or NULL */
+	double ts;        /* when it was sampled */
+};
+
 /* A statement's figures over the window, one per query id and role. */
 struct param_stmt {
 	int64_t queryid;
@@ -48,6 +71,19 @@ struct param_input {
 	int have_dealloc; /* pg_stat_statements_info */
 	double dealloc;
 	double mem_bytes; /* the machine's memory; NAN: not known */
+	/* the settings of databases and roles in effect (setting never NULL) */
+	const struct param_role_setting *role_settings;
+	int n_role_settings;
+	int have_wal; /* pg_stat_wal */
+	double wal_bytes, wal_hours; /* over the window, and the hours it covers */
+	double wal_peak_hour;        /* the most WAL written in one clock hour */
+	double wal_ckpt_bytes, wal_ckpt_count; /* raw samples: WAL written, checkpoints */
+	double blk_read_ms; /* the databases' read time (with track_io_timing) */
+	/* per clock hour: the databases' blocks hit and read */
+	const double *hour_hit, *hour_read;
+	int n_io_hours;
+	const struct param_table *tables;
+	int n_tables;
 };
 
 /* A recommended value: the "parameters" of the report. */
@@ -77,6 +113,10 @@ int params_rules_load_file(struct param_rules *pr, const char *path, struct pgt_
 int params_rules_load_default(struct param_rules *pr, struct pgt_err *err);
 int params_rules_count(const struct param_rules *pr);
 const char *params_rules_id(const struct param_rules *pr, int i);
+
+/* The machine's memory in bytes (NAN: not known) that the advice is bounded by. */
+void params_rules_set_memory(struct param_rules *pr, double bytes);
+double params_rules_memory(const struct param_rules *pr);
 
 /*
  * Apply the rules. Appends to *recs and *finds (category "parameter"; from and to are left
@@ -141,6 +181,9 @@ struct param_effect {
 
 struct param_change {
 	char *name;
+	char *scope;    /* "system" (pg_settings), or "role R", "database D", "role R in database D" */
+	char *database; /* of a setting of a database or role, else NULL */
+	char *role;
 	char *from; /* the values, with their units ("4MB") */
 	char *to;
 	char *source;
@@ -156,6 +199,8 @@ struct params_model {
 	double from, to;
 	struct param_setting *cur; /* the latest value of each setting, by name */
 	int n_cur;
+	struct param_role_setting *role_cur; /* those of databases and roles in effect */
+	int n_role_cur;
 	struct param_change *changes; /* in [from, to], oldest first */
 	int n_changes;
 	struct param_rec *recs;

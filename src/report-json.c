@@ -218,6 +218,12 @@ write_params(const struct report *r, FILE *out)
 		json_time(out, c->ts);
 		fputs(", \"source\": ", out);
 		json_string_or_null(out, c->source);
+		fputs(", \"scope\": ", out);
+		json_string(out, c->scope != NULL ? c->scope : "system");
+		fputs(", \"database\": ", out);
+		json_string_or_null(out, c->database);
+		fputs(", \"role\": ", out);
+		json_string_or_null(out, c->role);
 		fprintf(out, ", \"pending_restart\": %s, \"statements_tested\": %d, \"note\": ",
 			c->pending_restart ? "true" : "false", c->tested);
 		json_string_or_null(out, c->note);

@@ -15,6 +15,9 @@ static const char *const read_by_rules[] = {
 	"work_mem",	   "max_wal_size",	 "checkpoint_timeout",
 	"checkpoint_completion_target", "shared_buffers", "max_connections",
 	"pg_stat_statements.max", "track_io_timing", "compute_query_id",
+	"effective_cache_size", "random_page_cost", "seq_page_cost", "autovacuum",
+	"autovacuum_naptime", "autovacuum_max_workers", "autovacuum_vacuum_scale_factor",
+	"autovacuum_vacuum_threshold",
 	NULL};
 
 struct ln {
@@ -134,14 +137,32 @@ settings_pane_lines(const struct settings_view *v, char ***out)
 		if (v->all || param_non_default(&m->cur[i]))
 			setting_line(&ls, &m->cur[i]);
 	add(&ls, xstrdup(""));
+	add(&ls, xasprintf("Set for databases and roles (%d)", m->n_role_cur));
+	for (i = 0; i < m->n_role_cur; i++) {
+		const struct param_role_setting *r = &m->role_cur[i];
+		char *who = r->role != NULL && r->database != NULL
+				    ? xasprintf("role %s in database %s", r->role, r->database)
+			    : r->role != NULL	  ? xasprintf("role %s", r->role)
+			    : r->database != NULL ? xasprintf("database %s", r->database)
+						  : xstrdup("every database and role");
+
+		add(&ls, xasprintf("  %-34s %-16s %s", r->name, r->setting, who));
+		free(who);
+	}
+	add(&ls, xstrdup(""));
 	add(&ls, xasprintf("Changes (%d), each against the same hours of the week before", m->n_changes));
 	for (i = m->n_changes - 1; i >= 0; i--) {
 		const struct param_change *c = &m->changes[i];
 		char when[32];
 
+		int by_role = c->scope != NULL && strcmp(c->scope, "system") != 0;
+
 		local_time(c->ts, when, sizeof when);
-		add(&ls, xasprintf("  %s  %s: %s -> %s%s   (%d statements compared)", when, c->name,
-				   c->from != NULL ? c->from : "?", c->to != NULL ? c->to : "?",
+		add(&ls, xasprintf("  %s  %s%s%s%s: %s -> %s%s   (%d statements compared)", when,
+				   c->name, by_role ? " (" : "", by_role ? c->scope : "",
+				   by_role ? ")" : "",
+				   c->from != NULL ? c->from : by_role ? "(none)" : "?",
+				   c->to != NULL ? c->to : by_role ? "(reset)" : "?",
 				   c->pending_restart ? "  pending restart" : "", c->tested));
 		if (c->note != NULL)
 			add(&ls, xasprintf("      %s", c->note));

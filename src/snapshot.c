@@ -34,6 +34,13 @@ snapshot_free(struct snapshot *snap)
 		free(snap->settings[i].unit);
 		free(snap->settings[i].source);
 	}
+	for (i = 0; i < snap->n_role_settings; i++) {
+		free(snap->role_settings[i].datname);
+		free(snap->role_settings[i].rolname);
+		free(snap->role_settings[i].name);
+		free(snap->role_settings[i].setting);
+	}
+	free(snap->role_settings);
 	for (i = 0; i < snap->n_texts; i++)
 		free(snap->texts[i].query);
 	for (i = 0; i < snap->n_roles; i++)
@@ -42,6 +49,7 @@ snapshot_free(struct snapshot *snap)
 	for (i = 0; i < snap->n_tables; i++) {
 		free(snap->tables[i].schema);
 		free(snap->tables[i].name);
+		free(snap->tables[i].reloptions);
 	}
 	free(snap->tables);
 	for (i = 0; i < snap->n_index_cols; i++) {

@@ -106,6 +106,23 @@ struct setting_row {
 	int pending_restart;
 };
 
+/* A setting of a database, a role, or a role in a database (pg_db_role_setting). */
+struct role_setting_row {
+	char *datname; /* NULL: every database */
+	char *rolname; /* NULL: every role */
+	char *name;
+	char *setting; /* as ALTER ROLE or ALTER DATABASE gave it: "64kB" */
+};
+
+/* pg_stat_wal (PostgreSQL 14 and later); in a delta set, per interval. */
+struct wal_row {
+	int valid;
+	int64_t records;
+	int64_t fpi;
+	double bytes;
+	double stats_reset;
+};
+
 struct role_row {
 	uint32_t oid;
 	char *name;
@@ -121,6 +138,10 @@ struct table_row {
 	double seq_scan, seq_tup_read, idx_scan; /* since the statistics were reset */
 	double mod_since_analyze; /* rows changed since the last ANALYZE */
 	double last_analyze;      /* epoch seconds of the last ANALYZE (auto or not), 0: never */
+	double n_live_tup, n_dead_tup;
+	double last_vacuum, last_autovacuum; /* epoch seconds, 0: never */
+	double vacuum_count, autovacuum_count;
+	char *reloptions; /* "autovacuum_enabled=off,...", NULL: none */
 };
 
 /* One column of an index: a row per index and position (attname NULL: an expression). */
@@ -184,6 +205,13 @@ struct snapshot {
 	struct setting_row *settings; /* NULL when not read in this sample */
 	int n_settings;
 
+	/* pg_db_role_setting: read with the settings and with the catalog */
+	int role_settings_read;
+	struct role_setting_row *role_settings;
+	int n_role_settings;
+
+	struct wal_row wal;
+
 	struct text_row *texts; /* texts of query ids not stored before */
 	int n_texts;
 
@@ -226,6 +254,7 @@ struct delta_set {
 	struct database_row *databases; /* datname copied: delta_set_free frees it */
 	int n_databases;
 	struct checkpoint_row checkpoint;
+	struct wal_row wal;
 };
 
 void delta_set_free(struct delta_set *d);

@@ -208,6 +208,35 @@ static const char *const migrations[] = {
 	" changed_at REAL NOT NULL, applied_at REAL, rule TEXT NOT NULL, rules TEXT,"
 	" category TEXT, queryid INTEGER, title TEXT,"
 	" PRIMARY KEY (server_id, rec_id)) WITHOUT ROWID;",
+
+	/*
+	 * 8 -> 9: for the parameter advisor. The settings of databases and roles
+	 * (pg_db_role_setting) as they change: each row a new value (setting NULL: reset),
+	 * the value before, and whether it was there when first read (datname and rolname
+	 * '' for every database or role); servers.role_settings_at says when they were first
+	 * read. pg_stat_wal per interval, and per hour with the checkpoints. The tables'
+	 * dead rows, vacuums and storage options, for the autovacuum rule.
+	 */
+	"CREATE TABLE role_settings ("
+	" server_id INTEGER NOT NULL, datname TEXT NOT NULL, rolname TEXT NOT NULL,"
+	" name TEXT NOT NULL, ts REAL NOT NULL, setting TEXT, old TEXT,"
+	" first INTEGER NOT NULL,"
+	" PRIMARY KEY (server_id, datname, rolname, name, ts)) WITHOUT ROWID;"
+	"ALTER TABLE servers ADD COLUMN role_settings_at REAL;"
+	"CREATE TABLE wal_deltas ("
+	" sample_id INTEGER PRIMARY KEY, wal_records INTEGER, wal_fpi INTEGER, wal_bytes REAL);"
+	"CREATE TABLE server_hourly ("
+	" server_id INTEGER NOT NULL, hour INTEGER NOT NULL, samples INTEGER NOT NULL,"
+	" ckpt_timed INTEGER, ckpt_requested INTEGER, wal_samples INTEGER,"
+	" wal_seconds REAL, wal_records INTEGER, wal_fpi INTEGER, wal_bytes REAL,"
+	" PRIMARY KEY (server_id, hour)) WITHOUT ROWID;"
+	"ALTER TABLE rel_tables ADD COLUMN n_live_tup REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN n_dead_tup REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN last_vacuum REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN last_autovacuum REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN vacuum_count REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN autovacuum_count REAL;"
+	"ALTER TABLE rel_tables ADD COLUMN reloptions TEXT;",
 };
 
 int

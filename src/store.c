@@ -858,6 +858,28 @@ write_databases(struct store *st, int64_t sample_id, const struct delta_set *d,
 		if (run(st, s, err, "store the checkpoint statistics") < 0)
 			return -1;
 	}
+	if (d->wal.valid) {
+		sqlite3_stmt *s;
+		int rc;
+
+		if (sqlite3_prepare_v2(st->db,
+				       "INSERT INTO wal_deltas (sample_id, wal_records, wal_fpi,"
+				       " wal_bytes) VALUES (?, ?, ?, ?)",
+				       -1, &s, NULL) != SQLITE_OK) {
+			db_error(st, err, "store the WAL statistics");
+			return -1;
+		}
+		sqlite3_bind_int64(s, 1, sample_id);
+		sqlite3_bind_int64(s, 2, d->wal.records);
+		sqlite3_bind_int64(s, 3, d->wal.fpi);
+		sqlite3_bind_double(s, 4, d->wal.bytes);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			db_error(st, err, "store the WAL statistics");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -1013,8 +1035,10 @@ write_catalog(struct store *st, int64_t server_id, const struct snapshot *snap,
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT OR REPLACE INTO rel_tables (server_id, relid, schemaname, relname,"
 			       " live_rows, bytes, seq_scan, seq_tup_read, idx_scan, ts,"
-			       " mod_since_analyze, last_analyze)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			       " mod_since_analyze, last_analyze, n_live_tup, n_dead_tup, last_vacuum,"
+			       " last_autovacuum, vacuum_count, autovacuum_count, reloptions)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+			       " ?15, ?16, ?17, ?18, ?19)",
 			       -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < snap->n_tables; i++) {
@@ -1036,6 +1060,19 @@ write_catalog(struct store *st, int64_t server_id, const struct snapshot *snap,
 			sqlite3_bind_double(s, 12, t->last_analyze);
 		else
 			sqlite3_bind_null(s, 12);
+		sqlite3_bind_double(s, 13, t->n_live_tup);
+		sqlite3_bind_double(s, 14, t->n_dead_tup);
+		if (t->last_vacuum > 0)
+			sqlite3_bind_double(s, 15, t->last_vacuum);
+		else
+			sqlite3_bind_null(s, 15);
+		if (t->last_autovacuum > 0)
+			sqlite3_bind_double(s, 16, t->last_autovacuum);
+		else
+			sqlite3_bind_null(s, 16);
+		sqlite3_bind_double(s, 17, t->vacuum_count);
+		sqlite3_bind_double(s, 18, t->autovacuum_count);
+		bind_text(s, 19, t->reloptions);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			goto fail;
 	}
@@ -1083,6 +1120,139 @@ fail:
 	db_error(st, err, "store the tables' statistics");
 	sqlite3_finalize(s);
 	return -1;
+}
+
+struct role_seen {
+	char *datname, *rolname, *name, *setting;
+	int found; /* in this sample */
+};
+
+static int
+role_key_eq(const struct role_seen *a, const struct role_setting_row *r)
+{
+	return strcmp(a->datname, r->datname != NULL ? r->datname : "") == 0 &&
+	       strcmp(a->rolname, r->rolname != NULL ? r->rolname : "") == 0 &&
+	       strcmp(a->name, r->name) == 0;
+}
+
+static int
+role_setting_add(sqlite3_stmt *ins, int64_t server_id, const char *datname, const char *rolname,
+		 const char *name, double ts, const char *setting, const char *old, int first)
+{
+	sqlite3_reset(ins);
+	sqlite3_clear_bindings(ins);
+	sqlite3_bind_int64(ins, 1, server_id);
+	bind_text(ins, 2, datname != NULL ? datname : "");
+	bind_text(ins, 3, rolname != NULL ? rolname : "");
+	bind_text(ins, 4, name);
+	sqlite3_bind_double(ins, 5, ts);
+	bind_text(ins, 6, setting);
+	bind_text(ins, 7, old);
+	sqlite3_bind_int(ins, 8, first);
+	return sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The settings of databases and roles, when this sample read them: a row for each value
+ * that differs from the last one stored (or is gone: setting NULL). Those there at the
+ * first read are marked first: they were set before the history began.
+ */
+static int
+write_role_settings(struct store *st, int64_t server_id, const struct snapshot *snap,
+		    struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL, *ins = NULL;
+	struct role_seen *seen = NULL;
+	int n_seen = 0, first = 0, i, k, rc = -1;
+
+	if (!snap->role_settings_read)
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT role_settings_at IS NULL FROM servers WHERE id = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, server_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		first = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT datname, rolname, name, setting FROM role_settings r"
+			       " WHERE server_id = ?1 AND ts = (SELECT max(ts) FROM role_settings t"
+			       " WHERE t.server_id = ?1 AND t.datname = r.datname"
+			       " AND t.rolname = r.rolname AND t.name = r.name)",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct role_seen *p;
+
+		seen = xreallocarray(seen, (size_t)n_seen + 1, sizeof *seen);
+		p = &seen[n_seen++];
+		p->datname = xstrdup((const char *)sqlite3_column_text(s, 0));
+		p->rolname = xstrdup((const char *)sqlite3_column_text(s, 1));
+		p->name = xstrdup((const char *)sqlite3_column_text(s, 2));
+		p->setting = sqlite3_column_type(s, 3) == SQLITE_NULL
+				     ? NULL
+				     : xstrdup((const char *)sqlite3_column_text(s, 3));
+		p->found = 0;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_DONE)
+		goto out;
+	rc = -1;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO role_settings (server_id, datname, rolname,"
+			       " name, ts, setting, old, first) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			       -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	for (i = 0; i < snap->n_role_settings; i++) {
+		const struct role_setting_row *r = &snap->role_settings[i];
+		const char *old = NULL;
+
+		if (r->name == NULL)
+			continue;
+		for (k = 0; k < n_seen && !role_key_eq(&seen[k], r); k++)
+			;
+		if (k < n_seen) {
+			seen[k].found = 1;
+			old = seen[k].setting;
+			if (old != NULL && r->setting != NULL && strcmp(old, r->setting) == 0)
+				continue;
+		}
+		if (role_setting_add(ins, server_id, r->datname, r->rolname, r->name, snap->ts,
+				     r->setting, old, first) < 0)
+			goto out;
+	}
+	for (k = 0; k < n_seen; k++)
+		if (!seen[k].found && seen[k].setting != NULL &&
+		    role_setting_add(ins, server_id, seen[k].datname, seen[k].rolname,
+				     seen[k].name, snap->ts, NULL, seen[k].setting, 0) < 0)
+			goto out;
+	if (first) {
+		sqlite3_finalize(ins);
+		ins = NULL;
+		if (sqlite3_prepare_v2(st->db, "UPDATE servers SET role_settings_at = ?2 WHERE id = ?1",
+				       -1, &ins, NULL) != SQLITE_OK)
+			goto out;
+		sqlite3_bind_int64(ins, 1, server_id);
+		sqlite3_bind_double(ins, 2, snap->ts);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		db_error(st, err, "store the settings of databases and roles");
+	sqlite3_finalize(s);
+	sqlite3_finalize(ins);
+	for (k = 0; k < n_seen; k++) {
+		free(seen[k].datname);
+		free(seen[k].rolname);
+		free(seen[k].name);
+		free(seen[k].setting);
+	}
+	free(seen);
+	return rc;
 }
 
 static int
@@ -1175,6 +1345,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 	    write_activity(st, sample_id, snap, err) < 0 ||
 	    write_databases(st, sample_id, d, err) < 0 ||
 	    write_settings(st, server_id, snap, &settings_written, err) < 0 ||
+	    write_role_settings(st, server_id, snap, err) < 0 ||
 	    write_names(st, server_id, snap, err) < 0 ||
 	    write_catalog(st, server_id, snap, err) < 0 ||
 	    write_events(st, server_id, snap, d, err) < 0)
@@ -1360,7 +1531,20 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 			       " FROM database_deltas d JOIN samples s ON s.id = d.sample_id"
 			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts < ?3"
 			       " GROUP BY h, d.datid",
-			       server_id, lo, hi, err, "roll up the database statistics") < 0)
+			       server_id, lo, hi, err, "roll up the database statistics") < 0 ||
+		    exec_bound(st,
+			       "INSERT OR REPLACE INTO server_hourly SELECT s.server_id,"
+			       " CAST(s.ts / 3600 AS INTEGER) AS h, count(*), sum(c.timed),"
+			       " sum(c.requested), count(w.sample_id),"
+			       " sum(CASE WHEN w.sample_id IS NOT NULL THEN s.interval_s END),"
+			       " sum(w.wal_records),"
+			       " sum(w.wal_fpi), sum(w.wal_bytes)"
+			       " FROM samples s LEFT JOIN checkpoint_deltas c ON c.sample_id = s.id"
+			       " LEFT JOIN wal_deltas w ON w.sample_id = s.id"
+			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts < ?3"
+			       " AND (c.sample_id IS NOT NULL OR w.sample_id IS NOT NULL)"
+			       " GROUP BY h",
+			       server_id, lo, hi, err, "roll up the checkpoints and the WAL") < 0)
 			goto fail_quiet;
 		if (sqlite3_prepare_v2(st->db,
 				       "INSERT INTO rollup_state (server_id, hour) VALUES (?, ?)"
@@ -1395,6 +1579,8 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 			" WHERE server_id = ?1 AND ts < ?2)",
 			"DELETE FROM checkpoint_deltas WHERE sample_id IN (SELECT id FROM samples"
 			" WHERE server_id = ?1 AND ts < ?2)",
+			"DELETE FROM wal_deltas WHERE sample_id IN (SELECT id FROM samples"
+			" WHERE server_id = ?1 AND ts < ?2)",
 			"DELETE FROM samples WHERE server_id = ?1 AND ts < ?2",
 		};
 		size_t i;
@@ -1411,6 +1597,8 @@ store_maintain(struct store *st, int64_t server_id, double now, double keep_raw_
 		       server_id, hourly_before, 0, err, "drop old daily rows") < 0 ||
 	    exec_bound(st,
 		       "DELETE FROM database_hourly WHERE server_id = ?1 AND hour < ?2",
+		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0 ||
+	    exec_bound(st, "DELETE FROM server_hourly WHERE server_id = ?1 AND hour < ?2",
 		       server_id, hourly_before, 0, err, "drop old hourly rows") < 0 ||
 	    exec_bound(st, "DELETE FROM plans WHERE server_id = ?1 AND ts < ?2 * 3600",
 		       server_id, hourly_before, 0, err, "drop old plans") < 0)
@@ -3076,6 +3264,205 @@ store_rec_states_free(struct rec_state *s, int n)
 int
 store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, int *n,
 		 struct pgt_err *err)
+
+/* ---- the parameter advisor: settings of databases and roles, WAL, vacuum ---- */
+
+void
+store_param_role_settings_free(struct param_role_setting *rows, int n)
+{
+	for (int i = 0; i < n && rows != NULL; i++) {
+		free(rows[i].database);
+		free(rows[i].role);
+		free(rows[i].name);
+		free(rows[i].setting);
+		free(rows[i].old);
+	}
+	free(rows);
+}
+
+/* '' (every database or role) as NULL */
+static char *
+col_scope(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL && t[0] != '\0' ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_param_role_settings(struct store *st, int64_t server_id, double to,
+			  struct param_role_setting **rows, int *n, struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT datname, rolname, name, setting, old, ts, first FROM role_settings"
+			       " WHERE server_id = ?1 AND ts <= ?2 ORDER BY ts, datname, rolname, name",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the settings of databases and roles");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct param_role_setting *r;
+
+		*rows = xreallocarray(*rows, (size_t)*n + 1, sizeof **rows);
+		r = &(*rows)[(*n)++];
+		r->database = col_scope(s, 0);
+		r->role = col_scope(s, 1);
+		r->name = col_text(s, 2);
+		if (r->name == NULL)
+			r->name = xstrdup("");
+		r->setting = col_text(s, 3);
+		r->old = col_text(s, 4);
+		r->ts = sqlite3_column_double(s, 5);
+		r->first = sqlite3_column_int(s, 6);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the settings of databases and roles");
+		store_param_role_settings_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_param_more_free(struct param_more *m)
+{
+	free(m->hour_hit);
+	free(m->hour_read);
+	memset(m, 0, sizeof *m);
+}
+
+int
+store_param_more(struct store *st, int64_t server_id, double from, double to,
+		 struct param_more *out, struct pgt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	/* WAL: per hour, hourly rows up to the rollup mark and raw samples after it */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
+		    "  WHERE server_id = ?1), -1) AS hour)"
+		    " SELECT hour, sum(b), sum(r), sum(f), sum(t) FROM ("
+		    "  SELECT h.hour AS hour, h.wal_bytes AS b, h.wal_records AS r, h.wal_fpi AS f,"
+		    "   h.wal_seconds AS t FROM server_hourly h, mark"
+		    "  WHERE h.server_id = ?1 AND h.hour >= ?4 AND h.hour <= mark.hour"
+		    "   AND h.hour * 3600 < ?3 AND h.wal_samples > 0"
+		    "  UNION ALL"
+		    "  SELECT CAST(s.ts / 3600 AS INTEGER), w.wal_bytes, w.wal_records, w.wal_fpi,"
+		    "   s.interval_s FROM wal_deltas w JOIN samples s ON s.id = w.sample_id, mark"
+		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, (mark.hour + 1) * 3600)"
+		    "   AND s.ts <= ?3)"
+		    " GROUP BY hour",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)floor(from / 3600.0));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		double b = sqlite3_column_double(s, 1);
+
+		out->have_wal = 1;
+		out->wal_bytes += b;
+		out->wal_records += sqlite3_column_double(s, 2);
+		out->wal_fpi += sqlite3_column_double(s, 3);
+		out->wal_seconds += sqlite3_column_double(s, 4);
+		if (b > out->wal_peak_hour)
+			out->wal_peak_hour = b;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	/* the raw samples that have both: WAL written per checkpoint */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT sum(w.wal_bytes), sum(c.timed + c.requested) FROM samples s"
+			       " JOIN wal_deltas w ON w.sample_id = s.id"
+			       " JOIN checkpoint_deltas c ON c.sample_id = s.id"
+			       " WHERE s.server_id = ?1 AND s.ts >= ?2 AND s.ts <= ?3",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->wal_ckpt_bytes = sqlite3_column_double(s, 0);
+		out->wal_ckpt_count = sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_ROW)
+		goto fail;
+	/* the databases' blocks and read time per hour */
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "WITH mark AS (SELECT coalesce((SELECT hour FROM rollup_state"
+		    "  WHERE server_id = ?1), -1) AS hour)"
+		    " SELECT hour, sum(hit), sum(rd), sum(ms) FROM ("
+		    "  SELECT h.hour AS hour, h.blks_hit AS hit, h.blks_read AS rd,"
+		    "   h.blk_read_ms AS ms FROM database_hourly h, mark"
+		    "  WHERE h.server_id = ?1 AND h.hour >= ?4 AND h.hour <= mark.hour"
+		    "   AND h.hour * 3600 < ?3"
+		    "  UNION ALL"
+		    "  SELECT CAST(s.ts / 3600 AS INTEGER), d.blks_hit, d.blks_read, d.blk_read_ms"
+		    "  FROM database_deltas d JOIN samples s ON s.id = d.sample_id, mark"
+		    "  WHERE s.server_id = ?1 AND s.ts >= max(?2, (mark.hour + 1) * 3600)"
+		    "   AND s.ts <= ?3)"
+		    " GROUP BY hour ORDER BY hour",
+		    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, server_id);
+	sqlite3_bind_double(s, 2, from);
+	sqlite3_bind_double(s, 3, to);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)floor(from / 3600.0));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = out->n_io_hours++;
+
+		out->hour_hit = xreallocarray(out->hour_hit, (size_t)k + 1, sizeof *out->hour_hit);
+		out->hour_read = xreallocarray(out->hour_read, (size_t)k + 1, sizeof *out->hour_read);
+		out->hour_hit[k] = sqlite3_column_double(s, 1);
+		out->hour_read[k] = sqlite3_column_double(s, 2);
+		out->blk_read_ms += sqlite3_column_double(s, 3);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	db_error(st, err, "read the WAL and the reads of the server");
+	sqlite3_finalize(s);
+	store_param_more_free(out);
+	return -1;
+}
+
+void
+store_param_tables_free(struct param_table *t, int n)
+{
+	for (int i = 0; i < n && t != NULL; i++) {
+		free(t[i].schema);
+		free(t[i].name);
+		free(t[i].reloptions);
+	}
+	free(t);
+}
+
+int
+store_param_tables(struct store *st, int64_t server_id, struct param_table **out, int *n,
+		   struct pgt_err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -3088,6 +3475,14 @@ store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, in
 			       " WHERE server_id = ?1 ORDER BY rec_id",
 			       -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "read the states of the recommendations");
+
+			       "SELECT schemaname, relname, n_live_tup, n_dead_tup,"
+			       " max(coalesce(last_vacuum, 0), coalesce(last_autovacuum, 0)),"
+			       " vacuum_count, autovacuum_count, reloptions, ts FROM rel_tables"
+			       " WHERE server_id = ?1 AND n_dead_tup IS NOT NULL"
+			       " ORDER BY schemaname, relname",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the tables' vacuums");
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, server_id);
@@ -3118,6 +3513,25 @@ store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, in
 	if (rc != SQLITE_DONE) {
 		db_error(st, err, "read the states of the recommendations");
 		store_rec_states_free(*out, *n);
+
+		struct param_table *t;
+
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		t = &(*out)[(*n)++];
+		t->schema = col_text(s, 0);
+		t->name = col_text(s, 1);
+		t->live_rows = sqlite3_column_double(s, 2);
+		t->dead_rows = sqlite3_column_double(s, 3);
+		t->last_vacuum = sqlite3_column_double(s, 4);
+		t->vacuum_count = sqlite3_column_double(s, 5);
+		t->autovacuum_count = sqlite3_column_double(s, 6);
+		t->reloptions = col_text(s, 7);
+		t->ts = sqlite3_column_double(s, 8);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the tables' vacuums");
+		store_param_tables_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 		return -1;
@@ -3165,3 +3579,4 @@ store_rec_state_set(struct store *st, int64_t server_id, const struct rec_state 
 	}
 	return 0;
 }
+

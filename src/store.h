@@ -16,7 +16,7 @@
 #include "snapshot.h"
 #include "xutil.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 enum {
 	STORE_READONLY = 1 << 0, /* open an existing file for reading only */
@@ -329,5 +329,36 @@ void store_rec_states_free(struct rec_state *s, int n);
 /* Replace the state of s->id. */
 int store_rec_state_set(struct store *st, int64_t server_id, const struct rec_state *s,
 			struct pgt_err *err);
+
+/* ---- the parameter advisor: settings of databases and roles, WAL, vacuum ---- */
+
+/* The stored settings of databases and roles up to 'to', oldest first (caller frees). */
+int store_param_role_settings(struct store *st, int64_t server_id, double to,
+			      struct param_role_setting **rows, int *n, struct pgt_err *err);
+void store_param_role_settings_free(struct param_role_setting *rows, int n);
+
+/*
+ * Over [from, to]: pg_stat_wal (hourly rows up to the rollup mark, raw samples after it),
+ * the WAL and checkpoints of the raw samples that have both, and per clock hour the
+ * databases' blocks hit and read with their read time.
+ */
+struct param_more {
+	int have_wal;
+	double wal_bytes, wal_records, wal_fpi;
+	double wal_seconds;   /* the time those cover */
+	double wal_peak_hour; /* the most written in one hour */
+	double wal_ckpt_bytes, wal_ckpt_count;
+	double blk_read_ms;
+	int n_io_hours;
+	double *hour_hit, *hour_read; /* n_io_hours each */
+};
+int store_param_more(struct store *st, int64_t server_id, double from, double to,
+		     struct param_more *out, struct pgt_err *err);
+void store_param_more_free(struct param_more *m);
+
+/* The tables' dead rows and vacuums as last sampled (caller frees). */
+int store_param_tables(struct store *st, int64_t server_id, struct param_table **out, int *n,
+		       struct pgt_err *err);
+void store_param_tables_free(struct param_table *t, int n);
 
 #endif

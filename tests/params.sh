@@ -178,13 +178,15 @@ ALTER SYSTEM SET max_wal_size = '32MB';
 ALTER SYSTEM SET min_wal_size = '32MB';
 SELECT pg_reload_conf();
 CREATE ROLE sorter LOGIN;
-ALTER ROLE sorter SET work_mem = '64kB';
 GRANT pg_read_all_data TO sorter;
 CREATE TABLE wal_load (id int, pad text);
 SQL
 H2=$TAP_TMP/h2.db
 bg_start c2 "$PGMLTOP_BIN" --collect -s 1 -n 10 -H "$H2" || bail_out "--collect did not start"
 wait_until 20 samples_at_least "$H2" 1 || bail_out "no first sample"
+# a role's setting needs no reload; the reload makes pgmltop read them now, not with the
+# catalog ten minutes later
+pg_psql -q -c "ALTER ROLE sorter SET work_mem = '64kB'" -c "SELECT pg_reload_conf()" >/dev/null
 bg_start load pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 2 -T 6 "$PGDATABASE" ||
 	bail_out "pgbench did not start"
 # (50000 rows of generate_series fit in the default work_mem: postgres spills nothing)
@@ -217,6 +219,20 @@ is "the work_mem rule fires for the role sorter" \
 is "naming the sort's statement, and ALTER ROLE sorter" \
 	"$(jq -r '.findings[] | select(.rule == "work_mem_role") | [(.queryid != null), (.suggestion | startswith("ALTER ROLE \"sorter\" SET work_mem"))] | map(tostring) | join(" ")' "$R2")" \
 	"true true"
+is "ALTER ROLE sorter SET work_mem is a change of the role's setting, with its scope" \
+	"$(jq -r '.settings_changes[] | select(.name == "work_mem" and .role != null) |
+		[.scope, .role, (.database // "-"), (.from // "-"), .to, .source] | join("|")' "$R2")" \
+	"role sorter|sorter|-|-|64kB|user"
+is "the history holds it with the time it was read and no value before" \
+	"$(sq "$H2" "SELECT rolname, datname, setting, old IS NULL, first, ts > (SELECT min(ts) FROM samples)
+		FROM role_settings WHERE name = 'work_mem'")" "sorter||64kB|1|0|1"
+is "the work_mem rule names the role's own setting" \
+	"$(jq -r '.parameters[] | select(.rule == "work_mem_role") |
+		[.current, .evidence.role_setting.work_mem, (.evidence.memory_bytes == null),
+		 .evidence.bound_skipped] | map(tostring) | join(" ")' "$R2")" \
+	"64kB 64kB true memory_share"
+wal=$(sq "$H2" "SELECT count(*) > 0, sum(wal_bytes) > 50000 * 500, min(wal_bytes) >= 0 FROM wal_deltas")
+is "pg_stat_wal's deltas are stored (the inserts wrote more than 25 MB)" "$wal" "1|1|1"
 is "no work_mem rule for the role running pgbench" \
 	"$(jq -r '[.parameters[] | select(.rule == "work_mem_role" and .scope != "role sorter")] | length' "$R2")" 0
 

@@ -927,6 +927,158 @@ put_settings(struct store *st, int64_t id, double ts, const char *work_mem, int 
 }
 
 static void
+snap_add_role_setting(struct snapshot *s, const char *db, const char *role, const char *name,
+		      const char *value)
+{
+	struct role_setting_row *r;
+
+	s->role_settings_read = 1;
+	s->role_settings = xreallocarray(s->role_settings, (size_t)s->n_role_settings + 1,
+					 sizeof *s->role_settings);
+	r = &s->role_settings[s->n_role_settings++];
+	r->datname = db != NULL ? xstrdup(db) : NULL;
+	r->rolname = role != NULL ? xstrdup(role) : NULL;
+	r->name = xstrdup(name);
+	r->setting = xstrdup(value);
+}
+
+/*
+ * A history of version 7 opens as the last version with its rows kept, and
+ * then stores the settings of databases and roles as they change, pg_stat_wal per
+ * interval (rolled up per hour with the checkpoints) and the tables' vacuum figures.
+ */
+static void
+store_v8_role_settings_wal_vacuum(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct strbuf sb = {0};
+	struct store *st;
+	struct snapshot s;
+	struct delta_set d;
+	struct param_role_setting *rs = NULL;
+	struct param_table *tb = NULL;
+	struct param_more more;
+	int64_t id = 0;
+	int i, n = 0;
+
+	sb_addf(&sb, "PRAGMA application_id = %d; ", STORE_APPLICATION_ID);
+	for (i = 0; i < 7; i++)
+		sb_add(&sb, store_schema_step(i));
+	sb_add(&sb, " INSERT INTO servers VALUES (1, 'k:1', NULL, 'h', '5432', '16', 160000, 0, 0);"
+		    " PRAGMA user_version = 7;");
+	db_exec(f->path, sb_str(&sb));
+	sb_release(&sb);
+	st = open_with_lease(f->path, "k:1", &id);
+	assert_int_equal(id, 1);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(q_null(f->path, "SELECT role_settings_at FROM servers"), 1);
+
+	/* the first read: what is there is marked first, not a change */
+	snap_mk(&s, H0 + 60);
+	snap_add_role_setting(&s, NULL, "app", "work_mem", "64MB");
+	snap_add_role_setting(&s, "shop", NULL, "search_path", "shop, public");
+	delta_mk(&d, H0 + 60, 60, 0, NULL, 0);
+	d.checkpoint = (struct checkpoint_row){1, 1, 0, 10, 1, 1, 0};
+	d.wal = (struct wal_row){1, 100, 5, 65536, 0};
+	assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM role_settings WHERE first = 1"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM role_settings"
+					" WHERE datname = '' AND rolname = 'app'"),
+			 1);
+	assert_int_equal(q_int(f->path, "SELECT role_settings_at = ts FROM servers, samples"), 1);
+	assert_int_equal(q_int(f->path, "SELECT wal_bytes FROM wal_deltas"), 65536);
+
+	/* not read in a sample: nothing stored; the same values again: nothing either */
+	snap_mk(&s, H0 + 120);
+	delta_mk(&d, H0 + 120, 60, 0, NULL, 0);
+	assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+	snap_mk(&s, H0 + 180);
+	snap_add_role_setting(&s, NULL, "app", "work_mem", "64MB");
+	snap_add_role_setting(&s, "shop", NULL, "search_path", "shop, public");
+	delta_mk(&d, H0 + 180, 60, 0, NULL, 0);
+	assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM role_settings"), 2);
+
+	/* a new value, a new setting, and one reset: three changes */
+	snap_mk(&s, H0 + 240);
+	snap_add_role_setting(&s, NULL, "app", "work_mem", "128MB");
+	snap_add_role_setting(&s, "shop", "app", "work_mem", "1GB");
+	delta_mk(&d, H0 + 240, 60, 0, NULL, 0);
+	d.wal = (struct wal_row){1, 50, 1, 1000, 0};
+	assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM role_settings WHERE first = 0"), 3);
+	assert_int_equal(store_param_role_settings(st, id, H0 + 300, &rs, &n, &err), 0);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++) {
+		if (rs[i].first)
+			continue;
+		assert_true(rs[i].ts == H0 + 240);
+		if (rs[i].database == NULL) {
+			assert_string_equal(rs[i].role, "app");
+			assert_string_equal(rs[i].old, "64MB");
+			assert_string_equal(rs[i].setting, "128MB");
+		} else if (rs[i].role == NULL) {
+			assert_string_equal(rs[i].database, "shop");
+			assert_null(rs[i].setting);
+			assert_string_equal(rs[i].old, "shop, public");
+		} else {
+			assert_string_equal(rs[i].database, "shop");
+			assert_null(rs[i].old);
+			assert_string_equal(rs[i].setting, "1GB");
+		}
+	}
+	store_param_role_settings_free(rs, n);
+
+	/* the WAL of the raw samples, then rolled up per hour with the checkpoints */
+	assert_int_equal(store_param_more(st, id, H0, H0 + 300, &more, &err), 0);
+	assert_int_equal(more.have_wal, 1);
+	assert_true(more.wal_bytes == 66536 && more.wal_seconds == 120);
+	assert_true(more.wal_ckpt_bytes == 65536 && more.wal_ckpt_count == 1);
+	store_param_more_free(&more);
+	put_sample(st, id, H0 + 3600 + 60, NULL, 0);
+	assert_int_equal(store_maintain(st, id, H0 + 3600 + 120, 86400, 86400 * 90, &err), 0);
+	assert_int_equal(q_int(f->path, "SELECT wal_bytes FROM server_hourly"), 66536);
+	assert_int_equal(q_int(f->path, "SELECT wal_samples FROM server_hourly"), 2);
+	assert_int_equal(q_int(f->path, "SELECT ckpt_timed FROM server_hourly"), 1);
+	assert_int_equal(q_int(f->path, "SELECT wal_seconds FROM server_hourly"), 120);
+	assert_int_equal(store_param_more(st, id, H0, H0 + 7200, &more, &err), 0);
+	assert_true(more.wal_bytes == 66536 && more.wal_peak_hour == 66536);
+	store_param_more_free(&more);
+
+	/* the tables' vacuum figures */
+	snap_mk(&s, H0 + 3600 + 120);
+	delta_mk(&d, H0 + 3600 + 120, 60, 0, NULL, 0);
+	s.catalog_ok = 1;
+	s.tables = xcalloc(1, sizeof *s.tables);
+	s.n_tables = 1;
+	s.tables[0] = (struct table_row){.relid = 5, .schema = xstrdup("public"),
+					 .name = xstrdup("queue"), .live_rows = 1000,
+					 .n_live_tup = 1000, .n_dead_tup = 90000,
+					 .last_autovacuum = H0, .autovacuum_count = 3,
+					 .reloptions = xstrdup("autovacuum_enabled=off")};
+	assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+	assert_int_equal(store_param_tables(st, id, &tb, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(tb[0].name, "queue");
+	assert_true(tb[0].dead_rows == 90000 && tb[0].live_rows == 1000);
+	assert_true(tb[0].last_vacuum == H0 && tb[0].autovacuum_count == 3);
+	assert_string_equal(tb[0].reloptions, "autovacuum_enabled=off");
+	store_param_tables_free(tb, n);
+	store_close(st);
+}
+
+static void
 store_settings_only_when_changed(void **state)
 {
 	struct fixture *f = *state;
@@ -1689,6 +1841,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_sample_writes_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_sample_unknown_columns_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_settings_only_when_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_v8_role_settings_wal_vacuum, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_sample_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_sample_needs_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_texts_read_back, setup, teardown),
