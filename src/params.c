@@ -972,9 +972,9 @@ check_checkpoints(const struct prule *r, const struct param_input *in, struct ou
 		param_find(in->settings, in->n_settings, "max_wal_size");
 	const struct param_setting *cto =
 		param_find(in->settings, in->n_settings, "checkpoint_timeout");
-	double cur, rec, share, total;
+	double cur, rec, share, total, per_hour = NAN, per_ckpt = NAN, at_peak = NAN, timeout;
 	struct strbuf ev = {0};
-	char *rec_text, *cur_text, *timeout_text;
+	char *rec_text, *cur_text, *timeout_text, *wal_text;
 
 	if (!in->have_ckpt)
 		return;
@@ -994,6 +994,34 @@ check_checkpoints(const struct prule *r, const struct param_input *in, struct ou
 	rec_text = param_size_text(rec);
 	cur_text = param_value_text(mws);
 	timeout_text = param_value_text(cto);
+	timeout = cto != NULL ? param_bytes(cto->setting, cto->unit) : NAN;
+	if (cto != NULL && cto->unit != NULL && strcmp(cto->unit, "min") == 0)
+		timeout *= 60;
+	if (!isfinite(timeout) || timeout <= 0)
+		timeout = 300; /* the default */
+	/* the WAL volume (pg_stat_wal): per hour, between checkpoints, per checkpoint_timeout */
+	if (in->have_wal && in->wal_hours > 0) {
+		per_hour = in->wal_bytes / in->wal_hours;
+		at_peak = in->wal_peak_hour * timeout / 3600.0;
+	}
+	if (in->have_wal && in->wal_ckpt_count > 0)
+		per_ckpt = in->wal_ckpt_bytes / in->wal_ckpt_count;
+	if (isfinite(per_hour))
+		wal_text = xasprintf(" WAL written: %.0f MB an hour on average, %.0f MB in the "
+				     "busiest hour, so %.0f MB per checkpoint_timeout at that rate.",
+				     per_hour / 1048576.0, in->wal_peak_hour / 1048576.0,
+				     at_peak / 1048576.0);
+	else
+		wal_text = xstrdup(" The WAL volume is not in the history (pg_stat_wal: PostgreSQL "
+				   "14 and later).");
+	if (isfinite(per_ckpt)) {
+		char *t = xasprintf("%s %.0f MB of WAL was written per checkpoint in the samples "
+				    "that saw them, against max_wal_size %s.",
+				    wal_text, per_ckpt / 1048576.0,
+				    cur_text != NULL ? cur_text : "of 1GB");
+		free(wal_text);
+		wal_text = t;
+	}
 	sb_addc(&ev, '{');
 	ev_num(&ev, "checkpoints_timed", in->ckpt_timed);
 	ev_num(&ev, "checkpoints_requested", in->ckpt_requested);
@@ -1003,21 +1031,33 @@ check_checkpoints(const struct prule *r, const struct param_input *in, struct ou
 	       in->ckpt_hours > 0 ? round(in->ckpt_requested / in->ckpt_hours * 10) / 10 : NAN);
 	ev_str(&ev, "max_wal_size", cur_text);
 	ev_str(&ev, "checkpoint_timeout", timeout_text);
+	ev_num(&ev, "wal_bytes", in->have_wal ? in->wal_bytes : NAN);
+	ev_num(&ev, "wal_bytes_per_hour", isfinite(per_hour) ? round(per_hour) : NAN);
+	ev_num(&ev, "wal_bytes_peak_hour", in->have_wal ? in->wal_peak_hour : NAN);
+	ev_num(&ev, "wal_bytes_per_checkpoint", isfinite(per_ckpt) ? round(per_ckpt) : NAN);
+	ev_num(&ev, "wal_bytes_per_checkpoint_timeout_at_peak",
+	       isfinite(at_peak) ? round(at_peak) : NAN);
+	ev_num(&ev, "max_wal_size_bytes", cur);
 	sb_addc(&ev, '}');
 	emit(o, r, "max_wal_size", cur_text, rec_text, xstrdup("system"),
 	     alter_system("max_wal_size", rec_text, 0), sb_detach(&ev),
 	     xasprintf("%.0f of %.0f checkpoints (%.0f%%) were requested, not timed, in %.1f "
-		       "hours sampled; max_wal_size is %s, checkpoint_timeout %s.",
+		       "hours sampled; max_wal_size is %s, checkpoint_timeout %s.%s",
 		       in->ckpt_requested, total, share * 100, in->ckpt_hours,
 		       cur_text != NULL ? cur_text : "not in the history",
-		       timeout_text != NULL ? timeout_text : "not in the history"),
+		       timeout_text != NULL ? timeout_text : "not in the history", wal_text),
 	     xasprintf("WAL fills max_wal_size before checkpoint_timeout ends, so checkpoints come "
 		       "early and often, each followed by full-page writes. %.0f times the "
 		       "size (at most %.0f GB) lets checkpoint_timeout pace them; it needs the "
-		       "disk room for that much WAL.",
-		       factor, r->thr[3]),
+		       "disk room for that much WAL.%s",
+		       factor, r->thr[3],
+		       isfinite(at_peak) && at_peak > rec
+			       ? " The busiest hour wrote more than that per checkpoint_timeout: "
+				 "checkpoints may still be requested then."
+			       : ""),
 	     0, 0);
 	free(timeout_text);
+	free(wal_text);
 }
 
 static void

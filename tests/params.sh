@@ -211,6 +211,12 @@ is "its evidence: requested checkpoints of max_wal_size 32MB" \
 	"$(jq -r '.parameters[] | select(.rule == "checkpoints_requested") |
 		[.name, .current, (.evidence.checkpoints_requested >= 3), (.evidence.requested_share > 0.2), .evidence.max_wal_size] | map(tostring) | join(" ")' "$R2")" \
 	"max_wal_size 32MB true true 32MB"
+is "its evidence has the WAL volume from pg_stat_wal, per hour and between checkpoints" \
+	"$(jq -r '.parameters[] | select(.rule == "checkpoints_requested") | .evidence |
+		[(.wal_bytes_per_hour > 0), (.wal_bytes_per_checkpoint > 0),
+		 (.wal_bytes_peak_hour >= .wal_bytes_per_checkpoint), .max_wal_size_bytes] |
+		map(tostring) | join(" ")' "$R2")" \
+	"true true true 33554432"
 is "it suggests ALTER SYSTEM SET max_wal_size = '128MB'" \
 	"$(jq -r '.parameters[] | select(.rule == "checkpoints_requested") | .statement' "$R2")" \
 	"ALTER SYSTEM SET max_wal_size = '128MB'; SELECT pg_reload_conf();"

@@ -262,8 +262,28 @@ checkpoints_requested(void **state)
 	assert_non_null(strstr(c->statement, "ALTER SYSTEM SET max_wal_size = '4GB'"));
 	assert_non_null(strstr(c->evidence, "\"checkpoints_requested\": 9"));
 	assert_non_null(strstr(c->evidence, "\"requested_share\": 0.9"));
+	/* without pg_stat_wal the WAL figures are null */
+	assert_non_null(strstr(c->evidence, "\"wal_bytes_per_hour\": null"));
 	param_recs_free(r, nr);
 	findings_free(f, nf);
+	/* with it: the WAL per hour, per checkpoint and per checkpoint_timeout at the peak */
+	in.have_wal = 1;
+	in.wal_bytes = 6 * 1073741824.0;
+	in.wal_hours = 2;
+	in.wal_peak_hour = 4 * 1073741824.0;
+	in.wal_ckpt_bytes = 3 * 1073741824.0;
+	in.wal_ckpt_count = 6;
+	advise(&in, &r, &nr, &f, &nf);
+	c = rec_must(r, nr, "checkpoints_requested");
+	assert_non_null(strstr(c->evidence, "\"wal_bytes_per_hour\": 3221225472"));
+	assert_non_null(strstr(c->evidence, "\"wal_bytes_per_checkpoint\": 536870912"));
+	/* 4 GB an hour is 341 MB in checkpoint_timeout's 300 s */
+	assert_non_null(strstr(c->evidence,
+			       "\"wal_bytes_per_checkpoint_timeout_at_peak\": 357913941"));
+	assert_non_null(strstr(f[0].detail, "512 MB of WAL was written per checkpoint"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	in.have_wal = 0;
 	/* two requested of many: below the threshold */
 	in.ckpt_timed = 20;
 	in.ckpt_requested = 2;
