@@ -27,6 +27,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	report_set_peak_z(o.peak_z);
+	report_set_server_memory(o.server_memory);
 	switch (o.mode) {
 	case MODE_REPORT:
 		return run_report(&o);

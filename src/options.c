@@ -24,6 +24,7 @@ enum {
 	OPT_TRUTH,
 	OPT_UNTIL,
 	OPT_PEAK_Z,
+	OPT_SERVER_MEMORY,
 	OPT_EXPLAIN,
 	OPT_ANALYZE,
 	OPT_YES,
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
 	{"days", required_argument, NULL, OPT_DAYS},
 	{"until", required_argument, NULL, OPT_UNTIL},
 	{"peak-z", required_argument, NULL, OPT_PEAK_Z},
+	{"server-memory", required_argument, NULL, OPT_SERVER_MEMORY},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
 	{"keep-raw", required_argument, NULL, OPT_KEEP_RAW},
@@ -115,6 +117,9 @@ options_help(FILE *out)
 	      "                           (YYYY-MM-DD[THH], or epoch seconds; default now)\n"
 	      "      --peak-z=Z           robust z-score at which an hour or a day stands\n"
 	      "                           out in the patterns (1.5 to 10, default 2.5)\n"
+	      "      --server-memory=SIZE the memory of the server's machine (e.g. 16GB),\n"
+	      "                           which bounds the parameter advice (default:\n"
+	      "                           unknown, and those bounds are skipped)\n"
 	      "\n"
 	      "History:\n"
 	      "  -H, --history=FILE       history file (default:\n"
@@ -160,6 +165,45 @@ options_help(FILE *out)
 	      "Exit status: 0 success, 1 runtime failure (cannot connect, history unusable),\n"
 	      "2 usage error.\n",
 	      out);
+}
+
+/* "16GB", "512MB", "16G", "17179869184" (bytes): 64 MB to 1 PB. */
+static int
+parse_size(const char *s, double *out)
+{
+	static const struct {
+		const char *unit;
+		double mul;
+	} units[] = {
+		{"", 1},
+		{"B", 1},
+		{"kB", 1024.0},
+		{"K", 1024.0},
+		{"MB", 1048576.0},
+		{"M", 1048576.0},
+		{"GB", 1073741824.0},
+		{"G", 1073741824.0},
+		{"TB", 1099511627776.0},
+		{"T", 1099511627776.0},
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !(v > 0) || s[0] == '-' || s[0] == ' ')
+		return -1;
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(end, units[i].unit) == 0)
+			break;
+	if (i == sizeof units / sizeof units[0])
+		return -1;
+	v *= units[i].mul;
+	if (v < 64 * 1048576.0 || v > 1125899906842624.0)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int
@@ -293,6 +337,15 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		case OPT_PEAK_Z:
 			if (parse_double(optarg, 1.5, 10, &o->peak_z) < 0) {
 				pgt_err_set(err, "invalid --peak-z '%s': give 1.5 to 10", optarg);
+				return -1;
+			}
+			break;
+		case OPT_SERVER_MEMORY:
+			if (parse_size(optarg, &o->server_memory) < 0) {
+				pgt_err_set(err, "invalid --server-memory '%s': give a size from 64MB "
+						 "to 1PB, such as 16GB or 512MB (kB, MB, GB, TB; "
+						 "bytes without a unit)",
+					    optarg);
 				return -1;
 			}
 			break;

@@ -44,6 +44,7 @@ struct options {
 	long days;
 	double until; /* --until: the end of the --days window (epoch seconds), 0: now */
 	double peak_z; /* --peak-z: where a pattern's bucket stands out */
+	double server_memory; /* --server-memory: the server machine's memory in bytes, 0: unknown */
 	long top; /* rows per interval in batch mode, 0: all */
 	int no_color;
 	double keep_raw_days;

@@ -775,7 +775,10 @@ check_work_mem_role(const struct prule *r, const struct param_input *in, struct 
 			continue;
 		}
 		rec_text = param_size_text(rec);
-		cur_text = rs != NULL ? xstrdup(rs->setting) : param_value_text(wm);
+		cur_text = rs == NULL		? param_value_text(wm)
+			   : isfinite(param_text_bytes(rs->setting, wm != NULL ? wm->unit : "kB"))
+				? param_size_text(eff)
+				: xstrdup(rs->setting);
 		sb_addc(&ev, '{');
 		ev_str(&ev, "role", g[k].role);
 		ev_str(&ev, "work_mem", cur_text);
@@ -946,6 +949,7 @@ check_work_mem_global(const struct prule *r, const struct param_input *in, struc
 	ev_num(&ev, "median_spill_kb_per_call", round(med / 1024));
 	ev_num(&ev, "max_connections", conns);
 	ev_num(&ev, "memory_bytes", in->mem_bytes);
+	ev_str(&ev, "bound_skipped", isfinite(in->mem_bytes) ? NULL : "memory_share");
 	sb_addc(&ev, '}');
 	emit(o, r, "work_mem", cur_text, rec_text, xstrdup("system"),
 	     alter_system("work_mem", rec_text, 0), sb_detach(&ev),
@@ -959,7 +963,8 @@ check_work_mem_global(const struct prule *r, const struct param_input *in, struc
 		       "where one role spills most.",
 		       headroom, r->thr[4],
 		       isfinite(in->mem_bytes) ? ", and within the memory share per connection"
-					       : "; the machine's memory is not in the history"),
+					       : "; the machine's memory is not known (--server-memory), so "
+						 "that bound is skipped"),
 	     0, 0);
 }
 
@@ -1118,6 +1123,8 @@ check_shared_buffers(const struct prule *r, const struct param_input *in, struct
 	ev_num(&ev, "hit_ratio", round(ratio * 10000) / 10000);
 	ev_str(&ev, "shared_buffers", cur_text);
 	ev_num(&ev, "memory_bytes", in->mem_bytes);
+	ev_str(&ev, "bound_skipped", isfinite(in->mem_bytes) ? NULL : "memory_share");
+	ev_str(&ev, "bounded_by", isfinite(in->mem_bytes) ? "memory_share" : "max_gb");
 	sb_addc(&ev, '}');
 	emit(o, r, "shared_buffers", cur_text, rec_text, xstrdup("system"),
 	     alter_system("shared_buffers", rec_text, 1), sb_detach(&ev),
@@ -1128,8 +1135,8 @@ check_shared_buffers(const struct prule *r, const struct param_input *in, struct
 		       "operating system's cache serves are counted as reads too, so check the "
 		       "read times (track_io_timing) before a restart.",
 		       isfinite(in->mem_bytes) ? "at most the memory share"
-					       : "the machine's memory is not in the history: "
-						 "keep it near a quarter of the memory"),
+					       : "the machine's memory is not known (--server-memory), so "
+						 "the bound is max_gb: keep it near a quarter of the memory"),
 	     0, 0);
 }
 

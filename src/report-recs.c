@@ -264,6 +264,14 @@ report_rec_find(const struct report *r, const char *id)
 	return NULL;
 }
 
+static double server_memory = NAN;
+
+void
+report_set_server_memory(double bytes)
+{
+	server_memory = bytes > 0 ? bytes : NAN;
+}
+
 int
 report_build_all(struct store *st, double now, long days, int series, int hours,
 		 struct report *r, struct pgt_err *err)
@@ -278,6 +286,7 @@ report_build_all(struct store *st, double now, long days, int series, int hours,
 	if (rules_load_default(rules, err) < 0 || params_rules_load_default(prules, err) < 0 ||
 	    plan_rules_load_default(plrules, err) < 0)
 		goto out;
+	params_rules_set_memory(prules, server_memory);
 	if (report_build(st, now, days, r, err) < 0 ||
 	    report_add_rule_findings(st, r, rules, err) < 0 ||
 	    report_add_params(st, r, prules, err) < 0 ||

@@ -217,6 +217,8 @@ int report_add_recommendations(struct store *st, struct report *r, struct pgt_er
  */
 int report_build_all(struct store *st, double now, long days, int series, int hours,
 		     struct report *r, struct pgt_err *err);
+/* The server machine's memory (--server-memory) for the parameter rules' bounds; 0: not known. */
+void report_set_server_memory(double bytes);
 /* The rules of a recommendation's fixes, comma-separated (a new string). */
 char *report_rec_rules(const struct report *r, const struct recommendation *rec);
 /* The recommendation of that id, or NULL. */

@@ -2606,6 +2606,7 @@ open_settings(struct screen *s)
 	s->pm_ok = 0;
 	analysis_window(s, &from, &to);
 	pr = params_rules_new();
+	params_rules_set_memory(pr, s->o->server_memory > 0 ? s->o->server_memory : NAN);
 	if (params_rules_load_default(pr, &err) < 0) {
 		set_message(s, 1, "%s", err.msg);
 		params_rules_free(pr);

@@ -237,6 +237,11 @@ is "the work_mem rule names the role's own setting" \
 		[.current, .evidence.role_setting.work_mem, (.evidence.memory_bytes == null),
 		 .evidence.bound_skipped] | map(tostring) | join(" ")' "$R2")" \
 	"64kB 64kB true memory_share"
+"$PGMLTOP_BIN" --report=json -H "$H2" --days 1 --server-memory=1GB >"$TAP_TMP/r2m.json" 2>&1 </dev/null
+is "with --server-memory the memory bounds apply: work_mem within a quarter of it per connection" \
+	"$(jq -r '.parameters[] | select(.rule == "work_mem_role") |
+		[.evidence.memory_bytes, (.evidence.bound_skipped // "-")] | map(tostring) | join(" ")' \
+		"$TAP_TMP/r2m.json")" "1073741824 -"
 wal=$(sq "$H2" "SELECT count(*) > 0, sum(wal_bytes) > 50000 * 500, min(wal_bytes) >= 0 FROM wal_deltas")
 is "pg_stat_wal's deltas are stored (the inserts wrote more than 25 MB)" "$wal" "1|1|1"
 is "no work_mem rule for the role running pgbench" \

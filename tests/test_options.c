@@ -159,6 +159,11 @@ options_modes(void **state)
 	assert_true(o.peak_z == 2.5);
 	assert_int_equal(parse(&o, &err, "--report=json", "--peak-z=3.5", NULL), 0);
 	assert_true(o.peak_z == 3.5);
+	assert_true(o.server_memory == 0);
+	assert_int_equal(parse(&o, &err, "--report=json", "--server-memory=16GB", NULL), 0);
+	assert_true(o.server_memory == 16.0 * 1073741824.0);
+	assert_int_equal(parse(&o, &err, "--server-memory", "512M", NULL), 0);
+	assert_true(o.server_memory == 512.0 * 1048576.0);
 	assert_int_equal(parse(&o, &err, "--report=json", "--until=2026-11-26T10", NULL), 0);
 	assert_true(o.until == 1795687200.0);
 	assert_int_equal(parse(&o, &err, "--report=json", "--until", "2026-11-26", NULL), 0);
@@ -264,6 +269,10 @@ options_usage_errors(void **state)
 			   "1 to 365", NULL);
 	expect_usage_error("--peak-z 1", parse(&o, &err, "--peak-z", "1", NULL), &err, "'1'",
 			   "1.5 to 10", NULL);
+	expect_usage_error("--server-memory 16", parse(&o, &err, "--server-memory", "16", NULL),
+			   &err, "'16'", "64MB", NULL);
+	expect_usage_error("--server-memory=16QB", parse(&o, &err, "--server-memory=16QB", NULL),
+			   &err, "'16QB'", NULL);
 	expect_usage_error("--until 2026-02-30", parse(&o, &err, "--until", "2026-02-30", NULL),
 			   &err, "'2026-02-30'", "UTC", NULL);
 	expect_usage_error("--until=2026-11-26T10:30",

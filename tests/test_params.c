@@ -206,8 +206,56 @@ work_mem_per_role_first(void **state)
 	assert_non_null(w);
 	assert_string_equal(w->recommended, "40MB");
 	assert_non_null(strstr(w->evidence, "\"bounded_by\": \"memory\""));
+	assert_non_null(strstr(w->evidence, "\"bound_skipped\": null"));
 	param_recs_free(r, nr);
 	findings_free(f, nf);
+
+	/* unknown memory: the bound is skipped and the evidence says which */
+	in.mem_bytes = NAN;
+	advise(&in, &r, &nr, &f, &nf);
+	w = rec_must(r, nr, "work_mem_role");
+	assert_string_equal(w->recommended, "64MB");
+	assert_non_null(strstr(w->evidence, "\"memory_bytes\": null"));
+	assert_non_null(strstr(w->evidence, "\"bound_skipped\": \"memory_share\""));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+
+	/* the role sets its own work_mem: the advice starts from it and names it */
+	{
+		static char role[] = "reporter", name[] = "work_mem", v32[] = "32MB",
+			    v64[] = "65536", shop[] = "shop";
+		struct param_role_setting rs = {NULL, role, name, v32, NULL, 0, 1};
+
+		in.role_settings = &rs;
+		in.n_role_settings = 1;
+		advise(&in, &r, &nr, &f, &nf);
+		w = rec_must(r, nr, "work_mem_role");
+		assert_string_equal(w->current, "32MB");
+		assert_string_equal(w->recommended, "64MB");
+		assert_non_null(strstr(w->evidence, "\"role_setting\": {\"work_mem\": \"32MB\""));
+		assert_non_null(strstr(f[0].suggestion, "already sets work_mem = 32MB"));
+		param_recs_free(r, nr);
+		findings_free(f, nf);
+		/* set in one database only: ALTER ROLE ... IN DATABASE */
+		rs.database = shop;
+		advise(&in, &r, &nr, &f, &nf);
+		w = rec_must(r, nr, "work_mem_role");
+		assert_string_equal(w->statement, "ALTER ROLE \"reporter\" IN DATABASE \"shop\" SET "
+						  "work_mem = '64MB';");
+		param_recs_free(r, nr);
+		findings_free(f, nf);
+		/* a value in the setting's unit (kB): shown with its unit, raised twice */
+		rs.database = NULL;
+		rs.setting = v64;
+		advise(&in, &r, &nr, &f, &nf);
+		w = rec_must(r, nr, "work_mem_role");
+		assert_string_equal(w->current, "64MB");
+		assert_string_equal(w->recommended, "128MB");
+		param_recs_free(r, nr);
+		findings_free(f, nf);
+		in.role_settings = NULL;
+		in.n_role_settings = 0;
+	}
 }
 
 static void
