@@ -26,6 +26,9 @@ enum check {
 	C_PGSS_MAX,
 	C_TRACK_IO_TIMING,
 	C_COMPUTE_QUERY_ID,
+	C_EFFECTIVE_CACHE_SIZE,
+	C_AUTOVACUUM,
+	C_RANDOM_PAGE_COST,
 	C_COUNT
 };
 
@@ -62,6 +65,18 @@ static const struct check_def checks[C_COUNT] = {
 			{1, 2, 100000}},
 	[C_TRACK_IO_TIMING] = {"track_io_timing", "track_io_timing", {NULL}, {0}},
 	[C_COMPUTE_QUERY_ID] = {"compute_query_id", "compute_query_id", {NULL}, {0}},
+	[C_EFFECTIVE_CACHE_SIZE] = {"effective_cache_size", "effective_cache_size",
+				    {"memory_share", "min_memory_share", "sb_factor", "min_sb_factor",
+				     "max_hit_ratio", "min_reads"},
+				    {0.75, 0.5, 3, 1, 0.99, 10000}},
+	[C_AUTOVACUUM] = {"autovacuum", "autovacuum_vacuum_scale_factor",
+			  {"min_dead_rows", "min_dead_share", "over_threshold", "min_lag_hours",
+			   "scale_factor", "min_tables"},
+			  {10000, 0.2, 2, 1, 0.05, 3}},
+	[C_RANDOM_PAGE_COST] = {"random_page_cost", "random_page_cost",
+				{"min_hit_ratio", "min_hours", "min_hours_share", "max_read_ms",
+				 "min_reads", "recommend"},
+				{0.99, 24, 0.9, 0.5, 10000, 1.1}},
 };
 
 struct prule {
@@ -320,7 +335,8 @@ params_rules_load_text(struct param_rules *pr, const char *text, const char *nam
 					    "%s:%d: unknown check '%s' (work_mem_role, "
 					    "work_mem_global, checkpoints, checkpoint_completion_target, "
 					    "shared_buffers, max_connections, pg_stat_statements_max, "
-					    "track_io_timing, compute_query_id)",
+					    "track_io_timing, compute_query_id, effective_cache_size, "
+					    "autovacuum, random_page_cost)",
 					    name, lineno, v);
 				goto out;
 			}
@@ -1224,6 +1240,384 @@ check_switch(const struct prule *r, const struct param_input *in, struct out *o,
 	     xasprintf("%s is %s.", name, s->setting), xstrdup(why), 0, 0);
 }
 
+/* A number of a setting as it is; NAN when not in the history or not a number. */
+static double
+setting_num(const struct param_input *in, const char *name)
+{
+	const struct param_setting *p = param_find(in->settings, in->n_settings, name);
+
+	return p != NULL ? param_bytes(p->setting, p->unit) : NAN;
+}
+
+/* A size in bytes rounded down to whole mebibytes (at least one). */
+static double
+whole_mb(double bytes)
+{
+	double mb = floor(bytes / 1048576.0);
+
+	return (mb < 1 ? 1 : mb) * 1048576.0;
+}
+
+static void
+check_effective_cache_size(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double mem_share = r->thr[0], min_mem_share = r->thr[1], sb_factor = r->thr[2],
+		     min_sb_factor = r->thr[3], max_hit = r->thr[4], min_reads = r->thr[5];
+	const struct param_setting *ecs_s =
+		param_find(in->settings, in->n_settings, "effective_cache_size");
+	const struct param_setting *sb_s =
+		param_find(in->settings, in->n_settings, "shared_buffers");
+	double ecs = ecs_s != NULL ? param_bytes(ecs_s->setting, ecs_s->unit) : NAN;
+	double sb = sb_s != NULL ? param_bytes(sb_s->setting, sb_s->unit) : NAN;
+	double rec, ratio = NAN;
+	int by_memory = isfinite(in->mem_bytes);
+	struct strbuf ev = {0};
+	char *rec_text, *cur_text, *sb_text;
+
+	if (!isfinite(ecs) || !isfinite(sb))
+		return;
+	if (in->have_db && in->blks_hit + in->blks_read > 0)
+		ratio = in->blks_hit / (in->blks_hit + in->blks_read);
+	if (by_memory) {
+		/* the planner's guess of the cache, against the machine's memory */
+		if (ecs >= min_mem_share * in->mem_bytes)
+			return;
+		rec = whole_mb(mem_share * in->mem_bytes);
+	} else {
+		/*
+		 * Without the memory, only a value below shared_buffers is plainly wrong (shared
+		 * buffers are cache too), and it matters only when blocks are read from outside
+		 * them.
+		 */
+		if (ecs >= min_sb_factor * sb || !isfinite(ratio) || ratio >= max_hit ||
+		    in->blks_read < min_reads)
+			return;
+		rec = whole_mb(sb_factor * sb);
+	}
+	if (rec <= ecs)
+		return;
+	rec_text = param_size_text(rec);
+	cur_text = param_value_text(ecs_s);
+	sb_text = param_value_text(sb_s);
+	sb_addc(&ev, '{');
+	ev_str(&ev, "effective_cache_size", cur_text);
+	ev_str(&ev, "shared_buffers", sb_text);
+	ev_num(&ev, "memory_bytes", in->mem_bytes);
+	ev_str(&ev, "bound_skipped", by_memory ? NULL : "memory_share");
+	ev_str(&ev, "based_on", by_memory ? "memory" : "shared_buffers");
+	ev_num(&ev, "hit_ratio", isfinite(ratio) ? round(ratio * 10000) / 10000 : NAN);
+	ev_num(&ev, "blks_read", in->have_db ? in->blks_read : NAN);
+	sb_addc(&ev, '}');
+	emit(o, r, "effective_cache_size", cur_text, rec_text, xstrdup("system"),
+	     alter_system("effective_cache_size", rec_text, 0), sb_detach(&ev),
+	     by_memory ? xasprintf("effective_cache_size is %s, less than %.0f%% of the machine's "
+				   "%.0f MB of memory.",
+				   cur_text, min_mem_share * 100, in->mem_bytes / 1048576.0)
+		       : xasprintf("effective_cache_size is %s, below shared_buffers (%s), while "
+				   "%.1f%% of the blocks came from outside shared buffers (%.0f "
+				   "read).",
+				   cur_text, sb_text, (1 - ratio) * 100, in->blks_read),
+	     by_memory ? xasprintf("The planner takes effective_cache_size as the memory that "
+				   "caches data (shared buffers and the operating system's cache); "
+				   "%.0f%% of the memory is the usual estimate on a machine that "
+				   "runs the database only. It allocates nothing.",
+				   mem_share * 100)
+		       : xasprintf("The planner takes effective_cache_size as the memory that "
+				   "caches data, shared buffers included: below shared_buffers it "
+				   "underrates index scans. %.0f times shared_buffers is the estimate "
+				   "when shared_buffers is a quarter of the memory; the machine's "
+				   "memory is not known (--server-memory), so that bound is skipped. "
+				   "It allocates nothing.",
+				   sb_factor),
+	     0, 0);
+	free(sb_text);
+}
+
+/* The value of KEY in a table's storage options ("a=1,b=off"), or NULL. */
+static char *
+reloption(const char *opts, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p = opts;
+
+	while (p != NULL && *p) {
+		if (strncmp(p, key, len) == 0 && p[len] == '=') {
+			const char *v = p + len + 1;
+
+			return xstrndup(v, strcspn(v, ","));
+		}
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+static int
+is_off(const char *v)
+{
+	return v != NULL && (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 ||
+			     strcmp(v, "0") == 0 || strcmp(v, "no") == 0);
+}
+
+/* "schema"."table" */
+static char *
+table_ident(const struct param_table *t)
+{
+	char *a = quote_ident(t->schema != NULL ? t->schema : "public");
+	char *b = quote_ident(t->name != NULL ? t->name : "");
+	char *r = xasprintf("%s.%s", a, b);
+
+	free(a);
+	free(b);
+	return r;
+}
+
+struct lag {
+	const struct param_table *t;
+	double trigger, sf;
+	int disabled;
+	double lag_h; /* hours since the last vacuum, INFINITY: never */
+};
+
+static int
+cmp_lag(const void *a, const void *b)
+{
+	const struct lag *x = a, *y = b;
+
+	return x->t->dead_rows > y->t->dead_rows ? -1 : x->t->dead_rows < y->t->dead_rows;
+}
+
+#define MAX_TABLE_ADVICE 10
+
+static void
+check_autovacuum(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double min_dead = r->thr[0], min_share = r->thr[1], over = r->thr[2],
+		     min_lag_s = r->thr[3] * 3600, rec_sf = r->thr[4], min_tables = r->thr[5];
+	const struct param_setting *av = param_find(in->settings, in->n_settings, "autovacuum");
+	double g_sf = setting_num(in, "autovacuum_vacuum_scale_factor");
+	double g_thr = setting_num(in, "autovacuum_vacuum_threshold");
+	double naptime = setting_num(in, "autovacuum_naptime");
+	double workers = setting_num(in, "autovacuum_max_workers");
+	int global_off = av != NULL && is_off(av->setting);
+	struct lag *lags = NULL;
+	int n = 0, n_busy = 0, i;
+	char rec_text[64];
+
+	if (!isfinite(g_sf))
+		g_sf = 0.2; /* the defaults */
+	if (!isfinite(g_thr))
+		g_thr = 50;
+	for (i = 0; i < in->n_tables; i++) {
+		const struct param_table *t = &in->tables[i];
+		char *en = reloption(t->reloptions, "autovacuum_enabled");
+		char *sf_s = reloption(t->reloptions, "autovacuum_vacuum_scale_factor");
+		char *th_s = reloption(t->reloptions, "autovacuum_vacuum_threshold");
+		double sf = sf_s != NULL ? strtod(sf_s, NULL) : g_sf;
+		double th = th_s != NULL ? strtod(th_s, NULL) : g_thr;
+		double total = t->live_rows + t->dead_rows, trigger = th + sf * t->live_rows;
+		double lag = t->last_vacuum > 0 ? t->ts - t->last_vacuum : INFINITY;
+		int disabled = is_off(en);
+
+		free(en);
+		free(sf_s);
+		free(th_s);
+		if (t->dead_rows < min_dead || total <= 0 || t->dead_rows / total < min_share ||
+		    t->dead_rows < over * trigger || lag < min_lag_s)
+			continue;
+		lags = xreallocarray(lags, (size_t)n + 1, sizeof *lags);
+		lags[n].t = t;
+		lags[n].trigger = trigger;
+		lags[n].sf = sf;
+		lags[n].disabled = disabled;
+		lags[n].lag_h = lag / 3600;
+		n++;
+	}
+	if (n == 0)
+		return;
+	qsort(lags, (size_t)n, sizeof *lags, cmp_lag);
+	for (i = 0; i < n; i++) {
+		const struct lag *l = &lags[i];
+		const struct param_table *t = l->t;
+		struct strbuf ev = {0};
+		char *ident, *stmt, *cur;
+		double sf = l->sf > rec_sf ? rec_sf : l->sf;
+
+		if (!l->disabled && (global_off || l->sf <= rec_sf)) {
+			n_busy += !global_off; /* autovacuum runs and the factor is low already */
+			continue;
+		}
+		if (i >= MAX_TABLE_ADVICE)
+			continue;
+		ident = table_ident(t);
+		snprintf(rec_text, sizeof rec_text, "%g", sf);
+		sb_addc(&ev, '{');
+		ev_str(&ev, "table", ident);
+		ev_num(&ev, "n_dead_tup", t->dead_rows);
+		ev_num(&ev, "n_live_tup", t->live_rows);
+		ev_num(&ev, "dead_share", round(t->dead_rows / (t->live_rows + t->dead_rows) * 1000) /
+						  1000);
+		ev_num(&ev, "vacuum_trigger_rows", round(l->trigger));
+		ev_num(&ev, "hours_since_vacuum", isfinite(l->lag_h) ? round(l->lag_h * 10) / 10 : NAN);
+		ev_num(&ev, "autovacuum_count", t->autovacuum_count);
+		ev_num(&ev, "vacuum_count", t->vacuum_count);
+		ev_str(&ev, "autovacuum_enabled", l->disabled ? "off" : "on");
+		ev_num(&ev, "autovacuum_vacuum_scale_factor", l->sf);
+		ev_str(&ev, "reloptions", t->reloptions);
+		sb_addc(&ev, '}');
+		if (l->disabled)
+			stmt = xasprintf("ALTER TABLE %s SET (autovacuum_enabled = on, "
+					 "autovacuum_vacuum_scale_factor = %s); VACUUM (ANALYZE) %s;",
+					 ident, rec_text, ident);
+		else
+			stmt = xasprintf("ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = %s);",
+					 ident, rec_text);
+		cur = xasprintf("%g", l->sf);
+		emit(o, r, "autovacuum_vacuum_scale_factor", cur, xstrdup(rec_text),
+		     xasprintf("table %s", ident), stmt, sb_detach(&ev),
+		     xasprintf("%s has %.0f dead rows, %.0f%% of its rows, %.1f times the %.0f at "
+			       "which autovacuum vacuums it; %s%s.",
+			       ident, t->dead_rows,
+			       t->dead_rows / (t->live_rows + t->dead_rows) * 100,
+			       t->dead_rows / (l->trigger > 0 ? l->trigger : 1), l->trigger,
+			       isfinite(l->lag_h) ? "last vacuumed hours ago" : "never vacuumed",
+			       l->disabled ? ", and autovacuum is off for the table" : ""),
+		     xasprintf("Dead rows take room and slow scans until a vacuum makes the room "
+			       "reusable.%s A scale factor of %s vacuums the table once that share "
+			       "of its rows is dead.",
+			       l->disabled ? " Autovacuum is turned off for this table "
+					     "(autovacuum_enabled = off): turn it back on, and vacuum "
+					     "it now."
+					   : "",
+			       rec_text),
+		     0, 0);
+		free(ident);
+	}
+	/* the server's: autovacuum off, or many tables behind although their factor is low */
+	if (global_off || n_busy >= min_tables) {
+		struct strbuf ev = {0};
+		const char *name;
+		char *cur, *why;
+		int restart = 0;
+
+		if (global_off) {
+			name = "autovacuum";
+			cur = xstrdup(av->setting);
+			snprintf(rec_text, sizeof rec_text, "on");
+			why = xstrdup("Without autovacuum no table is vacuumed unless by hand, and "
+				      "dead rows grow until then (transaction ids too).");
+		} else if (isfinite(workers) && n_busy > workers) {
+			double w = n_busy < 2 * workers ? n_busy : 2 * workers;
+
+			name = "autovacuum_max_workers";
+			cur = xasprintf("%.0f", workers);
+			snprintf(rec_text, sizeof rec_text, "%.0f", w);
+			restart = 1;
+			why = xasprintf("More tables are behind than autovacuum has workers (%.0f): "
+					"more workers vacuum more tables at once (they share "
+					"autovacuum_vacuum_cost_limit, so raise that too if they stay "
+					"slow).",
+					workers);
+		} else if (isfinite(naptime) && naptime > 15) {
+			name = "autovacuum_naptime";
+			cur = xasprintf("%.0fs", naptime);
+			snprintf(rec_text, sizeof rec_text, "%.0fs", naptime / 2 < 15 ? 15 : naptime / 2);
+			why = xstrdup("Autovacuum looks at each database once per naptime: a shorter "
+				      "one starts the vacuums of the tables behind sooner.");
+		} else {
+			free(lags);
+			return;
+		}
+		sb_addc(&ev, '{');
+		ev_num(&ev, "tables_behind", global_off ? n : n_busy);
+		ev_str(&ev, "autovacuum", av != NULL ? av->setting : NULL);
+		ev_num(&ev, "autovacuum_max_workers", workers);
+		ev_num(&ev, "autovacuum_naptime", naptime);
+		ev_num(&ev, "autovacuum_vacuum_scale_factor", g_sf);
+		sb_key(&ev, "tables");
+		sb_addc(&ev, '[');
+		for (i = 0; i < n && i < MAX_TABLE_ADVICE; i++) {
+			char *id = table_ident(lags[i].t);
+
+			if (i)
+				sb_add(&ev, ", ");
+			sb_add_json(&ev, id);
+			free(id);
+		}
+		sb_addc(&ev, ']');
+		sb_addc(&ev, '}');
+		emit(o, r, name, cur, xstrdup(rec_text), xstrdup("system"),
+		     alter_system(name, rec_text, restart), sb_detach(&ev),
+		     xasprintf("%d tables have more dead rows than autovacuum should have let "
+			       "them keep%s.",
+			       global_off ? n : n_busy,
+			       global_off ? ", and autovacuum is off" : ", with a low scale factor"),
+		     why, 0, 0);
+	}
+	free(lags);
+}
+
+static void
+check_random_page_cost(const struct prule *r, const struct param_input *in, struct out *o)
+{
+	const double min_hit = r->thr[0], min_hours = r->thr[1], min_hours_share = r->thr[2],
+		     max_read_ms = r->thr[3], min_reads = r->thr[4], rec = r->thr[5];
+	const struct param_setting *tio =
+		param_find(in->settings, in->n_settings, "track_io_timing");
+	double rpc = setting_num(in, "random_page_cost"), spc = setting_num(in, "seq_page_cost");
+	double per_block, ratio;
+	int hours = 0, high = 0, i;
+	struct strbuf ev = {0};
+	char rec_text[32], *cur;
+
+	/* only with evidence: read times measured, and the cost above what is advised */
+	if (tio == NULL || tio->setting == NULL || strcmp(tio->setting, "on") != 0 ||
+	    !isfinite(rpc) || rpc <= rec * 1.5 || !in->have_db || in->blks_read < min_reads)
+		return;
+	for (i = 0; i < in->n_io_hours; i++) {
+		double all = in->hour_hit[i] + in->hour_read[i];
+
+		if (all <= 0)
+			continue;
+		hours++;
+		high += in->hour_hit[i] / all >= min_hit;
+	}
+	if (hours < min_hours || high < min_hours_share * hours)
+		return;
+	per_block = in->blk_read_ms / in->blks_read;
+	if (!(per_block > 0) || per_block > max_read_ms)
+		return; /* no time measured, or reads as slow as a disk's */
+	ratio = in->blks_hit / (in->blks_hit + in->blks_read);
+	snprintf(rec_text, sizeof rec_text, "%g", rec);
+	cur = xasprintf("%g", rpc);
+	sb_addc(&ev, '{');
+	ev_num(&ev, "random_page_cost", rpc);
+	ev_num(&ev, "seq_page_cost", spc);
+	ev_num(&ev, "hit_ratio", round(ratio * 10000) / 10000);
+	ev_num(&ev, "hours", hours);
+	ev_num(&ev, "hours_hit_ratio_above", high);
+	ev_num(&ev, "min_hit_ratio", min_hit);
+	ev_num(&ev, "blks_read", in->blks_read);
+	ev_num(&ev, "blk_read_ms", round(in->blk_read_ms * 1000) / 1000);
+	ev_num(&ev, "read_ms_per_block", round(per_block * 10000) / 10000);
+	ev_str(&ev, "track_io_timing", tio->setting);
+	sb_addc(&ev, '}');
+	emit(o, r, "random_page_cost", cur, xstrdup(rec_text), xstrdup("system"),
+	     alter_system("random_page_cost", rec_text, 0), sb_detach(&ev),
+	     xasprintf("In %d of %d hours %.1f%% or more of the blocks were found in shared "
+		       "buffers, and the %.0f blocks read from outside took %.3f ms each "
+		       "(track_io_timing); random_page_cost is %g.",
+		       high, hours, min_hit * 100, in->blks_read, per_block, rpc),
+	     xasprintf("random_page_cost %g prices a random read as a disk seek. Reads this "
+		       "cheap (a solid-state disk, or the operating system's cache) cost about "
+		       "what a sequential one does, so %s lets the planner use index scans "
+		       "where they pay. Compare the plans of the main statements before and "
+		       "after (SET random_page_cost in a session first).",
+		       rpc, rec_text),
+	     0, 0);
+}
+
 int
 params_advise(const struct param_rules *pr, const struct param_input *in,
 	      struct param_rec **recs, int *n_recs, struct finding **finds, int *n_finds)
@@ -1273,6 +1667,15 @@ params_advise(const struct param_rules *pr, const struct param_input *in,
 				     "the module is loaded), and pg_stat_activity shows it only "
 				     "when it is computed: pgmltop joins the sessions to the "
 				     "statements by it.");
+			break;
+		case C_EFFECTIVE_CACHE_SIZE:
+			check_effective_cache_size(r, in, &o);
+			break;
+		case C_AUTOVACUUM:
+			check_autovacuum(r, in, &o);
+			break;
+		case C_RANDOM_PAGE_COST:
+			check_random_page_cost(r, in, &o);
 			break;
 		case C_COUNT:
 			break;

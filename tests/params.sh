@@ -171,6 +171,9 @@ case ",$f," in
 	diag "fired: $f" ;;
 *) ok "pgbench on a default cluster: neither the checkpoint nor the work_mem rule fires" ;;
 esac
+is "pgbench on a default cluster: no effective_cache_size, random_page_cost or autovacuum advice above low" \
+	"$(jq -r '[.findings[] | select(.rule == "effective_cache_size_low" or .rule == "random_page_cost_ssd"
+		or .rule == "autovacuum_lag") | select(.severity != "low") | .rule] | join(",")' "$TAP_TMP/r1.json")" ""
 
 # 2. max_wal_size small, a write load, and a role with a tiny work_mem running a sort
 pg_psql -q >/dev/null <<'SQL' || bail_out "setting up failed"
@@ -180,6 +183,9 @@ SELECT pg_reload_conf();
 CREATE ROLE sorter LOGIN;
 GRANT pg_read_all_data TO sorter;
 CREATE TABLE wal_load (id int, pad text);
+CREATE TABLE dead_rows (id int, pad text) WITH (autovacuum_enabled = off);
+INSERT INTO dead_rows SELECT g, 'x' FROM generate_series(1, 100000) g;
+DELETE FROM dead_rows WHERE id <= 60000;
 SQL
 H2=$TAP_TMP/h2.db
 bg_start c2 "$PGMLTOP_BIN" --collect -s 1 -n 10 -H "$H2" || bail_out "--collect did not start"
@@ -244,6 +250,13 @@ is "with --server-memory the memory bounds apply: work_mem within a quarter of i
 		"$TAP_TMP/r2m.json")" "1073741824 -"
 wal=$(sq "$H2" "SELECT count(*) > 0, sum(wal_bytes) > 50000 * 500, min(wal_bytes) >= 0 FROM wal_deltas")
 is "pg_stat_wal's deltas are stored (the inserts wrote more than 25 MB)" "$wal" "1|1|1"
+is "the table with autovacuum off and 60,000 dead rows gets the autovacuum advice" \
+	"$(jq -r '.parameters[] | select(.rule == "autovacuum_lag") |
+		[.scope, .evidence.n_dead_tup, .evidence.autovacuum_enabled, .statement] | map(tostring) | join("|")' "$R2")" \
+	'table "public"."dead_rows"|60000|off|ALTER TABLE "public"."dead_rows" SET (autovacuum_enabled = on, autovacuum_vacuum_scale_factor = 0.05); VACUUM (ANALYZE) "public"."dead_rows";'
+is "the history holds the tables' dead rows from the catalog" \
+	"$(sq "$H2" "SELECT n_dead_tup, n_live_tup, reloptions, last_vacuum IS NULL FROM rel_tables WHERE relname = 'dead_rows'")" \
+	"60000.0|40000.0|autovacuum_enabled=off|1"
 is "no work_mem rule for the role running pgbench" \
 	"$(jq -r '[.parameters[] | select(.rule == "work_mem_role" and .scope != "role sorter")] | length' "$R2")" 0
 

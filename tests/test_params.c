@@ -32,6 +32,14 @@ static const char *const default_rows[][4] = {
 	{"pg_stat_statements.max", "5000", NULL, "default"},
 	{"track_io_timing", "on", NULL, "configuration file"},
 	{"compute_query_id", "auto", NULL, "default"},
+	{"effective_cache_size", "524288", "8kB", "default"},
+	{"random_page_cost", "4", NULL, "default"},
+	{"seq_page_cost", "1", NULL, "default"},
+	{"autovacuum", "on", NULL, "default"},
+	{"autovacuum_naptime", "60", "s", "default"},
+	{"autovacuum_max_workers", "3", NULL, "default"},
+	{"autovacuum_vacuum_scale_factor", "0.2", NULL, "default"},
+	{"autovacuum_vacuum_threshold", "50", NULL, "default"},
 };
 #define N_DEFAULTS ((int)(sizeof default_rows / sizeof default_rows[0]))
 static struct param_setting defaults[N_DEFAULTS];
@@ -377,6 +385,229 @@ other_rules(void **state)
 }
 
 static void
+effective_cache_size_rule(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_setting s[N_DEFAULTS];
+	char small[] = "8192"; /* 64MB in 8kB pages */
+	struct param_rec *r;
+	struct finding *f;
+	const struct param_rec *e;
+	int nr, nf;
+
+	(void)state;
+	quiet_input(&in, st);
+	/* memory known: 4GB is below half of 16GB, three quarters advised */
+	in.mem_bytes = 16.0 * 1073741824;
+	advise(&in, &r, &nr, &f, &nf);
+	e = rec_must(r, nr, "effective_cache_size_low");
+	assert_string_equal(e->current, "4GB");
+	assert_string_equal(e->recommended, "12GB");
+	assert_non_null(strstr(e->evidence, "\"based_on\": \"memory\""));
+	assert_non_null(strstr(e->statement, "ALTER SYSTEM SET effective_cache_size = '12GB'"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* 4GB of 6GB: above half, silent */
+	in.mem_bytes = 6.0 * 1073741824;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "effective_cache_size_low"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+
+	/* memory unknown: only below shared_buffers, with blocks read from outside them */
+	in.mem_bytes = NAN;
+	memcpy(s, defaults, sizeof s);
+	s[9].setting = small;
+	in.settings = s;
+	in.blks_hit = 900000;
+	in.blks_read = 100000;
+	advise(&in, &r, &nr, &f, &nf);
+	e = rec_must(r, nr, "effective_cache_size_low");
+	assert_string_equal(e->current, "64MB");
+	assert_string_equal(e->recommended, "384MB");
+	assert_non_null(strstr(e->evidence, "\"memory_bytes\": null"));
+	assert_non_null(strstr(e->evidence, "\"bound_skipped\": \"memory_share\""));
+	assert_non_null(strstr(e->evidence, "\"based_on\": \"shared_buffers\""));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* the same with nearly every block in shared buffers: no evidence that it matters */
+	in.blks_hit = 1e8;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "effective_cache_size_low"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* and the default 4GB above shared_buffers: silent */
+	in.blks_hit = 900000;
+	in.settings = defaults;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "effective_cache_size_low"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+autovacuum_rule(void **state)
+{
+	static char pub[] = "public", queue[] = "queue", big[] = "big", off[] = "autovacuum_enabled=off",
+		    low[] = "autovacuum_vacuum_scale_factor=0.01", t1[] = "t1", t2[] = "t2",
+		    t3[] = "t3", t4[] = "t4";
+	const double now = 1.8e9;
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_table tb[4];
+	struct param_rec *r;
+	struct finding *f;
+	const struct param_rec *a;
+	int nr, nf, i;
+
+	(void)state;
+	quiet_input(&in, st);
+	/* autovacuum off for a table, 50,000 dead rows of 100,000, never vacuumed */
+	memset(tb, 0, sizeof tb);
+	tb[0] = (struct param_table){pub, queue, 50000, 50000, 0, 0, 0, off, now};
+	in.tables = tb;
+	in.n_tables = 1;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_int_equal(nr, 1);
+	a = rec_must(r, nr, "autovacuum_lag");
+	assert_string_equal(a->scope, "table \"public\".\"queue\"");
+	assert_string_equal(a->recommended, "0.05");
+	assert_string_equal(a->statement,
+			    "ALTER TABLE \"public\".\"queue\" SET (autovacuum_enabled = on, "
+			    "autovacuum_vacuum_scale_factor = 0.05); VACUUM (ANALYZE) "
+			    "\"public\".\"queue\";");
+	assert_non_null(strstr(a->evidence, "\"n_dead_tup\": 50000"));
+	assert_non_null(strstr(a->evidence, "\"autovacuum_enabled\": \"off\""));
+	assert_non_null(strstr(a->evidence, "\"hours_since_vacuum\": null"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* below the thresholds: few dead rows, or vacuumed ten minutes ago */
+	tb[0].dead_rows = 5000;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "autovacuum_lag"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	tb[0].dead_rows = 50000;
+	tb[0].last_vacuum = now - 600;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "autovacuum_lag"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+
+	/* autovacuum on, the default factor: 300,000 dead of 1,300,000 is under twice the trigger */
+	tb[0] = (struct param_table){pub, big, 1e6, 3e5, now - 5 * 3600, 0, 4, NULL, now};
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "autovacuum_lag"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* 500,000 dead, 5 hours after the last vacuum: a lower factor for the table */
+	tb[0].dead_rows = 5e5;
+	advise(&in, &r, &nr, &f, &nf);
+	a = rec_must(r, nr, "autovacuum_lag");
+	assert_string_equal(a->current, "0.2");
+	assert_string_equal(a->statement,
+			    "ALTER TABLE \"public\".\"big\" SET (autovacuum_vacuum_scale_factor = "
+			    "0.05);");
+	assert_non_null(strstr(a->evidence, "\"hours_since_vacuum\": 5"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+
+	/* four tables behind with a low factor already: more workers for the server */
+	{
+		char *names[4] = {t1, t2, t3, t4};
+
+		for (i = 0; i < 4; i++)
+			tb[i] = (struct param_table){pub, names[i], 1e6, 5e5, now - 5 * 3600, 0, 9,
+						     low, now};
+	}
+	in.n_tables = 4;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_int_equal(nr, 1);
+	a = rec_must(r, nr, "autovacuum_lag");
+	assert_string_equal(a->name, "autovacuum_max_workers");
+	assert_string_equal(a->recommended, "4");
+	assert_non_null(strstr(a->statement, "restart"));
+	assert_non_null(strstr(a->evidence, "\"tables_behind\": 4"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* two of them only: below min_tables, silent */
+	in.n_tables = 2;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "autovacuum_lag"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
+random_page_cost_rule(void **state)
+{
+	struct param_input in;
+	struct param_stmt st[2];
+	struct param_setting s[N_DEFAULTS];
+	double hit[48], rd[48];
+	char off[] = "off";
+	struct param_rec *r;
+	struct finding *f;
+	const struct param_rec *p;
+	int nr, nf, i;
+
+	(void)state;
+	quiet_input(&in, st);
+	/* 48 hours of 99.5% hits, 100,000 blocks read at 0.05 ms each */
+	for (i = 0; i < 48; i++) {
+		hit[i] = 995000;
+		rd[i] = 5000;
+	}
+	in.hour_hit = hit;
+	in.hour_read = rd;
+	in.n_io_hours = 48;
+	in.blks_hit = 48 * 995000.0;
+	in.blks_read = 100000;
+	in.blk_read_ms = 5000;
+	advise(&in, &r, &nr, &f, &nf);
+	p = rec_must(r, nr, "random_page_cost_ssd");
+	assert_string_equal(p->current, "4");
+	assert_string_equal(p->recommended, "1.1");
+	assert_non_null(strstr(p->statement, "ALTER SYSTEM SET random_page_cost = '1.1'"));
+	assert_non_null(strstr(p->evidence, "\"read_ms_per_block\": 0.05"));
+	assert_non_null(strstr(p->evidence, "\"hours_hit_ratio_above\": 48"));
+	assert_string_equal(f[0].severity, "low");
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	/* reads of a millisecond each (a disk): silent */
+	in.blk_read_ms = 100000;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "random_page_cost_ssd"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	in.blk_read_ms = 5000;
+	/* not sustained: 10 hours only, or a third of them with a low hit ratio */
+	in.n_io_hours = 10;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "random_page_cost_ssd"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	in.n_io_hours = 48;
+	for (i = 0; i < 16; i++)
+		rd[i] = 50000;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "random_page_cost_ssd"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+	for (i = 0; i < 16; i++)
+		rd[i] = 5000;
+	/* without track_io_timing there is no read time: silent */
+	memcpy(s, defaults, sizeof s);
+	s[7].setting = off;
+	in.settings = s;
+	advise(&in, &r, &nr, &f, &nf);
+	assert_null(rec_of(r, nr, "random_page_cost_ssd"));
+	param_recs_free(r, nr);
+	findings_free(f, nf);
+}
+
+static void
 bad_rules_name_file_and_line(void **state)
 {
 	static const struct {
@@ -513,6 +744,9 @@ main(void)
 		cmocka_unit_test(work_mem_global_needs_many),
 		cmocka_unit_test(checkpoints_requested),
 		cmocka_unit_test(other_rules),
+		cmocka_unit_test(effective_cache_size_rule),
+		cmocka_unit_test(autovacuum_rule),
+		cmocka_unit_test(random_page_cost_rule),
 		cmocka_unit_test(bad_rules_name_file_and_line),
 		cmocka_unit_test(a_user_rule_replaces_a_shipped_one),
 		cmocka_unit_test(sizes),
