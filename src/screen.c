@@ -155,6 +155,8 @@ struct screen {
 	/* the settings pane (src/screen-settings.c) */
 	struct params_model pm;
 	int pm_ok;
+	int pm_read;      /* a read was made (pm_ok: it worked) */
+	double pm_asked;  /* when (monotonic) */
 	struct settings_view sv;
 
 	/* the plan pane (src/screen-plan.c) and the thread that takes plans */
@@ -1477,6 +1479,9 @@ advice_section(struct screen *s, struct strbuf *body, const struct view_row *r, 
 	return n;
 }
 
+static int settings_effects_section(struct screen *s, struct strbuf *body, int64_t queryid,
+				    size_t width);
+
 static void
 draw_detail(struct screen *s)
 {
@@ -1551,6 +1556,7 @@ draw_detail(struct screen *s)
 	}
 	ask_series(s, 1, r->r.queryid);
 	n += analysis_sections(s, &body, r->r.queryid, width);
+	n += settings_effects_section(s, &body, r->r.queryid, width);
 	if (s->advice.buf == NULL || s->advice_queryid != r->r.queryid ||
 	    s->advice_calls != r->r.calls || s->advice_ms != r->r.total_ms ||
 	    s->advice_seconds != s->view.seconds || s->advice_width != width ||
@@ -1589,6 +1595,7 @@ draw_detail(struct screen *s)
 				       strncmp(one, "History (", 9) == 0 ||
 				       strncmp(one, "Patterns", 8) == 0 ||
 				       strcmp(one, "Findings") == 0 ||
+				       strcmp(one, "Settings changes") == 0 ||
 				       strncmp(one, "Advice", 6) == 0 ||
 				       strcmp(one, "Plan") == 0 || strcmp(one, "Forecast") == 0;
 
@@ -2592,18 +2599,16 @@ key_recs(struct screen *s, int ch)
 
 /* Read the settings, their changes and the recommendations over the --days window. */
 static void
-open_settings(struct screen *s)
+read_params(struct screen *s)
 {
 	struct pgt_err err = {{0}};
 	struct param_rules *pr;
 	double from, to;
 
-	if (s->st == NULL || server_id(s) == 0) {
-		set_message(s, 1, "no history: the settings pane reads the history");
-		return;
-	}
 	params_model_free(&s->pm);
 	s->pm_ok = 0;
+	s->pm_read = 1;
+	s->pm_asked = now_mono();
 	analysis_window(s, &from, &to);
 	pr = params_rules_new();
 	params_rules_set_memory(pr, s->o->server_memory > 0 ? s->o->server_memory : NAN);
@@ -2619,8 +2624,81 @@ open_settings(struct screen *s)
 	params_rules_free(pr);
 	s->sv.m = s->pm_ok ? &s->pm : NULL;
 	s->sv.status = s->pm_ok ? NULL : "the settings could not be read";
+}
+
+/* The settings model for a pane: read unless read less than SERIES_REFRESH_S ago. */
+static void
+ask_params(struct screen *s)
+{
+	if (s->st == NULL || server_id(s) == 0)
+		return;
+	if (s->pm_read && now_mono() - s->pm_asked < SERIES_REFRESH_S)
+		return;
+	read_params(s);
+}
+
+static void
+open_settings(struct screen *s)
+{
+	if (s->st == NULL || server_id(s) == 0) {
+		set_message(s, 1, "no history: the settings pane reads the history");
+		return;
+	}
+	read_params(s);
 	s->sv.utf8 = s->utf8;
 	s->pane = PANE_SETTINGS;
+}
+
+/* The settings changes with a measured effect on the statement; returns the lines added. */
+static int
+settings_effects_section(struct screen *s, struct strbuf *body, int64_t queryid, size_t width)
+{
+	int n = 2, shown = 0, i, k;
+
+	sb_add(body, "\nSettings changes\n");
+	ask_params(s);
+	if (!s->pm_ok) {
+		sb_addf(body, "%s\n", s->st == NULL ? "no history file (--no-history)"
+				       : s->pm_read ? "(the settings could not be read)"
+						    : "(reading the history...)");
+		return n + 1;
+	}
+	for (i = s->pm.n_changes - 1; i >= 0; i--) {
+		const struct param_change *c = &s->pm.changes[i];
+		int by_role = c->scope != NULL && strcmp(c->scope, "system") != 0;
+
+		for (k = 0; k < c->n_effects; k++) {
+			const struct param_effect *e = &c->effects[k];
+			char when[32], *line, *safe;
+
+			if (!e->has_queryid || e->queryid != queryid)
+				continue;
+			minute_time(c->ts, when, sizeof when);
+			line = xasprintf("%s  %s%s%s%s %s -> %s: %s %.4g -> %.4g%s, x%.2f [%.2f, %.2f] "
+					 "%s (%d hours against the week before)",
+					 when, c->name, by_role ? " (" : "", by_role ? c->scope : "",
+					 by_role ? ")" : "", c->from != NULL ? c->from : "(none)",
+					 c->to != NULL ? c->to : "(reset)",
+					 strcmp(e->metric, "mean_ms") == 0 ? "mean" : "calls/h",
+					 e->r.before, e->r.after,
+					 strcmp(e->metric, "mean_ms") == 0 ? " ms" : "", e->r.ratio,
+					 e->r.low, e->r.high, e->r.ratio > 1 ? "increase" : "decrease",
+					 e->r.pairs);
+			safe = sanitize_line(line, width, s->utf8);
+			sb_addf(body, "%s\n", safe);
+			free(safe);
+			free(line);
+			n++;
+			shown++;
+		}
+	}
+	if (shown == 0) {
+		sb_addf(body, "none with a measured effect on it (%d change%s in the --days window; "
+			      "S: the settings pane)\n",
+			s->pm.n_changes, s->pm.n_changes == 1 ? "" : "s");
+		n++;
+	}
+	return n;
 }
 
 static void

@@ -140,6 +140,15 @@ if [ -n "$TMUX_BIN" ]; then
 	check "the recommendation with its ALTER ROLE" pane_has 'ALTER ROLE "app" SET work_mem'
 	tm send-keys -t p Escape
 	check "Esc goes back to the list" pane_wait 5 QUERYID
+	# the report statement's pane: the work_mem change that made it faster
+	tm send-keys -t p / date_trunc Enter
+	sleep 0.3
+	tm send-keys -t p Enter
+	pane_wait 10 "^ *Query" >/dev/null || true
+	tm send-keys -t p NPage NPage
+	check "the statement's pane lists the settings change that affected it, with its effect" \
+		pane_wait 10 "work_mem 4MB -> 64MB: mean [0-9.]* -> [0-9.]* ms, x0\.[34][0-9] \[0\.[0-9]*, 0\.[0-9]*\] decrease"
+	tm send-keys -t p Escape
 	tm send-keys -t p q
 	tm kill-server >/dev/null 2>&1
 else
