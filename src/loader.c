@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "params-load.h"
 #include "report.h"
 
 struct loader {
@@ -30,6 +31,7 @@ struct loader {
 	int has_queryid;
 	int64_t queryid;
 	double from, to;
+	double mem; /* LOADER_PARAMS */
 	int have_result;
 	struct loader_result result;
 };
@@ -45,7 +47,37 @@ loader_result_free(struct loader_result *r)
 		report_free(r->report);
 		free(r->report);
 	}
+	params_model_free(&r->pm);
 	memset(r, 0, sizeof *r);
+}
+
+void
+loader_read_params(struct store *st, int64_t server_id, double from, double to, double mem_bytes,
+		   struct loader_result *r)
+{
+	struct pgt_err err = {{0}};
+	struct param_rules *pr = params_rules_new();
+	double t0 = now_mono();
+
+	r->kind = LOADER_PARAMS;
+	r->from = from;
+	r->to = to;
+	params_rules_set_memory(pr, mem_bytes);
+	/* a rule file that cannot be read: the settings without advice, and why */
+	if (params_rules_load_default(pr, &err) < 0) {
+		strlcpy_(r->warning, err.msg, sizeof r->warning);
+		params_rules_free(pr);
+		pr = NULL;
+		err.msg[0] = '\0';
+	}
+	if (params_load(st, server_id, from, to, pr, &r->pm, &err) < 0) {
+		r->failed = 1;
+		strlcpy_(r->error, err.msg, sizeof r->error);
+	} else {
+		r->pm_ok = 1;
+	}
+	params_rules_free(pr);
+	r->seconds = now_mono() - t0;
 }
 
 /* The N+1 findings in which the statement is the child or the parent. */
@@ -138,7 +170,7 @@ run(void *arg)
 		enum loader_kind kind;
 		int64_t server_id, queryid;
 		int has_queryid;
-		double from, to;
+		double from, to, mem;
 
 		while (!l->quit && !l->pending)
 			pthread_cond_wait(&l->cv, &l->mu);
@@ -152,11 +184,15 @@ run(void *arg)
 		queryid = l->queryid;
 		from = l->from;
 		to = l->to;
+		mem = l->mem;
 		l->pending = 0;
 		l->running = 1;
 		pthread_mutex_unlock(&l->mu);
 
-		loader_read(l->st, kind, server_id, has_queryid, queryid, from, to, &r);
+		if (kind == LOADER_PARAMS)
+			loader_read_params(l->st, server_id, from, to, mem, &r);
+		else
+			loader_read(l->st, kind, server_id, has_queryid, queryid, from, to, &r);
 
 		pthread_mutex_lock(&l->mu);
 		l->running = 0;
@@ -242,7 +278,7 @@ loader_fd(const struct loader *l)
 
 static unsigned
 request(struct loader *l, enum loader_kind kind, int64_t server_id, int has_queryid,
-	int64_t queryid, double from, double to)
+	int64_t queryid, double from, double to, double mem)
 {
 	unsigned g;
 
@@ -254,6 +290,7 @@ request(struct loader *l, enum loader_kind kind, int64_t server_id, int has_quer
 	l->queryid = queryid;
 	l->from = from;
 	l->to = to;
+	l->mem = mem;
 	l->pending = 1;
 	if (l->running)
 		store_interrupt(l->st); /* its result would be dropped */
@@ -269,20 +306,27 @@ request(struct loader *l, enum loader_kind kind, int64_t server_id, int has_quer
 unsigned
 loader_request(struct loader *l, int64_t server_id, double from, double to)
 {
-	return request(l, LOADER_WINDOW, server_id, 0, 0, from, to);
+	return request(l, LOADER_WINDOW, server_id, 0, 0, from, to, NAN);
 }
 
 unsigned
 loader_request_recs(struct loader *l, double from, double to)
 {
-	return request(l, LOADER_RECS, 0, 0, 0, from, to);
+	return request(l, LOADER_RECS, 0, 0, 0, from, to, NAN);
 }
 
 unsigned
 loader_request_series(struct loader *l, int64_t server_id, int has_queryid, int64_t queryid,
 		      double from, double to)
 {
-	return request(l, LOADER_SERIES, server_id, has_queryid, queryid, from, to);
+	return request(l, LOADER_SERIES, server_id, has_queryid, queryid, from, to, NAN);
+}
+
+unsigned
+loader_request_params(struct loader *l, int64_t server_id, double from, double to,
+		      double mem_bytes)
+{
+	return request(l, LOADER_PARAMS, server_id, 0, 0, from, to, mem_bytes);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "finding.h"
+#include "params.h"
 #include "patterns.h"
 #include "report.h"
 #include "store.h"
@@ -23,6 +24,7 @@ enum loader_kind {
 	LOADER_WINDOW, /* the statements of [from, to] */
 	LOADER_SERIES, /* the summed hours of [from, to], and their analysis */
 	LOADER_RECS,   /* the whole report of [from, to], with its recommendations */
+	LOADER_PARAMS, /* the settings, their changes and the parameter advice of [from, to] */
 };
 
 /* What a request read, or an error message. The caller frees it: loader_result_free(). */
@@ -50,6 +52,11 @@ struct loader_result {
 
 	/* LOADER_RECS: the report (report_build_all), the caller's once taken */
 	struct report *report;
+
+	/* LOADER_PARAMS: the model (the caller takes it over), and a rule file's error */
+	struct params_model pm;
+	int pm_ok;
+	char warning[256];
 };
 
 void loader_result_free(struct loader_result *r);
@@ -70,6 +77,14 @@ unsigned loader_request_series(struct loader *l, int64_t server_id, int has_quer
 
 /* Ask for the whole report of the whole days in [from, to], with the recommendations. */
 unsigned loader_request_recs(struct loader *l, double from, double to);
+/*
+ * Ask for the settings model of [from, to] (the parameter rules read in the thread, their
+ * advice bounded by mem_bytes, NAN: not known).
+ */
+unsigned loader_request_params(struct loader *l, int64_t server_id, double from, double to,
+			       double mem_bytes);
+void loader_read_params(struct store *st, int64_t server_id, double from, double to,
+			double mem_bytes, struct loader_result *out);
 
 /* Read a request here, in the caller's thread, on st (when no thread could be started). */
 void loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_queryid,

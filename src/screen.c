@@ -156,7 +156,10 @@ struct screen {
 	struct params_model pm;
 	int pm_ok;
 	int pm_read;      /* a read was made (pm_ok: it worked) */
+	int pm_loading;   /* asked of params_loader, not here yet */
 	double pm_asked;  /* when (monotonic) */
+	struct loader *params_loader; /* reads the model off the screen's thread */
+	int params_loader_failed;
 	struct settings_view sv;
 
 	/* the plan pane (src/screen-plan.c) and the thread that takes plans */
@@ -2597,33 +2600,69 @@ key_recs(struct screen *s, int ch)
 
 /* ---- the settings pane ---- */
 
-/* Read the settings, their changes and the recommendations over the --days window. */
+/* The model read (by the loader's thread, or here): it replaces the one shown. */
+static void
+params_take(struct screen *s, struct loader_result *r)
+{
+	params_model_free(&s->pm);
+	s->pm = r->pm;
+	memset(&r->pm, 0, sizeof r->pm);
+	s->pm_ok = r->pm_ok;
+	s->pm_loading = 0;
+	if (r->warning[0])
+		set_message(s, 1, "%s", r->warning);
+	if (r->failed)
+		set_message(s, 1, "%s", r->error);
+	s->sv.m = s->pm_ok ? &s->pm : NULL;
+	s->sv.status = s->pm_ok ? NULL : "the settings could not be read";
+	s->dirty = 1;
+	loader_result_free(r);
+}
+
+static void
+params_loaded(struct screen *s)
+{
+	struct loader_result r;
+
+	if (s->params_loader != NULL && loader_take(s->params_loader, &r))
+		params_take(s, &r);
+}
+
+/*
+ * Read the settings, their changes and the recommendations over the --days window: in
+ * a thread of their own (the screen answers keys and says that it reads), or here when
+ * no thread could be started.
+ */
 static void
 read_params(struct screen *s)
 {
 	struct pgt_err err = {{0}};
-	struct param_rules *pr;
-	double from, to;
+	double from, to, mem = s->o->server_memory > 0 ? s->o->server_memory : NAN;
 
-	params_model_free(&s->pm);
-	s->pm_ok = 0;
 	s->pm_read = 1;
 	s->pm_asked = now_mono();
 	analysis_window(s, &from, &to);
-	pr = params_rules_new();
-	params_rules_set_memory(pr, s->o->server_memory > 0 ? s->o->server_memory : NAN);
-	if (params_rules_load_default(pr, &err) < 0) {
-		set_message(s, 1, "%s", err.msg);
-		params_rules_free(pr);
-		pr = NULL;
+	if (s->params_loader == NULL && !s->params_loader_failed) {
+		s->params_loader = loader_new(store_path(s->st), &err);
+		if (s->params_loader == NULL) {
+			s->params_loader_failed = 1;
+			set_message(s, 1, "the settings are read in the foreground: %s", err.msg);
+		}
 	}
-	if (params_load(s->st, server_id(s), from, to, pr, &s->pm, &err) < 0)
-		set_message(s, 1, "%s", err.msg);
-	else
-		s->pm_ok = 1;
-	params_rules_free(pr);
-	s->sv.m = s->pm_ok ? &s->pm : NULL;
-	s->sv.status = s->pm_ok ? NULL : "the settings could not be read";
+	params_model_free(&s->pm);
+	s->pm_ok = 0;
+	s->sv.m = NULL;
+	s->sv.status = "(reading the history...)";
+	if (s->params_loader != NULL) {
+		loader_request_params(s->params_loader, server_id(s), from, to, mem);
+		s->pm_loading = 1;
+	} else {
+		struct loader_result r;
+
+		memset(&r, 0, sizeof r);
+		loader_read_params(s->st, server_id(s), from, to, mem, &r);
+		params_take(s, &r);
+	}
 }
 
 /* The settings model for a pane: read unless read less than SERIES_REFRESH_S ago. */
@@ -2632,7 +2671,7 @@ ask_params(struct screen *s)
 {
 	if (s->st == NULL || server_id(s) == 0)
 		return;
-	if (s->pm_read && now_mono() - s->pm_asked < SERIES_REFRESH_S)
+	if (s->pm_loading || (s->pm_read && now_mono() - s->pm_asked < SERIES_REFRESH_S))
 		return;
 	read_params(s);
 }
@@ -2659,8 +2698,8 @@ settings_effects_section(struct screen *s, struct strbuf *body, int64_t queryid,
 	ask_params(s);
 	if (!s->pm_ok) {
 		sb_addf(body, "%s\n", s->st == NULL ? "no history file (--no-history)"
-				       : s->pm_read ? "(the settings could not be read)"
-						    : "(reading the history...)");
+				       : s->pm_loading || !s->pm_read ? "(reading the history...)"
+								      : "(the settings could not be read)");
 		return n + 1;
 	}
 	for (i = s->pm.n_changes - 1; i >= 0; i--) {
@@ -3325,9 +3364,10 @@ static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
-		struct pollfd fds[6] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0},
+		struct pollfd fds[7] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0},
 					{-1, POLLIN, 0},	   {-1, POLLIN, 0},
-					{-1, POLLIN, 0},	   {-1, POLLIN, 0}};
+					{-1, POLLIN, 0},	   {-1, POLLIN, 0},
+					{-1, POLLIN, 0}};
 		int n = 2, timeout_ms = 1000, ch, pr;
 
 		if (run_stop_requested())
@@ -3359,7 +3399,9 @@ loop(struct screen *s)
 			fds[4].fd = explainer_fd(s->explainer);
 		if (s->recs_loader != NULL)
 			fds[5].fd = loader_fd(s->recs_loader);
-		n = 6; /* poll skips the entries whose fd is -1 */
+		if (s->params_loader != NULL)
+			fds[6].fd = loader_fd(s->params_loader);
+		n = 7; /* poll skips the entries whose fd is -1 */
 		pr = poll(fds, (nfds_t)n, timeout_ms);
 		if (pr < 0 && errno != EINTR)
 			return 1;
@@ -3379,6 +3421,8 @@ loop(struct screen *s)
 			plan_taken(s);
 		if (fds[5].revents & POLLIN)
 			recs_loaded(s);
+		if (fds[6].revents & POLLIN)
+			params_loaded(s);
 		alert_reap();
 		/* the top recommendation of the list's line, read again every 5 minutes */
 		if (!s->recs_loading && s->st != NULL && now_mono() - s->recs_asked > 300)
@@ -3503,6 +3547,7 @@ screen_run(const struct options *o)
 	rules_free(s.rules);
 	loader_free(s.loader);
 	loader_free(s.series_loader);
+	loader_free(s.params_loader);
 	loader_result_free(&s.an);
 	heatmap_free(&s.hm);
 	params_model_free(&s.pm);

@@ -3261,10 +3261,6 @@ store_rec_states_free(struct rec_state *s, int n)
 	free(s);
 }
 
-int
-store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, int *n,
-		 struct pgt_err *err)
-
 /* ---- the parameter advisor: settings of databases and roles, WAL, vacuum ---- */
 
 void
@@ -3470,12 +3466,6 @@ store_param_tables(struct store *st, int64_t server_id, struct param_table **out
 	*out = NULL;
 	*n = 0;
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT rec_id, state, reason, changed_at, applied_at, rule, rules,"
-			       " category, queryid, title FROM recommendation_states"
-			       " WHERE server_id = ?1 ORDER BY rec_id",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_error(st, err, "read the states of the recommendations");
-
 			       "SELECT schemaname, relname, n_live_tup, n_dead_tup,"
 			       " max(coalesce(last_vacuum, 0), coalesce(last_autovacuum, 0)),"
 			       " vacuum_count, autovacuum_count, reloptions, ts FROM rel_tables"
@@ -3483,6 +3473,50 @@ store_param_tables(struct store *st, int64_t server_id, struct param_table **out
 			       " ORDER BY schemaname, relname",
 			       -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "read the tables' vacuums");
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct param_table *t;
+
+		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+		t = &(*out)[(*n)++];
+		t->schema = col_text(s, 0);
+		t->name = col_text(s, 1);
+		t->live_rows = sqlite3_column_double(s, 2);
+		t->dead_rows = sqlite3_column_double(s, 3);
+		t->last_vacuum = sqlite3_column_double(s, 4);
+		t->vacuum_count = sqlite3_column_double(s, 5);
+		t->autovacuum_count = sqlite3_column_double(s, 6);
+		t->reloptions = col_text(s, 7);
+		t->ts = sqlite3_column_double(s, 8);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "read the tables' vacuums");
+		store_param_tables_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_rec_states(struct store *st, int64_t server_id, struct rec_state **out, int *n,
+		 struct pgt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT rec_id, state, reason, changed_at, applied_at, rule, rules,"
+			       " category, queryid, title FROM recommendation_states"
+			       " WHERE server_id = ?1 ORDER BY rec_id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "read the states of the recommendations");
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, server_id);
@@ -3513,25 +3547,6 @@ store_param_tables(struct store *st, int64_t server_id, struct param_table **out
 	if (rc != SQLITE_DONE) {
 		db_error(st, err, "read the states of the recommendations");
 		store_rec_states_free(*out, *n);
-
-		struct param_table *t;
-
-		*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
-		t = &(*out)[(*n)++];
-		t->schema = col_text(s, 0);
-		t->name = col_text(s, 1);
-		t->live_rows = sqlite3_column_double(s, 2);
-		t->dead_rows = sqlite3_column_double(s, 3);
-		t->last_vacuum = sqlite3_column_double(s, 4);
-		t->vacuum_count = sqlite3_column_double(s, 5);
-		t->autovacuum_count = sqlite3_column_double(s, 6);
-		t->reloptions = col_text(s, 7);
-		t->ts = sqlite3_column_double(s, 8);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, err, "read the tables' vacuums");
-		store_param_tables_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 		return -1;
