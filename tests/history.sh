@@ -402,8 +402,10 @@ pages=$(sql "$TAP_TMP/pristine.db" \
 n_pages=$(echo "$pages" | grep -c .)
 damaged=
 if [ "$n_pages" -ge 3 ]; then
-	# start in the middle; take the first page whose damage SQLite itself notices
-	for pageno in $(echo "$pages" | sed -n "$((n_pages / 2)),\$p" | head -n 8); do
+	# start in the middle, then the first half; take the first page whose damage SQLite
+	# itself notices (an empty table's page has only free space there)
+	for pageno in $(echo "$pages" | sed -n "$((n_pages / 2)),\$p"; echo "$pages" |
+		sed -n "1,$((n_pages / 2 - 1))p"); do
 		cp "$TAP_TMP/pristine.db" "$CORRUPT"
 		rm -f "$CORRUPT-wal" "$CORRUPT-shm"
 		dd if=/dev/urandom of="$CORRUPT" bs=1 seek=$(((pageno - 1) * page_size + 100)) \
