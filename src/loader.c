@@ -48,6 +48,7 @@ loader_result_free(struct loader_result *r)
 		free(r->report);
 	}
 	params_model_free(&r->pm);
+	forecast_free(&r->fc);
 	memset(r, 0, sizeof *r);
 }
 
@@ -139,6 +140,12 @@ loader_read(struct store *st, enum loader_kind kind, int64_t server_id, int has_
 					     &r->finds, &r->n_finds, &r->note);
 		if (!failed && has_queryid)
 			failed = add_nplusone(st, server_id, queryid, from, to, r, &err) < 0;
+		if (!failed && has_queryid) {
+			failed = report_stmt_forecast(st, server_id, queryid, to,
+						      (long)ceil((to - from) / 86400 - 1e-9), &r->fc,
+						      &err) < 0;
+			r->have_fc = !failed;
+		}
 	}
 	if (failed) {
 		r->failed = 1;

@@ -2,8 +2,8 @@
  * Reads of the history for the screen, in a thread of their own with their own read-only
  * connection to the history file, so that the screen answers keys while a long window is
  * read: the statements of a window (last hour, day, 7 days), or the hours of one
- * statement or of the whole server with their patterns and findings (for the drill-down
- * and the heatmaps). A new request supersedes the one in flight (which is interrupted);
+ * statement or of the whole server with their patterns and findings, and a statement's
+ * forecast (for the drill-down and the heatmaps). A new request supersedes the one in flight (which is interrupted);
  * only the result of the latest request is handed out.
  */
 #ifndef PGMLTOP_LOADER_H
@@ -13,6 +13,7 @@
 
 #include "finding.h"
 #include "params.h"
+#include "forecast.h"
 #include "patterns.h"
 #include "report.h"
 #include "store.h"
@@ -57,6 +58,8 @@ struct loader_result {
 	struct params_model pm;
 	int pm_ok;
 	char warning[256];
+	int have_fc;      /* of a query id: the forecast of its calls per hour */
+	struct forecast fc;
 };
 
 void loader_result_free(struct loader_result *r);

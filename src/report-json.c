@@ -259,6 +259,95 @@ write_params(const struct report *r, FILE *out)
 	fputs(m->n_changes ? "\n  ],\n" : "],\n", out);
 }
 
+static void
+write_eval(FILE *out, const struct fc_eval *e)
+{
+	fputs("\"mase\": ", out);
+	json_number(out, e->mase);
+	fputs(", \"mae\": ", out);
+	json_number(out, e->mae);
+	fputs(", \"mape\": ", out);
+	json_number(out, e->mape);
+	fputs(", \"bias\": ", out);
+	json_number(out, e->bias);
+	fprintf(out, ", \"points\": %d", e->points);
+}
+
+/* "forecasts": one object a series, its points and its backtest */
+static void
+write_forecasts(const struct report *r, FILE *out)
+{
+	int i, k;
+
+	fputs("  \"forecasts\": [", out);
+	for (i = 0; i < r->n_forecasts; i++) {
+		const struct report_forecast *rf = &r->forecasts[i];
+		const struct forecast *f = &rf->fc;
+		int ok = f->status == FC_OK;
+
+		fputs(i ? ",\n    {" : "\n    {", out);
+		if (rf->has_queryid)
+			fprintf(out, "\"queryid\": \"%lld\"", (long long)rf->queryid);
+		else
+			fputs("\"queryid\": null", out);
+		fputs(", \"metric\": ", out);
+		json_string(out, rf->metric);
+		fprintf(out, ", \"status\": \"%s\", \"horizon_hours\": %d", ok ? "ok" : "learning",
+			f->horizon);
+		if (!ok) {
+			fprintf(out, ", \"hours\": %d, \"hours_needed\": %d, \"points\": [],"
+				" \"backtest\": {\"mape\": null, \"coverage\": null}}",
+				f->have, f->need);
+			continue;
+		}
+		fprintf(out, ", \"model\": \"%s\", \"season_hours\": %d, \"fit_from\": ",
+			fc_model_name(f->model), f->season);
+		json_time(out, (double)f->fit_h0 * 3600);
+		fprintf(out, ", \"restricted\": %s, \"flagged\": %s, \"max_seen\": ",
+			f->restricted ? "true" : "false", f->flagged ? "true" : "false");
+		json_number(out, f->max_seen);
+		fputs(", \"points\": [", out);
+		for (k = 0; k < f->horizon; k++) {
+			fputs(k ? ",\n      {\"t\": " : "\n      {\"t\": ", out);
+			json_time(out, (double)(f->h0 + k) * 3600);
+			fputs(", \"value\": ", out);
+			json_number(out, f->value[k]);
+			fputs(", \"low\": ", out);
+			json_number(out, f->low[k]);
+			fputs(", \"high\": ", out);
+			json_number(out, f->high[k]);
+			fputs(", \"low95\": ", out);
+			json_number(out, f->low95[k]);
+			fputs(", \"high95\": ", out);
+			json_number(out, f->high95[k]);
+			fputs("}", out);
+		}
+		fputs("],\n     \"backtest\": {\"mape\": ", out);
+		json_number(out, f->eval[f->model].mape);
+		fputs(", \"coverage\": ", out);
+		json_number(out, f->coverage);
+		fputs(", \"coverage95\": ", out);
+		json_number(out, f->coverage95);
+		fputs(", ", out);
+		write_eval(out, &f->eval[f->model]);
+		fprintf(out, ", \"origins\": %d, \"naive_mae\": ", f->origins);
+		json_number(out, f->scale);
+		fputs(", \"rolling_mase\": [", out);
+		for (k = 0; k < f->origins; k++) {
+			fputs(k ? ", " : "", out);
+			json_number(out, f->rolling_mase[k]);
+		}
+		fputs("], \"models\": {", out);
+		for (k = 0; k < FC_N_MODELS; k++) {
+			fprintf(out, "%s\"%s\": {", k ? ", " : "", fc_model_name((enum fc_model)k));
+			write_eval(out, &f->eval[k]);
+			fputs("}", out);
+		}
+		fputs("}}}", out);
+	}
+	fputs(r->n_forecasts ? "\n  ]\n" : "]\n", out);
+}
+
 int
 report_write_json(const struct report *r, FILE *out)
 {
@@ -411,6 +500,7 @@ report_write_json(const struct report *r, FILE *out)
 	}
 	write_recs(r, out);
 	write_params(r, out);
-	fputs("  \"forecasts\": []\n}\n", out);
+	write_forecasts(r, out);
+	fputs("}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -291,6 +291,7 @@ report_build_all(struct store *st, double now, long days, int series, int hours,
 	    report_add_rule_findings(st, r, rules, err) < 0 ||
 	    report_add_params(st, r, prules, err) < 0 ||
 	    report_add_plans(st, r, plrules, err) < 0 ||
+	    report_add_forecasts(st, r, err) < 0 ||
 	    report_add_recommendations(st, r, err) < 0 ||
 	    ((series > 0 || hours) && report_add_series(st, r, series, err) < 0))
 		goto out;

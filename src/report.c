@@ -574,6 +574,7 @@ report_free(struct report *r)
 	store_stmt_series_free(&r->load);
 	memset(&r->load, 0, sizeof r->load);
 	params_model_free(&r->params);
+	report_forecasts_free(r);
 	store_statements_free(r->stmts, r->n_stmts);
 	r->stmts = NULL;
 	r->n_stmts = 0;

@@ -9,6 +9,7 @@
 
 #include "advisor.h"
 #include "finding.h"
+#include "forecast.h"
 #include "params.h"
 #include "patterns.h"
 #include "store.h"
@@ -25,6 +26,15 @@ struct report_pattern {
 struct report_series {
 	int64_t queryid;
 	struct stmt_series sums;
+};
+
+/* A forecast of the whole server (!has_queryid) or of one statement (src/report-forecast.c). */
+struct report_forecast {
+	int has_queryid;
+	int64_t queryid;
+	/* static: "calls" (per hour), "total_ms" (the server's execution time per hour), "mean_ms" */
+	const char *metric;
+	struct forecast fc;
 };
 
 struct report {
@@ -56,6 +66,8 @@ struct report {
 	struct stmt_series load; /* n_hours 0 when not read, or no whole hour in the window */
 	struct report_series *series;
 	int n_series;
+	struct report_forecast *forecasts; /* the server's, then the statements' (report_add_forecasts) */
+	int n_forecasts;
 };
 
 /* Read the window [now - days, now] of the most recently sampled server. */
@@ -211,7 +223,7 @@ int report_add_recommendations(struct store *st, struct report *r, struct pgt_er
 /*
  * The whole report of [now - days, now]: report_build, then the rules' findings (the
  * rule files read as shipped and as the user has them; a bad one is an error), the
- * parameters, the plans and the recommendations; with series > 0 the hours of that many
+ * parameters, the plans, the forecasts and the recommendations; with series > 0 the hours of that many
  * statements and the server's (hours: the server's alone), for the charts. On error r
  * holds what was read; report_free it either way.
  */
@@ -223,6 +235,22 @@ void report_set_server_memory(double bytes);
 char *report_rec_rules(const struct report *r, const struct recommendation *rec);
 /* The recommendation of that id, or NULL. */
 const struct recommendation *report_rec_find(const struct report *r, const char *id);
+/*
+ * The forecasts of the next FC_HORIZON hours (src/report-forecast.c): the whole server's
+ * calls and execution time per hour, and the calls and mean time of the first 20
+ * statements by total time in the window, each fitted on the history before the window's
+ * end (42 days at least, whatever the window); their capacity findings (forecast_growth,
+ * forecast_peak) are added to r->findings.
+ */
+int report_add_forecasts(struct store *st, struct report *r, struct pgt_err *err);
+void report_forecasts_free(struct report *r);
+/*
+ * The forecast of one statement's calls per hour (those of its query id in every
+ * database and for every user), fitted on the hours before 'to': days of them, 42 at
+ * least. forecast_free() releases *fc. Uses only st: a thread may call it.
+ */
+int report_stmt_forecast(struct store *st, int64_t server_id, int64_t queryid, double to, long days,
+			 struct forecast *fc, struct pgt_err *err);
 
 int report_write_json(const struct report *r, FILE *out);
 /* One self-contained HTML page: inline CSS and SVG charts, no script, no network. */

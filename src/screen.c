@@ -33,6 +33,7 @@
 #include "screen-plan.h"
 #include "screen-recs.h"
 #include "alert.h"
+#include "screen-forecast.h"
 #include "store.h"
 #include "view.h"
 
@@ -1492,7 +1493,7 @@ draw_detail(struct screen *s)
 	struct strbuf body = {0};
 	int n = 0, i, y, height = LINES - 2;
 	size_t width = COLS > 4 ? (size_t)COLS - 2 : 1;
-	const char *p;
+	const char *p, *instead = NULL;
 	char when[32], buf[1024];
 
 	if (r == NULL) {
@@ -1576,9 +1577,13 @@ draw_detail(struct screen *s)
 	}
 	sb_add(&body, sb_str(&s->advice));
 	n += s->advice_lines;
-	sb_add(&body, "\nPlan\nP: its plan (EXPLAIN, which does not run it), with its problems\n"
-		      "\nForecast\n(none in this version)\n");
-	n += 6;
+	sb_add(&body, "\nPlan\nP: its plan (EXPLAIN, which does not run it), with its problems\n");
+	n += 3;
+	/* computed in the series loader's thread with the statement's hours */
+	n += forecast_section(&body,
+			      series_of(s, 1, r->r.queryid, &instead) && s->an.have_fc ? &s->an.fc
+											: NULL,
+			      instead, width);
 
 	if (s->detail_scroll > n - height)
 		s->detail_scroll = n - height;
