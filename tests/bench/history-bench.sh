@@ -9,8 +9,8 @@
 # rollups are the store's own), then one of 10,000 statements whose last day is sampled
 # every minute. For each it prints the time to simulate, to store one sample and to roll
 # up, the file size and bytes per statement-hour, the time of the reads the screen and
-# the report make (tests/bench/history-bench), and the peak memory. Exits non-zero only
-# on a real error.
+# the report make and of the forecasts of every statement (tests/bench/history-bench),
+# and the peak memory. Exits non-zero only on a real error.
 set -u
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
@@ -100,7 +100,7 @@ run_one() { # LABEL DAYS FILLER [MORE SPEC LINES]
 	roll_ms=$(sed -n 's/.*the longest run \([0-9]*\) ms.*/\1/p' "$tmp/$label.out")
 	sim_rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$tmp/$label.rss" 2>/dev/null)
 	size_mb=$(awk -v b="$(field file_bytes "$tmp/$label.read")" 'BEGIN { printf "%.1f", b / 1048576 }')
-	printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
+	printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
 		"$label" "$sim_s" "${store_ms:--}" "${roll_ms:--}" "$size_mb" \
 		"$(field bytes_per_stmt_hour "$tmp/$label.read")" \
 		"$(field table_bytes_per_stmt_hour "$tmp/$label.read")" \
@@ -113,13 +113,15 @@ run_one() { # LABEL DAYS FILLER [MORE SPEC LINES]
 		"$(field nplusone_all_ms "$tmp/$label.read")" \
 		"$(field heatmap_all_ms "$tmp/$label.read")" \
 		"$(field stmt_analysis_all_ms "$tmp/$label.read")" \
+		"$(field forecast_read_ms "$tmp/$label.read")" \
+		"$(field forecast_all_ms "$tmp/$label.read")" \
 		"${sim_rss:--}" "$(field peak_rss_mib "$tmp/$label.read")"
 	rm -f "$tmp/$label.db" "$tmp/$label.db-wal" "$tmp/$label.db-shm"
 }
 
-printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
+printf '%-10s %7s %9s %9s %8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s\n' \
 	history sim_s store_ms roll_ms file_MB B/sh tblB/sh hour day 7d 30d 90d 365d \
-	stmt_h rep_7d rep_all detect n_plus_1 heatmap stmt_an simMiB rdMiB
+	stmt_h rep_7d rep_all detect n_plus_1 heatmap stmt_an fc_read fc_all simMiB rdMiB
 if [ -n "${DAYS:-}" ]; then
 	set -- $DAYS
 elif [ -n "${QUICK:-}" ]; then
@@ -142,7 +144,10 @@ whole history (ms); rep_7d and rep_all the JSON report's model, patterns and fin
 included (ms); detect the patterns, anomalies and changes of level alone over the whole
 history (ms); n_plus_1 the report's N+1 pass alone (its last 7 days, ms); heatmap the
 screen's heatmap of the whole server over the whole history (its hours summed, both grids
-built) and stmt_an a statement's pane (its hours, patterns and findings), ms; simMiB and
-rdMiB the peak memory of the simulation and of the reads.
+built) and stmt_an a statement's pane (its hours, patterns and findings), ms; fc_read the
+read of every statement's hours over the whole history and fc_all the forecasts of each
+one's calls and mean time (three models fitted and backtested at 14 origins, a week
+ahead; 2 series a statement), ms; simMiB and rdMiB the peak memory of the simulation and
+of the reads.
 EOF
 exit "$status"
