@@ -239,13 +239,21 @@ advisor_merge(const struct finding *f, int n, double (*ms_day)(void *ctx, int, i
 }
 
 void
+recommendations_free_one(struct recommendation *r)
+{
+	free(r->fixes);
+	free(r->reason);
+	free(r->title);
+	r->fixes = NULL;
+	r->reason = r->title = NULL;
+	r->n_fixes = 0;
+}
+
+void
 recommendations_free(struct recommendation *r, int n)
 {
-	for (int i = 0; i < n && r != NULL; i++) {
-		free(r[i].fixes);
-		free(r[i].reason);
-		free(r[i].title);
-	}
+	for (int i = 0; i < n && r != NULL; i++)
+		recommendations_free_one(&r[i]);
 	free(r);
 }
 

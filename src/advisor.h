@@ -87,6 +87,8 @@ int advisor_actionable(const struct finding *f);
 int advisor_merge(const struct finding *f, int n, double (*ms_day)(void *ctx, int, int64_t),
 		  void *ctx, struct recommendation **out);
 void recommendations_free(struct recommendation *r, int n);
+/* The strings and fixes of one (not r itself). */
+void recommendations_free_one(struct recommendation *r);
 
 /* Sort by score, highest first; ties by saving, then id. */
 void advisor_sort(struct recommendation *r, int n);

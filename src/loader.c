@@ -32,6 +32,7 @@ struct loader {
 	int64_t queryid;
 	double from, to;
 	double mem; /* LOADER_PARAMS */
+	struct loader_export ex; /* LOADER_EXPORT (its ids owned) */
 	int have_result;
 	struct loader_result result;
 };
@@ -192,13 +193,31 @@ run(void *arg)
 		from = l->from;
 		to = l->to;
 		mem = l->mem;
+		struct loader_export ex = l->ex;
+
+		memset(&l->ex, 0, sizeof l->ex); /* the thread owns its ids now */
 		l->pending = 0;
 		l->running = 1;
 		pthread_mutex_unlock(&l->mu);
 
-		if (kind == LOADER_PARAMS)
+		if (kind == LOADER_PARAMS) {
 			loader_read_params(l->st, server_id, from, to, mem, &r);
-		else
+		} else if (kind == LOADER_EXPORT) {
+			struct pgt_err err = {{0}};
+			long days = lround((to - from) / 86400.0);
+			double t0 = now_mono();
+
+			r.kind = kind;
+			if (report_export(l->st, to, days > 0 ? days : 1, ex.format,
+					  ex.csv_table[0] ? ex.csv_table : NULL, ex.ids, ex.n_ids,
+					  ex.path, &err) < 0) {
+				r.failed = 1;
+				strlcpy_(r.error, err.msg, sizeof r.error);
+			}
+			strlcpy_(r.path, ex.path, sizeof r.path);
+			r.seconds = now_mono() - t0;
+			free(ex.ids);
+		} else
 			loader_read(l->st, kind, server_id, has_queryid, queryid, from, to, &r);
 
 		pthread_mutex_lock(&l->mu);
@@ -220,6 +239,7 @@ run(void *arg)
 static void
 release(struct loader *l)
 {
+	free(l->ex.ids);
 	loader_result_free(&l->result);
 	close(l->pipe_fd[0]);
 	close(l->pipe_fd[1]);
@@ -314,6 +334,24 @@ unsigned
 loader_request(struct loader *l, int64_t server_id, double from, double to)
 {
 	return request(l, LOADER_WINDOW, server_id, 0, 0, from, to, NAN);
+}
+
+unsigned
+loader_request_export(struct loader *l, const struct loader_export *ex, double from, double to)
+{
+	unsigned g;
+
+	pthread_mutex_lock(&l->mu);
+	free(l->ex.ids);
+	l->ex = *ex;
+	l->ex.ids = NULL;
+	if (ex->n_ids > 0) {
+		l->ex.ids = xcalloc((size_t)ex->n_ids, sizeof *l->ex.ids);
+		memcpy(l->ex.ids, ex->ids, (size_t)ex->n_ids * sizeof *l->ex.ids);
+	}
+	pthread_mutex_unlock(&l->mu);
+	g = request(l, LOADER_EXPORT, 0, 0, 0, from, to, NAN);
+	return g;
 }
 
 unsigned

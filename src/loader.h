@@ -26,6 +26,16 @@ enum loader_kind {
 	LOADER_SERIES, /* the summed hours of [from, to], and their analysis */
 	LOADER_RECS,   /* the whole report of [from, to], with its recommendations */
 	LOADER_PARAMS, /* the settings, their changes and the parameter advice of [from, to] */
+	LOADER_EXPORT, /* the report of [from, to] written to a file */
+};
+
+/* A report to write (LOADER_EXPORT). */
+struct loader_export {
+	char format[8];      /* html, md, csv, json */
+	char csv_table[32];  /* "" for the first */
+	char path[4096];
+	int64_t *ids;        /* only these statements (copied), NULL: all */
+	int n_ids;
 };
 
 /* What a request read, or an error message. The caller frees it: loader_result_free(). */
@@ -50,6 +60,9 @@ struct loader_result {
 	struct finding *finds;
 	int n_finds;
 	const char *note; /* static: why there are no patterns or findings, else NULL */
+
+	/* LOADER_EXPORT: the file written (failed: why not) */
+	char path[4096];
 
 	/* LOADER_RECS: the report (report_build_all), the caller's once taken */
 	struct report *report;
@@ -77,6 +90,10 @@ unsigned loader_request(struct loader *l, int64_t server_id, double from, double
 /* Ask for the whole hours in [from, to] of one query id (has_queryid) or of the server. */
 unsigned loader_request_series(struct loader *l, int64_t server_id, int has_queryid,
 			       int64_t queryid, double from, double to);
+
+/* Write the report of the whole days in [from, to] as ex says (ex is copied). */
+unsigned loader_request_export(struct loader *l, const struct loader_export *ex, double from,
+			       double to);
 
 /* Ask for the whole report of the whole days in [from, to], with the recommendations. */
 unsigned loader_request_recs(struct loader *l, double from, double to);

@@ -30,6 +30,7 @@ enum {
 	OPT_YES,
 	OPT_MARK,
 	OPT_READ_ONLY,
+	OPT_ONLY,
 	OPT_AT,
 	OPT_REASON,
 	OPT_CSV_TABLE,
@@ -69,6 +70,7 @@ static const struct option long_options[] = {
 	{"yes", no_argument, NULL, OPT_YES},
 	{"mark", required_argument, NULL, OPT_MARK},
 	{"read-only", no_argument, NULL, OPT_READ_ONLY},
+	{"only", required_argument, NULL, OPT_ONLY},
 	{"at", required_argument, NULL, OPT_AT},
 	{"reason", required_argument, NULL, OPT_REASON},
 	{"version", no_argument, NULL, 'V'},
@@ -111,6 +113,8 @@ options_help(FILE *out)
 	      "      --csv-table=NAME     the table that --report=csv writes: statements\n"
 	      "                           (default), findings, patterns, parameters,\n"
 	      "                           settings_changes or hours\n"
+	      "      --only=QUERYID[,...] the report of these statements alone (their\n"
+	      "                           figures, findings, recommendations, forecasts)\n"
 	      "      --days=N             the analysis and report window, 1 to 365 days\n"
 	      "                           (default 7; patterns need 7, weekly ones 21)\n"
 	      "      --until=TIME         end that window at TIME, an hour in UTC\n"
@@ -449,6 +453,35 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 			o->mark_id = o->mark_buf;
 			break;
 		}
+		case OPT_ONLY: {
+			char *copy = xstrdup(optarg), *tok, *save = NULL;
+
+			for (tok = strtok_r(copy, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				char *end;
+				long long v;
+
+				errno = 0;
+				v = strtoll(tok, &end, 10);
+				if (errno != 0 || *end != '\0' || *tok == '\0' || v == 0 ||
+				    o->n_only >= (int)(sizeof o->only / sizeof o->only[0])) {
+					pgt_err_set(err, "invalid --only '%s': give up to 64 query ids,"
+							 " separated by commas",
+						    optarg);
+					free(copy);
+					return -1;
+				}
+				o->only[o->n_only++] = (int64_t)v;
+			}
+			free(copy);
+			if (o->n_only == 0) {
+				pgt_err_set(err, "invalid --only '%s': give up to 64 query ids,"
+						 " separated by commas",
+					    optarg);
+				return -1;
+			}
+			break;
+		}
 		case OPT_READ_ONLY:
 			o->read_only = 1;
 			break;
@@ -518,6 +551,10 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		o->interval = o->mode == MODE_COLLECT ? DEFAULT_COLLECT_INTERVAL : DEFAULT_INTERVAL;
 	if (o->output != NULL && o->mode != MODE_REPORT) {
 		pgt_err_set(err, "--output is for --report");
+		return -1;
+	}
+	if (o->n_only > 0 && o->mode != MODE_REPORT) {
+		pgt_err_set(err, "--only is for --report");
 		return -1;
 	}
 	if (o->csv_table != NULL &&

@@ -41,6 +41,8 @@ struct options {
 	const char *report_format;
 	const char *output;
 	const char *csv_table; /* --csv-table: one of report_csv_tables, NULL: the first */
+	int64_t only[64];      /* --only: the report of these statements alone */
+	int n_only;
 	long days;
 	double until; /* --until: the end of the --days window (epoch seconds), 0: now */
 	double peak_z; /* --peak-z: where a pattern's bucket stands out */

@@ -213,3 +213,22 @@ report_forecasts_free(struct report *r)
 	r->forecasts = NULL;
 	r->n_forecasts = 0;
 }
+
+void
+report_scope_forecasts(struct report *r, const int64_t *ids, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < r->n_forecasts; i++) {
+		struct report_forecast *rf = &r->forecasts[i];
+		int keep = 0;
+
+		for (int j = 0; j < n && rf->has_queryid && !keep; j++)
+			keep = ids[j] == rf->queryid;
+		if (keep)
+			r->forecasts[k++] = *rf;
+		else
+			forecast_free(&rf->fc);
+	}
+	r->n_forecasts = k;
+}

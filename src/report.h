@@ -66,6 +66,7 @@ struct report {
 	struct stmt_series load; /* n_hours 0 when not read, or no whole hour in the window */
 	struct report_series *series;
 	int n_series;
+	int scoped; /* report_scope kept some statements only */
 	struct report_forecast *forecasts; /* the server's, then the statements' (report_add_forecasts) */
 	int n_forecasts;
 };
@@ -244,6 +245,8 @@ const struct recommendation *report_rec_find(const struct report *r, const char 
  */
 int report_add_forecasts(struct store *st, struct report *r, struct pgt_err *err);
 void report_forecasts_free(struct report *r);
+/* Keep the forecasts of these statements only (report_scope). */
+void report_scope_forecasts(struct report *r, const int64_t *ids, int n);
 /*
  * The forecast of one statement's calls per hour (those of its query id in every
  * database and for every user), fitted on the hours before 'to': days of them, 42 at
@@ -262,6 +265,35 @@ int report_write_md(const struct report *r, FILE *out);
 extern const char *const report_csv_tables[];
 /* One table (a name of report_csv_tables) as RFC 4180 CSV; -1 for an unknown name. */
 int report_write_csv(const struct report *r, const char *table, FILE *out);
+
+/*
+ * Where a report goes: standard output (path NULL or "-"), or a temporary file beside the
+ * path that is renamed onto it once written whole, so that a failed write never leaves
+ * half a report. The final path itself is never opened for writing (a device or a FIFO
+ * excepted), so a symbolic link there is never followed: it is refused, and so is a
+ * directory. A new file gets the mode 0666 less the umask. (src/report-file.c)
+ */
+struct report_out {
+	FILE *f;
+	const char *path; /* NULL: standard output */
+	char *tmp;        /* the temporary file; NULL when writing to the path itself */
+};
+int report_out_open(struct report_out *ro, const char *path, struct pgt_err *err);
+/* Finish: ok 0 puts the file in place; otherwise, or on error, it is removed. */
+int report_out_close(struct report_out *ro, int ok, struct pgt_err *err);
+/* Write r in a format: html, md, csv (csv_table, NULL: the first) or json. */
+int report_write(const struct report *r, const char *format, const char *csv_table, FILE *f);
+/*
+ * Keep only what concerns these statements: their rows, patterns, findings,
+ * recommendations and forecasts (the whole server's are left out).
+ */
+void report_scope(struct report *r, const int64_t *ids, int n);
+/*
+ * The whole report of [now - days, now] (ids: only those statements, NULL: all) written
+ * to path in a format; -1 with the reason in err. Uses only st: a thread may call it.
+ */
+int report_export(struct store *st, double now, long days, const char *format, const char *csv_table,
+		  const int64_t *ids, int n_ids, const char *path, struct pgt_err *err);
 
 /* JSON string syntax for any bytes: control characters escaped, invalid UTF-8 replaced. */
 void json_string(FILE *out, const char *s);

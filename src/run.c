@@ -444,121 +444,6 @@ run_offline(const struct options *o)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/*
- * Where a report goes: standard output, or a temporary file beside the -o file that is
- * renamed onto it once written whole, so that a failed run never leaves half a report.
- * The final path itself is never opened for writing (a device or a FIFO excepted), so a
- * symbolic link there is never followed: it is refused, and so is a directory.
- */
-struct report_out {
-	FILE *f;
-	const char *path; /* NULL: standard output */
-	char *tmp;        /* the temporary file; NULL when writing to the path itself */
-};
-
-static int
-report_out_open(struct report_out *ro, const char *path)
-{
-	struct stat sb;
-	const char *slash;
-	int fd;
-	mode_t mask;
-
-	memset(ro, 0, sizeof *ro);
-	if (path == NULL || strcmp(path, "-") == 0) {
-		ro->f = stdout;
-		return 0;
-	}
-	ro->path = path;
-	if (lstat(path, &sb) == 0) {
-		if (S_ISLNK(sb.st_mode)) {
-			say("cannot write the report to %s: it is a symbolic link; give the file it "
-			    "points to",
-			    path);
-			return -1;
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			say("cannot write the report to %s: %s", path, strerror(EISDIR));
-			return -1;
-		}
-		if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
-			/* /dev/null or a pipe: nothing to replace, write to it */
-			fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 || (ro->f = fdopen(fd, "w")) == NULL) {
-				say("cannot write the report to %s: %s", path, strerror(errno));
-				if (fd >= 0)
-					close(fd);
-				return -1;
-			}
-			return 0;
-		}
-		if (!S_ISREG(sb.st_mode)) {
-			say("cannot write the report to %s: it is not a regular file", path);
-			return -1;
-		}
-	} else if (errno != ENOENT) {
-		say("cannot write the report to %s: %s", path, strerror(errno));
-		return -1;
-	}
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		ro->tmp = xasprintf(".%s.XXXXXX", path);
-	else
-		ro->tmp = xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
-	fd = mkostemp(ro->tmp, O_CLOEXEC);
-	if (fd < 0) {
-		say("cannot write the report to %s: %s", path, strerror(errno));
-		free(ro->tmp);
-		ro->tmp = NULL;
-		return -1;
-	}
-	/* mkostemp makes it 0600: give the mode a new file gets, 0666 less the umask */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0 || (ro->f = fdopen(fd, "w")) == NULL) {
-		say("cannot write the report to %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(ro->tmp);
-		free(ro->tmp);
-		ro->tmp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Finish the report: ok 0 puts it in place; otherwise, or on error, it is removed. */
-static int
-report_out_close(struct report_out *ro, int ok)
-{
-	int rc = ok;
-	const char *where = ro->path != NULL ? ro->path : "standard output";
-
-	if (ro->f == NULL)
-		return -1;
-	if (rc == 0 && fflush(ro->f) != 0)
-		rc = -1;
-	if (rc == 0 && ro->tmp != NULL && fsync(fileno(ro->f)) != 0)
-		rc = -1;
-	if (rc < 0)
-		say("cannot write the report to %s: %s", where, strerror(errno));
-	if (ro->f != stdout && fclose(ro->f) != 0 && rc == 0) {
-		say("cannot write the report to %s: %s", where, strerror(errno));
-		rc = -1;
-	}
-	ro->f = NULL;
-	if (ro->tmp != NULL) {
-		if (rc == 0 && rename(ro->tmp, ro->path) != 0) {
-			say("cannot write the report to %s: %s", where, strerror(errno));
-			rc = -1;
-		}
-		if (rc < 0)
-			unlink(ro->tmp);
-		free(ro->tmp);
-		ro->tmp = NULL;
-	}
-	return rc;
-}
-
 int
 run_report(const struct options *o)
 {
@@ -584,19 +469,17 @@ run_report(const struct options *o)
 		return 1;
 	}
 	store_close(st);
-	if (report_out_open(&ro, o->output) < 0) {
+	if (o->n_only > 0)
+		report_scope(&r, o->only, o->n_only);
+	if (report_out_open(&ro, o->output, &err) < 0) {
+		say("%s", err.msg);
 		report_free(&r);
 		return 1;
 	}
-	if (strcmp(fmt, "html") == 0)
-		rc = report_write_html(&r, ro.f);
-	else if (strcmp(fmt, "md") == 0)
-		rc = report_write_md(&r, ro.f);
-	else if (strcmp(fmt, "csv") == 0)
-		rc = report_write_csv(&r, o->csv_table, ro.f);
-	else
-		rc = report_write_json(&r, ro.f);
-	rc = report_out_close(&ro, rc);
+	rc = report_write(&r, fmt, o->csv_table, ro.f);
+	rc = report_out_close(&ro, rc, &err);
+	if (rc < 0)
+		say("%s", err.msg);
 	report_free(&r);
 	return rc < 0 ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@
 
 enum window { WIN_INTERVAL, WIN_HOUR, WIN_DAY, WIN_WEEK, WIN_COUNT };
 enum pane { PANE_LIST, PANE_DETAIL, PANE_HELP, PANE_SESSIONS, PANE_SETUP, PANE_HEATMAP,
-	     PANE_SETTINGS, PANE_PLAN, PANE_RECS };
+	     PANE_SETTINGS, PANE_PLAN, PANE_RECS, PANE_EXPORT };
 /* What the plan pane asks before it takes a plan. */
 enum { PLAN_ASK_NONE, PLAN_ASK_WRITE, PLAN_ASK_ANALYZE };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL, PROMPT_CONFIRM };
@@ -184,6 +185,15 @@ struct screen {
 	int rec_reason_prompt;
 	struct store *st_rw; /* offline: the history opened to keep the states */
 	enum pane open_back; /* where Esc goes from a statement opened by query id */
+
+	/* the export menu */
+	int ex_init, ex_format, ex_days, ex_scope;
+	char ex_path[4096];
+	int ex_path_edited, ex_editing, ex_confirm, ex_writing, ex_error;
+	char ex_status[4400];
+	enum pane ex_back;
+	struct loader *export_loader;
+	int export_loader_failed;
 
 	/* alerts (the settings file's alert_* keys) */
 	char **alerted; /* keys already alerted in this session */
@@ -492,12 +502,14 @@ loaded(struct screen *s)
  * says that it reads), or read here when there is no such thread. A new window starts
  * empty; the same window read again keeps its rows until the new ones arrive.
  */
+static void analysis_window(struct screen *s, double *from, double *to);
+
 static void
 load_history(struct screen *s, int same_window)
 {
 	struct pgt_err err = {{0}};
 	struct stmt_total *tot = NULL;
-	double to = now_wall(), from = to - window_seconds[s->win], first = 0, last = 0;
+	double to, from, first = 0, last = 0;
 	int n = 0, samples = 0;
 
 	if (s->st == NULL) {
@@ -510,6 +522,9 @@ load_history(struct screen *s, int same_window)
 		return;
 	}
 	s->simulated_until = store_simulated_until(s->st, server_id(s));
+	/* the windows end at --until, or offline where the history ends, else now */
+	analysis_window(s, &from, &to);
+	from = to - window_seconds[s->win];
 	if (s->loader == NULL && !s->loader_failed) {
 		/* started with the first history window: the live list never needs it */
 		s->loader = loader_new(store_path(s->st), &err);
@@ -578,6 +593,7 @@ minute_time(double t, char *buf, size_t size)
 static void
 analysis_window(struct screen *s, double *from, double *to)
 {
+	/* the --days window ends at --until, or offline where the history ends, else now */
 	*to = s->o->until > 0 ? s->o->until : now_wall();
 	if (s->offline && s->o->until <= 0) {
 		struct pgt_err err = {{0}};
@@ -1199,6 +1215,8 @@ static const char *const help_lines[] = {
 	"  Tab 2 / 1     the sessions screen / the statements",
 	"  H 3           heatmap of the whole server (in a statement's pane: of it)",
 	"  S 4           settings: current values, recommendations, changes and their effect",
+	"  E F7          export a report: format (html, md, csv, json), window, scope (the",
+	"                server, the selected statement, the listed ones), file; Enter writes",
 	"  R 5           recommendations, ranked by the time they save a day (the top one",
 	"                is on the line above the keys)",
 	"  mouse         a click selects a row, a double click opens it, a click on",
@@ -2351,6 +2369,233 @@ alert_state(struct screen *s)
 	s->alert_state_was = now;
 }
 
+/* ---- the export menu ---- */
+
+static const char *const export_formats[] = {"html", "md", "csv", "json"};
+#define EXPORT_FORMATS 4
+static const char *const export_scopes[] = {"the whole server", "the selected statement",
+					    "the statements listed (filter, database, user)"};
+static const long export_days[] = {1, 7, 30, 90};
+#define EXPORT_DAYS 4
+
+/* pgmltop-report-YYYYMMDD-HHMM.EXT in the current folder. */
+static void
+export_default_path(struct screen *s)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M", &tm);
+	snprintf(s->ex_path, sizeof s->ex_path, "pgmltop-report-%s.%s", stamp,
+		 export_formats[s->ex_format]);
+}
+
+static void
+open_export(struct screen *s, enum pane back)
+{
+	if (s->st == NULL || server_id(s) == 0) {
+		set_message(s, 1, "no history: reports are written from the history");
+		return;
+	}
+	if (!s->ex_init) {
+		/* the first time: the --days window, else the nearest shorter choice */
+		s->ex_init = 1;
+		for (int i = 0; i < EXPORT_DAYS; i++)
+			if (export_days[i] <= s->o->days)
+				s->ex_days = i;
+	}
+	s->ex_back = back;
+	if (!s->ex_path_edited)
+		export_default_path(s);
+	s->ex_confirm = 0;
+	s->ex_editing = 0;
+	if (!s->ex_writing)
+		s->ex_status[0] = '\0';
+	s->pane = PANE_EXPORT;
+}
+
+/* Start writing: in the export loader's thread (here when there is none). */
+static void
+export_start(struct screen *s)
+{
+	struct loader_export ex;
+	struct pgt_err err = {{0}};
+	double from, to;
+	int64_t *ids = NULL;
+	int n = 0;
+
+	memset(&ex, 0, sizeof ex);
+	strlcpy_(ex.format, export_formats[s->ex_format], sizeof ex.format);
+	strlcpy_(ex.path, s->ex_path, sizeof ex.path);
+	if (s->ex_scope == 1) {
+		const struct view_row *r = view_selected(&s->view);
+
+		if (r == NULL) {
+			snprintf(s->ex_status, sizeof s->ex_status, "no statement is selected");
+			return;
+		}
+		ids = xcalloc(1, sizeof *ids);
+		ids[n++] = r->r.queryid;
+	} else if (s->ex_scope == 2) {
+		ids = xcalloc((size_t)(s->view.n_shown ? s->view.n_shown : 1), sizeof *ids);
+		for (int i = 0; i < s->view.n_shown; i++)
+			ids[n++] = s->view.rows[s->view.shown[i]].r.queryid;
+		if (n == 0) {
+			free(ids);
+			snprintf(s->ex_status, sizeof s->ex_status, "the list is empty");
+			return;
+		}
+	}
+	ex.ids = ids;
+	ex.n_ids = n;
+	analysis_window(s, &from, &to);
+	from = to - (double)export_days[s->ex_days] * 86400.0;
+	if (s->export_loader == NULL && !s->export_loader_failed) {
+		s->export_loader = loader_new(store_path(s->st), &err);
+		if (s->export_loader == NULL)
+			s->export_loader_failed = 1;
+	}
+	if (s->export_loader != NULL) {
+		loader_request_export(s->export_loader, &ex, from, to);
+		s->ex_writing = 1;
+		snprintf(s->ex_status, sizeof s->ex_status, "Writing %s...", s->ex_path);
+	} else if (report_export(s->st, to, export_days[s->ex_days], ex.format, NULL, ids, n,
+				 ex.path, &err) < 0) {
+		snprintf(s->ex_status, sizeof s->ex_status, "%s", err.msg);
+		s->ex_error = 1;
+	} else {
+		char *abs = realpath(ex.path, NULL);
+
+		snprintf(s->ex_status, sizeof s->ex_status, "Written: %s",
+			 abs != NULL ? abs : ex.path);
+		free(abs);
+		s->ex_error = 0;
+	}
+	free(ids);
+}
+
+static void
+export_done(struct screen *s)
+{
+	struct loader_result r;
+
+	if (s->export_loader == NULL || !loader_take(s->export_loader, &r))
+		return;
+	s->ex_writing = 0;
+	s->dirty = 1;
+	if (r.failed) {
+		snprintf(s->ex_status, sizeof s->ex_status, "%s", r.error);
+		s->ex_error = 1;
+	} else {
+		char *abs = realpath(r.path, NULL);
+
+		snprintf(s->ex_status, sizeof s->ex_status, "Written: %s (%.1f s)",
+			 abs != NULL ? abs : r.path, r.seconds);
+		free(abs);
+		s->ex_error = 0;
+		/* a second export gets a name of its own */
+		if (!s->ex_path_edited)
+			export_default_path(s);
+	}
+	if (s->pane != PANE_EXPORT)
+		set_message(s, s->ex_error, "%s", s->ex_status);
+	loader_result_free(&r);
+}
+
+static void
+draw_export(struct screen *s)
+{
+	int y = 0;
+
+	put_line(y++, A_BOLD, "Export a report   (Enter: write; Esc: back)");
+	y++;
+	put_line(y++, 0, "  f  format   %s", export_formats[s->ex_format]);
+	put_line(y++, 0, "  w  window   the last %ld days", export_days[s->ex_days]);
+	put_line(y++, 0, "  s  scope    %s", export_scopes[s->ex_scope]);
+	put_line(y++, s->ex_editing ? A_BOLD : 0, "  e  file     %s%s", s->ex_path,
+		 s->ex_editing ? "_" : "");
+	y++;
+	if (s->ex_editing)
+		put_line(y++, 0, "Type the file name; Enter keeps it, Esc gives the default back.");
+	else if (s->ex_confirm)
+		put_line(y++, A_BOLD, "%s exists: replace it? y: yes, any other key: no", s->ex_path);
+	if (s->ex_status[0])
+		put_line(y++, s->ex_error ? (s->color ? COLOR_PAIR(2) | A_BOLD : A_BOLD) : A_BOLD,
+			 "%s", s->ex_status);
+}
+
+static void
+key_export(struct screen *s, int ch)
+{
+	size_t len = strlen(s->ex_path);
+	struct stat sb;
+
+	if (s->ex_editing) {
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+			s->ex_editing = 0;
+			s->ex_path_edited = len > 0;
+			if (len == 0)
+				export_default_path(s);
+		} else if (ch == 27) {
+			s->ex_editing = 0;
+			s->ex_path_edited = 0;
+			export_default_path(s);
+		} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0) {
+			s->ex_path[len - 1] = '\0';
+		} else if (ch >= ' ' && ch < 256 && ch != 127 && len + 1 < sizeof s->ex_path) {
+			s->ex_path[len] = (char)ch;
+			s->ex_path[len + 1] = '\0';
+		}
+		return;
+	}
+	if (s->ex_confirm) {
+		s->ex_confirm = 0;
+		if (ch == 'y' || ch == 'Y')
+			export_start(s);
+		else
+			snprintf(s->ex_status, sizeof s->ex_status, "Not written.");
+		return;
+	}
+	switch (ch) {
+	case 27:
+	case 'q':
+	case KEY_F(10):
+		s->pane = s->ex_back;
+		break;
+	case 'f':
+		s->ex_format = (s->ex_format + 1) % EXPORT_FORMATS;
+		if (!s->ex_path_edited)
+			export_default_path(s);
+		break;
+	case 'w':
+		s->ex_days = (s->ex_days + 1) % EXPORT_DAYS;
+		break;
+	case 's':
+		s->ex_scope = (s->ex_scope + 1) % 3;
+		break;
+	case 'e':
+		s->ex_editing = 1;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (s->ex_writing) {
+			snprintf(s->ex_status, sizeof s->ex_status, "a report is being written");
+			break;
+		}
+		s->ex_error = 0;
+		if (lstat(s->ex_path, &sb) == 0 && !S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+			s->ex_confirm = 1;
+		else
+			export_start(s);
+		break;
+	default:
+		s->dirty = 0;
+	}
+}
+
 /* ---- the recommendations pane ---- */
 
 /* Ask for the report of the --days window with its recommendations (in a thread). */
@@ -2789,6 +3034,9 @@ draw(struct screen *s)
 	case PANE_RECS:
 		draw_recs(s);
 		break;
+	case PANE_EXPORT:
+		draw_export(s);
+		break;
 	default:
 		draw_header(s);
 		draw_list(s);
@@ -3025,6 +3273,10 @@ key(struct screen *s, int ch)
 	}
 	if (s->pane == PANE_RECS) {
 		key_recs(s, ch);
+		return;
+	}
+	if (s->pane == PANE_EXPORT) {
+		key_export(s, ch);
 		return;
 	}
 	if (s->pane == PANE_SESSIONS) {
@@ -3285,6 +3537,10 @@ key(struct screen *s, int ch)
 	case '5':
 		open_recs(s);
 		break;
+	case 'E':
+	case KEY_F(7):
+		open_export(s, PANE_LIST);
+		break;
 	case 27:
 		s->message[0] = '\0';
 		break;
@@ -3369,10 +3625,10 @@ static int
 loop(struct screen *s)
 {
 	while (!s->quit) {
-		struct pollfd fds[7] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0},
+		struct pollfd fds[8] = {{STDIN_FILENO, POLLIN, 0}, {-1, 0, 0},
 					{-1, POLLIN, 0},	   {-1, POLLIN, 0},
 					{-1, POLLIN, 0},	   {-1, POLLIN, 0},
-					{-1, POLLIN, 0}};
+					{-1, POLLIN, 0},	   {-1, POLLIN, 0}};
 		int n = 2, timeout_ms = 1000, ch, pr;
 
 		if (run_stop_requested())
@@ -3406,7 +3662,9 @@ loop(struct screen *s)
 			fds[5].fd = loader_fd(s->recs_loader);
 		if (s->params_loader != NULL)
 			fds[6].fd = loader_fd(s->params_loader);
-		n = 7; /* poll skips the entries whose fd is -1 */
+		if (s->export_loader != NULL)
+			fds[7].fd = loader_fd(s->export_loader);
+		n = 8; /* poll skips the entries whose fd is -1 */
 		pr = poll(fds, (nfds_t)n, timeout_ms);
 		if (pr < 0 && errno != EINTR)
 			return 1;
@@ -3428,6 +3686,8 @@ loop(struct screen *s)
 			recs_loaded(s);
 		if (fds[6].revents & POLLIN)
 			params_loaded(s);
+		if (fds[7].revents & POLLIN)
+			export_done(s);
 		alert_reap();
 		/* the top recommendation of the list's line, read again every 5 minutes */
 		if (!s->recs_loading && s->st != NULL && now_mono() - s->recs_asked > 300)
@@ -3557,6 +3817,7 @@ screen_run(const struct options *o)
 	heatmap_free(&s.hm);
 	params_model_free(&s.pm);
 	loader_free(s.recs_loader);
+	loader_free(s.export_loader);
 	if (s.rep != NULL) {
 		report_free(s.rep);
 		free(s.rep);

@@ -26,7 +26,7 @@ MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
 collect offline report output csv-table days until peak-z server-memory history no-history keep-raw keep-hourly no-color version
-simulate seed truth explain analyze yes mark at reason read-only help"
+simulate seed truth explain analyze yes mark at reason read-only only help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.
 run() {
@@ -168,6 +168,8 @@ usage_error "--mark with no id" "'=applied'" --mark==applied
 usage_error "--at without --mark" "--at" --at=2026-11-15T03
 usage_error "--reason without --mark" "--reason" --reason=x
 usage_error "--read-only with --analyze" "--read-only" --read-only --explain=1 --analyze
+usage_error "--only without --report" "--only" --only=1
+usage_error "--only with a bad id" "'1,x'" --report=json --only=1,x
 usage_error "--at not an hour" "'2026-11-15T03:30'" --mark=r1=applied --at=2026-11-15T03:30
 usage_error "-x" "'x'" -x
 usage_error "--report=pdf" "'pdf'" --report=pdf

@@ -411,4 +411,51 @@ else
 	ok "the DOM holds the SVG charts # SKIP chromium is not installed"
 fi
 
+# ---- the export menu of the screen, offline on the same history, in tmux ----
+. "$TESTS_SRCDIR/lib-tmux.sh"
+if [ -n "$TMUX_BIN" ]; then
+	tmux_use pgmltop-export
+	mkdir -p "$TAP_TMP/ex"
+	# shellcheck disable=SC2086 # WIN is two options
+	tm new-session -d -s p -c "$TAP_TMP/ex" -x 160 -y 40 env TERM=screen TZ=UTC \
+		HOME="$HOME" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" LC_ALL=C.UTF-8 \
+		"$PGMLTOP_BIN" --offline -H "$TAP_TMP/h.db" $WIN
+	pane_wait 10 QUERYID >/dev/null || true
+	selected=$(tm capture-pane -p -t p | sed -n '5p' | awk '{ print $1 }')
+	tm send-keys -t p E
+	check "E opens the export menu" pane_wait 5 "^Export a report"
+	defaults_shown() {
+		pane_has "format   html" && pane_has "the last 30 days" && pane_has "the whole server"
+	}
+	check "html by default, the --days window, the whole server" defaults_shown
+	tm send-keys -t p f f f s
+	json_one() { pane_has "format   json" && pane_has "scope    the selected statement"; }
+	check "f: on to json; s: the selected statement" pane_wait 5 "format   json"
+	check "... and the scope shown" json_one
+	tm send-keys -t p Enter
+	check "Enter writes it and shows where" pane_wait 30 "Written: $TAP_TMP/ex/pgmltop-report-[0-9-]*\\.json"
+	f=$(ls "$TAP_TMP"/ex/pgmltop-report-*.json 2>/dev/null | head -n 1)
+	is "the file holds the selected statement only, and its findings" \
+		"$(jq -r --arg q "$selected" '[(.statements | length), ([.statements[].queryid] | unique | join(",")), ([.findings[] | .queryid == $q] | all)] | map(tostring) | join(" ")' "$f" 2>/dev/null)" \
+		"1 $selected true"
+	# a name of one's own: the default cleared, then typed
+	# shellcheck disable=SC2046
+	tm send-keys -t p e $(printf 'BSpace %.0s' $(seq 1 60))
+	tm send-keys -t p -l "mine.json"
+	tm send-keys -t p Enter Enter
+	check "the file named is written" pane_wait 30 "Written: $TAP_TMP/ex/mine.json"
+	tm send-keys -t p Enter
+	check "an existing file: asked before it is replaced" pane_wait 5 "mine.json exists: replace it?"
+	tm send-keys -t p n
+	check "n: not written" pane_wait 5 "Not written"
+	tm send-keys -t p Escape
+	check "Esc goes back to the list" pane_wait 5 QUERYID
+	tm send-keys -t p q
+	tm kill-server >/dev/null 2>&1
+else
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ok "# SKIP tmux not found: the export menu is not tested"
+	done
+fi
+
 done_testing
