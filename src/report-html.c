@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "heatmap.h"
+#include "forecast.h"
 #include "report.h"
 
 /* Rows of each "top statements" table. */
@@ -76,6 +77,8 @@ static const char style[] =
 	".chart .axis{stroke:var(--muted);stroke-width:1}\n"
 	".chart .area{fill:#1f5f99;fill-opacity:.18;stroke:none}\n"
 	".chart .line{fill:none;stroke:#1f5f99;stroke-width:1.4}\n"
+	".chart .band{fill:#e08214;fill-opacity:.22;stroke:none}\n"
+	".chart .fc{fill:none;stroke:#e08214;stroke-width:1.4;stroke-dasharray:4 2}\n"
 	".chart .line.time{stroke:#b3261e}\n"
 	".chart .area.time{fill:#b3261e}\n"
 	".heat{max-width:840px}\n"
@@ -855,6 +858,156 @@ recommendations(const struct report *r, FILE *out)
 	fputs("</section>\n", out);
 }
 
+/* The metric of a forecast as the charts format it. */
+static enum heatmap_metric
+fc_metric(const struct report_forecast *rf)
+{
+	if (strcmp(rf->metric, "total_ms") == 0)
+		return HEATMAP_TOTAL_MS;
+	if (strcmp(rf->metric, "mean_ms") == 0)
+		return HEATMAP_MEAN_MS;
+	return HEATMAP_CALLS;
+}
+
+/* The last week and the next, hour by hour: the past as a line, the forecast dashed in
+ * its 80% band. */
+static void
+forecast_chart(FILE *out, const struct report_forecast *rf, const char *label)
+{
+	const struct forecast *f = &rf->fc;
+	const double W = 960, H = 180, L = 72, R = 12, T = 10, B = 24;
+	int n = f->n_past + f->horizon, i, pen;
+	double max = 0, top, pw = W - L - R, ph = H - T - B;
+	enum heatmap_metric m = fc_metric(rf);
+
+	for (i = 0; i < f->n_past; i++)
+		if (isfinite(f->past[i]) && f->past[i] > max)
+			max = f->past[i];
+	for (i = 0; i < f->horizon; i++)
+		if (isfinite(f->high[i]) && f->high[i] > max)
+			max = f->high[i];
+	top = nice_ceil(max);
+	if (n < 2 || top <= 0)
+		return;
+#define FX(k) (L + pw * (k) / (double)(n - 1))
+#define FY(v) (T + ph - ph * ((v) > top ? top : (v) < 0 ? 0 : (v)) / top)
+	fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"",
+		W, H);
+	esc(out, label);
+	fputs("\">\n<title>", out);
+	esc(out, label);
+	fputs("</title>\n", out);
+	for (int k = 0; k <= 4; k++) {
+		double y = T + ph - ph * k / 4.0;
+		char buf[32];
+
+		fmt_value(buf, sizeof buf, m, top * k / 4.0);
+		fprintf(out,
+			"<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>"
+			"<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+			L, y, W - R, y, L - 6, y + 4, buf);
+	}
+	/* now: where the history ends and the forecast starts */
+	fprintf(out,
+		"<line class=\"axis\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>"
+		"<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">now</text>\n",
+		FX(f->n_past), T, FX(f->n_past), T + ph, FX(f->n_past), H - 6);
+	fputs("<path class=\"line\" d=\"", out);
+	pen = 0;
+	for (i = 0; i < f->n_past; i++) {
+		if (!isfinite(f->past[i])) {
+			pen = 0;
+			continue;
+		}
+		fprintf(out, "%c%.1f %.1f", pen ? 'L' : 'M', FX(i), FY(f->past[i]));
+		pen = 1;
+	}
+	fputs("\"/>\n<path class=\"band\" d=\"", out);
+	for (i = 0; i < f->horizon; i++)
+		fprintf(out, "%c%.1f %.1f", i ? 'L' : 'M', FX(f->n_past + i), FY(f->high[i]));
+	for (i = f->horizon - 1; i >= 0; i--)
+		fprintf(out, "L%.1f %.1f", FX(f->n_past + i), FY(f->low[i]));
+	fputs("Z\"/>\n<path class=\"fc\" d=\"", out);
+	for (i = 0; i < f->horizon; i++)
+		fprintf(out, "%c%.1f %.1f", i ? 'L' : 'M', FX(f->n_past + i), FY(f->value[i]));
+	fputs("\"/>\n</svg>\n", out);
+#undef FX
+#undef FY
+}
+
+static void
+forecasts_section(const struct report *r, FILE *out)
+{
+	int charts = 0;
+
+	fputs("<section id=\"forecasts\">\n<h2>Forecasts</h2>\n", out);
+	if (r->n_forecasts == 0) {
+		fputs("<p class=\"note\">No forecast: the history holds no hourly rows yet.</p>\n"
+		      "</section>\n",
+		      out);
+		return;
+	}
+	fputs("<p class=\"note\">The next week, hour by hour, with its 80% interval: the model"
+	      " chosen by backtest, its error against the value a week before (MASE below 1"
+	      " beats it) and how often the backtest's values fell inside the interval.</p>\n"
+	      "<table>\n<thead><tr><th>Of</th><th>Metric</th><th>Model</th>"
+	      "<th class=\"n\">MASE</th><th class=\"n\">Coverage 80%</th>"
+	      "<th class=\"n\">Peak ahead</th><th>At</th></tr></thead>\n<tbody>\n",
+	      out);
+	for (int i = 0; i < r->n_forecasts; i++) {
+		const struct report_forecast *rf = &r->forecasts[i];
+		const struct forecast *f = &rf->fc;
+		char buf[32], when[48];
+		int peak = 0;
+
+		fputs("<tr>", out);
+		qid_cell(out, r, rf->has_queryid, rf->queryid);
+		fputs("<td>", out);
+		esc(out, rf->metric);
+		fputs("</td>", out);
+		if (f->status != FC_OK) {
+			fprintf(out, "<td colspan=\"5\">learning: %d of %d hours of history</td></tr>\n",
+				f->have, f->need);
+			continue;
+		}
+		fputs("<td>", out);
+		esc(out, fc_model_name(f->model));
+		fputs("</td>", out);
+		num_cell(out, f->eval[f->model].mase, 2);
+		fprintf(out, "<td class=\"n\">%.0f%%%s</td>", 100 * f->coverage,
+			f->flagged ? " (flagged)" : "");
+		for (int k = 1; k < f->horizon; k++)
+			if (f->value[k] > f->value[peak])
+				peak = k;
+		fmt_value(buf, sizeof buf, fc_metric(rf), f->value[peak]);
+		report_local_time(when, sizeof when, (double)(f->h0 + peak) * 3600);
+		fprintf(out, "<td class=\"n\">%s</td><td>", buf);
+		esc(out, when);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody>\n</table>\n", out);
+	/* charts: the server's, then the first statements' calls */
+	for (int i = 0; i < r->n_forecasts && charts < 6; i++) {
+		const struct report_forecast *rf = &r->forecasts[i];
+		char label[160];
+
+		if (rf->fc.status != FC_OK || (rf->has_queryid && strcmp(rf->metric, "calls") != 0))
+			continue;
+		if (rf->has_queryid)
+			snprintf(label, sizeof label, "statement %lld: %s per hour, last week and next",
+				 (long long)rf->queryid, rf->metric);
+		else
+			snprintf(label, sizeof label, "whole server: %s per hour, last week and next",
+				 rf->metric);
+		fputs("<h3>", out);
+		esc(out, label);
+		fputs("</h3>\n", out);
+		forecast_chart(out, rf, label);
+		charts++;
+	}
+	fputs("</section>\n", out);
+}
+
 static void
 patterns_section(const struct report *r, FILE *out)
 {
@@ -1172,10 +1325,7 @@ report_write_html(const struct report *r, FILE *out)
 	patterns_section(r, out);
 	anomalies_section(r, out);
 	params_section(r, out);
-	fputs("<section id=\"forecasts\">\n<h2>Forecasts</h2>\n<p class=\"placeholder\">"
-	      "Not available: this version of pgmltop makes no forecasts. This section is kept "
-	      "for them; it holds no data.</p>\n</section>\n",
-	      out);
+	forecasts_section(r, out);
 	statement_sections(r, out);
 	fprintf(out, "<footer>Written by pgmltop %s from its history file. Times are local; "
 		     "the JSON report has them in UTC.</footer>\n</body>\n</html>\n",

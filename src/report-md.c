@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "heatmap.h"
+#include "forecast.h"
 #include "report.h"
 
 #define TOP_ROWS 10
@@ -714,6 +715,56 @@ recommendations(const struct report *r, FILE *out)
 }
 
 static void
+forecasts_section(const struct report *r, FILE *out)
+{
+	static const char *const head[] = {"Of", "Metric", "Model", "MASE", "Coverage 80%",
+					   "Peak ahead", "At", NULL};
+
+	fputs("## Forecasts\n\n", out);
+	if (r->n_forecasts == 0) {
+		fputs("None: the history holds no hourly rows yet.\n\n", out);
+		return;
+	}
+	fputs("The next week, hour by hour, with its 80% interval: the model chosen by backtest, "
+	      "its error against the value a week before (MASE below 1 beats it) and how often "
+	      "the backtest's values fell inside the interval. The JSON report has every "
+	      "point.\n\n",
+	      out);
+	table_head(out, head, "lllrrrl");
+	for (int i = 0; i < r->n_forecasts; i++) {
+		const struct report_forecast *rf = &r->forecasts[i];
+		const struct forecast *f = &rf->fc;
+		char buf[64];
+		int peak = 0;
+
+		row_start(out);
+		cell_qid(out, rf->has_queryid, rf->queryid);
+		cell_text(out, rf->metric);
+		if (f->status != FC_OK) {
+			snprintf(buf, sizeof buf, "learning: %d of %d hours", f->have, f->need);
+			cell_text(out, buf);
+			cell_text(out, "");
+			cell_text(out, "");
+			cell_text(out, "");
+			cell_text(out, "");
+			fputc('\n', out);
+			continue;
+		}
+		cell_text(out, fc_model_name(f->model));
+		cell_num(out, f->eval[f->model].mase, 2);
+		snprintf(buf, sizeof buf, "%.0f%%%s", 100 * f->coverage, f->flagged ? " (flagged)" : "");
+		cell_text(out, buf);
+		for (int k = 1; k < f->horizon; k++)
+			if (f->value[k] > f->value[peak])
+				peak = k;
+		cell_num(out, f->value[peak], strcmp(rf->metric, "calls") == 0 ? 0 : 1);
+		cell_time(out, (double)(f->h0 + peak) * 3600);
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+static void
 patterns_section(const struct report *r, FILE *out)
 {
 	static const char *const head[] = {"Of", "Pattern", "Confidence", "First", "Last", NULL};
@@ -956,9 +1007,7 @@ report_write_md(const struct report *r, FILE *out)
 		patterns_section(r, out);
 		anomalies_section(r, out);
 		params_section(r, out);
-		fputs("## Forecasts\n\n> Not available: this version of pgmltop makes no "
-		      "forecasts. This section is kept for them; it holds no data.\n\n",
-		      out);
+		forecasts_section(r, out);
 		statement_sections(r, out);
 	}
 	return ferror(out) ? -1 : 0;

@@ -164,9 +164,10 @@ check "HTML: the heatmap has 7 x 24 cells" \
 	[ "$(grep -o '<rect[^>]*><title>\(Mon\|Tue\|Wed\|Thu\|Fri\|Sat\|Sun\) [0-9][0-9]:00' $H |
 		wc -l)" -eq 336 ]
 check "HTML: a print style sheet" grep -q '@media print' $H
-check "HTML: the forecasts section is a marked place without data" \
-	sh -c "sed -n '/<section id=\"forecasts\">/,/<\/section>/p' $H |
-		grep -q 'class=\"placeholder\".*no forecasts'"
+check "HTML: the forecasts: a table, and charts of the server's next week in its band" \
+	sh -c "sed -n '/<section id=\"forecasts\">/,/<\/section>/p' $H > fc.html &&
+		grep -q '<th>Model</th>' fc.html && grep -q 'class=\"band\"' fc.html &&
+		grep -q 'whole server: calls per hour, last week and next' fc.html"
 check "HTML: the settings change and the advice are shown" \
 	sh -c "grep -q '<code>work_mem</code>' $H && grep -q 'NOT IN over a subquery' $H"
 check "HTML: the simulated history is said to be simulated" grep -q 'is simulated' $H
