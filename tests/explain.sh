@@ -110,7 +110,7 @@ t1=$(date +%s.%N)
 is "--explain of the running SELECT pg_sleep(8.5): exit 0" "$rc" 0
 check "planned from the text seen in pg_stat_activity" grep -q "(literal, not run)" "$TAP_TMP/sleep1"
 elapsed=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}')
-diag "--explain of SELECT pg_sleep(8.5) took $elapsed s"
+echo "--explain of SELECT pg_sleep(8.5) took $elapsed s" | diag
 check "it returned at once (under 4 s, the statement sleeps 8.5)" \
 	awk -v e="$elapsed" 'BEGIN { exit !(e < 4) }'
 bg_wait sleeper 20 >/dev/null

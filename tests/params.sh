@@ -177,7 +177,7 @@ f=$(rules_fired "$TAP_TMP/r1.json")
 case ",$f," in
 *,checkpoints_requested,* | *,work_mem_role,* | *,work_mem_global,*)
 	not_ok "pgbench on a default cluster: neither the checkpoint nor the work_mem rule fires"
-	diag "fired: $f" ;;
+	echo "fired: $f" | diag ;;
 *) ok "pgbench on a default cluster: neither the checkpoint nor the work_mem rule fires" ;;
 esac
 is "pgbench on a default cluster: no effective_cache_size, random_page_cost or autovacuum advice above low" \
@@ -209,7 +209,7 @@ for i in 1 2 3 4 5 6; do
 	pg_psql -c "INSERT INTO wal_load SELECT g, repeat('x', 500) FROM generate_series(1, 50000) g" >/dev/null
 	psql -X -q -h "$PGHOST" -p "$PGPORT" -U sorter -d "$PGDATABASE" \
 		-c "SELECT id FROM wal_load ORDER BY pad || id DESC OFFSET 10000000" >/dev/null ||
-		diag "the sort of sorter failed"
+		echo "the sort of sorter failed" | diag
 done
 bg_wait load 20 >/dev/null
 is "--collect with max_wal_size small exits 0" "$(bg_wait c2 40)" 0
@@ -219,7 +219,7 @@ R2=$TAP_TMP/r2.json
 f=$(rules_fired "$R2")
 case ",$f," in
 *,checkpoints_requested,*) ok "the checkpoint rule fires" ;;
-*) not_ok "the checkpoint rule fires"; diag "fired: $f"
+*) not_ok "the checkpoint rule fires"; echo "fired: $f" | diag
    sq "$H2" "SELECT sum(timed), sum(requested) FROM checkpoint_deltas" | diag ;;
 esac
 is "its evidence: requested checkpoints of max_wal_size 32MB" \
