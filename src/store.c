@@ -81,6 +81,17 @@ struct store {
 	int64_t settings_server; /* whose settings are in 'seen' (0: none loaded) */
 	struct setting_seen *seen;
 	int n_seen;
+
+	/*
+	 * The sessions stored with the last sample of sess_server (a hash of each row): a
+	 * session that has not changed since is not stored again (its query and state are
+	 * the same; only the sample it was seen in would be new).
+	 */
+	int64_t sess_server;
+	uint64_t *sess;
+	int n_sess;
+	uint64_t *sess_next;
+	int n_sess_next;
 };
 
 /* ---- errors ---- */
@@ -405,6 +416,8 @@ store_close(struct store *st)
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	seen_clear(st);
+	free(st->sess);
+	free(st->sess_next);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	free(st->path);
@@ -772,18 +785,78 @@ write_texts(struct store *st, int64_t server_id, const struct snapshot *snap, st
 	return 0;
 }
 
+static uint64_t
+hash_mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t
+hash_str(uint64_t h, const char *s)
+{
+	/* a NULL hashes apart from "" */
+	return s != NULL ? hash_mix(hash_mix(h, "s", 1), s, strlen(s) + 1) : hash_mix(h, "n", 1);
+}
+
+/* What identifies a session's row: it is stored again only when this changes. */
+static uint64_t
+session_hash(const struct activity_row *a)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	h = hash_mix(h, &a->pid, sizeof a->pid);
+	h = hash_mix(h, &a->backend_start, sizeof a->backend_start);
+	h = hash_mix(h, &a->xact_start, sizeof a->xact_start);
+	h = hash_mix(h, &a->query_start, sizeof a->query_start);
+	h = hash_mix(h, &a->state_change, sizeof a->state_change);
+	h = hash_mix(h, &a->query_id, sizeof a->query_id);
+	h = hash_str(h, a->state);
+	h = hash_str(h, a->wait_event_type);
+	h = hash_str(h, a->wait_event);
+	h = hash_str(h, a->datname);
+	h = hash_str(h, a->usename);
+	h = hash_str(h, a->application_name);
+	return hash_str(h, a->query);
+}
+
 static int
-write_activity(struct store *st, int64_t sample_id, const struct snapshot *snap,
-	       struct pgt_err *err)
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int
+write_activity(struct store *st, int64_t server_id, int64_t sample_id,
+	       const struct snapshot *snap, struct pgt_err *err)
 {
 	int i;
 
+	if (st->sess_server != server_id)
+		st->n_sess = 0;
+	st->sess_next = xreallocarray(st->sess_next, (size_t)(snap->n_activity ? snap->n_activity : 1),
+				      sizeof *st->sess_next);
+	st->n_sess_next = 0;
 	for (i = 0; i < snap->n_activity; i++) {
 		const struct activity_row *a = &snap->activity[i];
 		sqlite3_stmt *s;
+		uint64_t h;
 
 		/* idle sessions are counted in the sample, not kept one by one */
 		if (a->state != NULL && strcmp(a->state, "idle") == 0)
+			continue;
+		h = session_hash(a);
+		st->sess_next[st->n_sess_next++] = h;
+		/* unchanged since the last sample stored: already kept */
+		if (st->n_sess > 0 &&
+		    bsearch(&h, st->sess, (size_t)st->n_sess, sizeof h, cmp_u64) != NULL)
 			continue;
 		s = prep(st, Q_ACTIVITY, err);
 		if (s == NULL)
@@ -1342,7 +1415,7 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 
 	if (write_stmts(st, sample_id, d, snap->have, err) < 0 ||
 	    write_texts(st, server_id, snap, err) < 0 ||
-	    write_activity(st, sample_id, snap, err) < 0 ||
+	    write_activity(st, server_id, sample_id, snap, err) < 0 ||
 	    write_databases(st, sample_id, d, err) < 0 ||
 	    write_settings(st, server_id, snap, &settings_written, err) < 0 ||
 	    write_role_settings(st, server_id, snap, err) < 0 ||
@@ -1361,10 +1434,23 @@ store_sample(struct store *st, int64_t server_id, const struct snapshot *snap,
 	/* changed settings were stored: read them again before the next comparison */
 	if (settings_written > 0)
 		st->settings_server = 0;
+	/* the sessions now stored are those the next sample compares with */
+	{
+		uint64_t *t = st->sess;
+
+		st->sess = st->sess_next;
+		st->n_sess = st->n_sess_next;
+		st->sess_next = t;
+		st->n_sess_next = 0;
+		st->sess_server = server_id;
+		if (st->n_sess > 1)
+			qsort(st->sess, (size_t)st->n_sess, sizeof *st->sess, cmp_u64);
+	}
 	return 1;
 fail:
 	rollback(st);
 	st->settings_server = 0;
+	st->n_sess = 0; /* nothing of this sample was kept: store every session next time */
 	return -1;
 }
 

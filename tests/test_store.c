@@ -802,6 +802,56 @@ store_lease_release_frees(void **state)
 
 /* ---- samples ---- */
 
+/* A session is kept when it changed since the last sample, not again at each one. */
+static void
+store_sessions_kept_when_changed(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	int64_t id = 0;
+	struct store *st = open_with_lease(f->path, "k:1", &id);
+	struct snapshot s;
+	struct delta_set d;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		snap_mk(&s, H0 + 60 * (i + 1));
+		snap_add_activity(&s, 4242, "SELECT pg_sleep(60)", 1, 5);
+		/* the same statement running since the same time, three samples long */
+		s.activity[0].query_start = s.activity[0].state_change = H0;
+		s.activity[0].backend_start = H0 - 100;
+		if (i == 3) {
+			free(s.activity[0].state);
+			s.activity[0].state = xstrdup("idle in transaction");
+		}
+		snap_add_activity(&s, 4243 + i, "SELECT 1", 0, 0); /* a new one each time */
+		delta_mk(&d, H0 + 60 * (i + 1), 60, 0, NULL, 0);
+		assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+		snapshot_free(&s);
+		delta_set_free(&d);
+	}
+	store_close(st);
+	/* 4242: the first sample, then once more when its state changed */
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM activity WHERE pid = 4242"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM activity WHERE pid = 4242"
+					" AND state = 'idle in transaction'"),
+			 1);
+	/* a session seen once each time is kept each time */
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM activity WHERE pid > 4242"), 4);
+	/* a new process on the same file stores them afresh */
+	st = open_with_lease(f->path, "k:1", &id);
+	snap_mk(&s, H0 + 600);
+	snap_add_activity(&s, 4242, "SELECT pg_sleep(60)", 1, 5);
+	s.activity[0].query_start = s.activity[0].state_change = H0;
+	s.activity[0].backend_start = H0 - 100;
+	delta_mk(&d, H0 + 600, 60, 0, NULL, 0);
+	assert_int_equal(store_sample(st, id, &s, &d, &err), 1);
+	snapshot_free(&s);
+	delta_set_free(&d);
+	store_close(st);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM activity WHERE pid = 4242"), 3);
+}
+
 static void
 store_sample_writes_everything(void **state)
 {
@@ -1839,6 +1889,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_lease_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_lease_release_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_sample_writes_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_sessions_kept_when_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_sample_unknown_columns_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_settings_only_when_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_v8_role_settings_wal_vacuum, setup, teardown),
