@@ -92,6 +92,9 @@ struct collector {
 	int announced;     /* COLLECT_CONNECTED was said for this connection */
 	int want_sample;   /* a sample was asked for while detecting again */
 	int texts_failing; /* reading texts failed; said once */
+	int n_skipped;     /* samples skipped since the last one delivered */
+	int hidden_seen;   /* the last statements read had some of other roles hidden */
+	int hidden_revoked; /* ... after the role could see them: said when they come back */
 	int admin_terminate; /* the queued admin command: 1 terminate, 0 cancel */
 	int admin_pid;       /* its backend, 0: none queued */
 	double texts_retry_at;
@@ -540,6 +543,7 @@ pgss_error_text(struct collector *c, char *buf, size_t size)
 }
 
 static void begin_sample(struct collector *c, double now);
+static void warn_hidden(struct collector *c);
 
 static void
 connected(struct collector *c, double now)
@@ -555,13 +559,8 @@ connected(struct collector *c, double now)
 	c->announced = 1;
 	push(c, COLLECT_CONNECTED, "connected to %s:%s (PostgreSQL %s), database %s",
 	     c->srv.host, c->srv.port, c->srv.version, c->srv.dbname);
-	if (!c->srv.read_all_stats && !c->warned_hidden) {
-		c->warned_hidden = 1;
-		push(c, COLLECT_WARNING,
-		     "role %s cannot see the statements of other roles (their texts and query "
-		     "ids are hidden): GRANT pg_read_all_stats (or pg_monitor) TO %s",
-		     c->srv.user, c->srv.user);
-	}
+	if (!c->srv.read_all_stats && !c->warned_hidden)
+		warn_hidden(c);
 }
 
 static void
@@ -815,6 +814,7 @@ batch_done(struct collector *c, double now)
 {
 	if (c->skip[0]) {
 		push(c, COLLECT_SKIPPED, "sample skipped: %s", c->skip);
+		c->n_skipped++;
 		drop_sample(c);
 		c->state = C_IDLE;
 		send_admin(c, now);
@@ -839,6 +839,11 @@ batch_done(struct collector *c, double now)
 	if (c->snap_token[0])
 		strlcpy_(c->settings_token, c->snap_token, sizeof c->settings_token);
 	c->state = C_IDLE;
+	if (c->n_skipped > 0) {
+		push(c, COLLECT_WARNING, "sampling again, after %d sample%s skipped", c->n_skipped,
+		     c->n_skipped == 1 ? "" : "s");
+		c->n_skipped = 0;
+	}
 	push(c, COLLECT_SAMPLE, "sample");
 	send_admin(c, now);
 }
@@ -857,10 +862,16 @@ begin_sample(struct collector *c, double now)
 	c->snap_token[0] = '\0';
 	c->texts_asked = 0;
 	steps[n++] = S_CLOCK;
-	if (c->pgss_usable && c->sql_stmts != NULL)
+	if (c->pgss_usable && c->sql_stmts != NULL) {
 		steps[n++] = S_STMTS;
-	else
+	} else {
 		c->texts_asked = 1;
+		/* why the statements are missing, for whoever shows this sample */
+		strlcpy_(c->snap->pgss_error,
+			 c->last_pgss_error[0] ? c->last_pgss_error
+					       : "pg_stat_statements cannot be read",
+			 sizeof c->snap->pgss_error);
+	}
 	steps[n++] = S_ACTIVITY;
 	steps[n++] = S_DATABASE;
 	steps[n++] = S_CHECKPOINT;
@@ -894,12 +905,12 @@ collect_sample(struct collector *c, double now)
 	if (c->state != C_IDLE || c->ready != NULL)
 		return -1;
 	if (c->need_columns) {
-		/* pg_stat_statements failed before: look at it again, then sample */
+		/*
+		 * pg_stat_statements failed before: look at it again from the start (the
+		 * extension may have been dropped, made again or updated), then sample
+		 */
 		c->want_sample = 1;
-		if (c->srv.pgss_version[0] == '\0')
-			send_detect(c, now);
-		else
-			send_columns(c, now);
+		send_detect(c, now);
 		return 0;
 	}
 	begin_sample(c, now);
@@ -920,7 +931,14 @@ step_failed(struct collector *c, double now, enum step st)
 
 	switch (st) {
 	case S_CLOCK:
-		if (!c->skip[0])
+		if (!c->skip[0] && strcmp(pg_sqlstate(c->pg), "57014") == 0)
+			snprintf(c->skip, sizeof c->skip,
+				 "reading %s took longer than pgmltop's statement timeout (%d ms): "
+				 "is it locked by another session? (see pg_locks)",
+				 c->srv.have & STMT_HAVE_INFO ? "pg_stat_statements_info"
+							    : "the server's clock",
+				 c->timeout_ms);
+		else if (!c->skip[0])
 			strlcpy_(c->skip, pg_error(c->pg)[0] ? pg_error(c->pg) : "no clock",
 				 sizeof c->skip);
 		if (c->sql_clock && c->srv.have & STMT_HAVE_INFO)
@@ -988,6 +1006,36 @@ step_failed(struct collector *c, double now, enum step st)
 	}
 }
 
+static void
+warn_hidden(struct collector *c)
+{
+	c->warned_hidden = 1;
+	push(c, COLLECT_WARNING,
+	     "role %s cannot see the statements of other roles (their texts and query ids are "
+	     "hidden): GRANT pg_read_all_stats (or pg_monitor) TO %s",
+	     c->srv.user, c->srv.user);
+}
+
+/*
+ * Statements of other roles became hidden (pg_read_all_stats revoked while running) or
+ * visible again: said when it changes, the warning at most once while they stay hidden.
+ */
+static void
+hidden_changed(struct collector *c, int hidden)
+{
+	if (hidden && !c->hidden_seen && !c->warned_hidden) {
+		/* the role could see them when it connected: its privilege was revoked */
+		c->hidden_revoked = 1;
+		warn_hidden(c);
+	} else if (!hidden && c->hidden_seen && c->hidden_revoked) {
+		c->hidden_revoked = 0;
+		c->warned_hidden = 0;
+		push(c, COLLECT_WARNING, "role %s: the statements of other roles are seen again",
+		     c->srv.user);
+	}
+	c->hidden_seen = hidden;
+}
+
 /* A step's result: parse it into the snapshot. After the last of a batch, go on. */
 static void
 step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
@@ -1010,6 +1058,8 @@ step_done(struct collector *c, double now, enum pg_event ev, struct pg_rows *r)
 			rc = collect_parse_statements(r, &c->stmt_cache, c->snap, &err);
 			if (rc == 0 && c->stmt_cache.new_keys)
 				c->texts_look = 1;
+			if (rc == 0)
+				hidden_changed(c, c->snap->n_hidden > 0);
 			if (c->last_pgss_error[0] && rc == 0) {
 				c->last_pgss_error[0] = '\0';
 				push(c, COLLECT_WARNING, "pg_stat_statements can be read again");
