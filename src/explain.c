@@ -315,6 +315,21 @@ run1(PGconn *conn, const char *sql, int nparams, const char *const *params,
 		if (code != NULL && strcmp(code, "57014") == 0)
 			set_failed(out, "%s: canceled after the time limit (statement_timeout)",
 				   what);
+		else if (code != NULL && strcmp(code, "55P03") == 0)
+			set_failed(out, "%s: a table it needs is locked by another session, and "
+					"waiting for it was given up after 1 s (lock_timeout): try "
+					"again once the lock is released (see pg_locks)",
+				   what);
+		else if (PQstatus(conn) == CONNECTION_BAD) {
+			const char *m = msg != NULL && *msg ? msg : "no answer";
+			int len = (int)strlen(m);
+
+			while (len > 0 && (m[len - 1] == '\n' || m[len - 1] == ' '))
+				len--;
+			set_failed(out, "%s: the connection to the server was lost (%.*s): take "
+					"the plan again once the server is back",
+				   what, len, m);
+		}
 		else
 			set_failed(out, "%s: %s", what, msg != NULL && *msg ? msg : "failed");
 	}
