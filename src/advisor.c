@@ -17,8 +17,13 @@ eq(const char *a, const char *b)
 int
 advisor_actionable(const struct finding *f)
 {
-	/* good news is not a thing to do */
-	return f->rule != NULL && !eq(f->rule, FINDING_IMPROVEMENT_MEAN_TIME);
+	if (f->rule == NULL || eq(f->rule, FINDING_IMPROVEMENT_MEAN_TIME))
+		return 0; /* good news is not a thing to do */
+	/* nor is an hour of fewer calls or faster ones than usual: nothing to save */
+	if (strncmp(f->rule, "anomaly_", 8) == 0 && isfinite(f->observed) &&
+	    isfinite(f->expected) && f->observed < f->expected)
+		return 0;
+	return 1;
 }
 
 double

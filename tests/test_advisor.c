@@ -104,7 +104,7 @@ merge_one_story_per_statement(void **state)
 	f[1] = mk("missing_index", "index", 1, 7, 0.6, 3000);
 	/* statement 3: SELECT * */
 	f[2] = mk("select_star", "rewrite", 1, 3, 0.5, 100);
-	/* good news is no recommendation */
+	/* good news is no recommendation, nor an hour of fewer calls than usual */
 	f[3] = mk(FINDING_IMPROVEMENT_MEAN_TIME, NULL, 1, 9, 0.9, NAN);
 	n = advisor_merge(f, 4, ms_day, NULL, &r);
 	assert_int_equal(n, 2);
@@ -121,6 +121,22 @@ merge_one_story_per_statement(void **state)
 	assert_string_equal(r[0].state, "new");
 	assert_true(r[1].queryid == 3);
 	recommendations_free(r, n);
+}
+
+static void
+drops_are_not_recommendations(void **state)
+{
+	struct finding up = mk(FINDING_ANOMALY_CALLS, NULL, 1, 5, 0.9, NAN);
+	struct finding down = mk(FINDING_ANOMALY_CALLS, NULL, 1, 6, 0.9, NAN);
+	struct finding slow = mk(FINDING_ANOMALY_MEAN_TIME, NULL, 1, 7, 0.9, NAN);
+
+	(void)state;
+	up.observed = 900, up.expected = 300;
+	down.observed = 100, down.expected = 300;
+	slow.observed = 30, slow.expected = 10;
+	assert_true(advisor_actionable(&up));
+	assert_false(advisor_actionable(&down));
+	assert_true(advisor_actionable(&slow));
 }
 
 static void
@@ -214,6 +230,7 @@ main(void)
 		cmocka_unit_test(record_factor_moves_with_outcomes),
 		cmocka_unit_test(merge_one_story_per_statement),
 		cmocka_unit_test(merge_server_findings),
+		cmocka_unit_test(drops_are_not_recommendations),
 		cmocka_unit_test(ranking_costlier_first_and_stable),
 		cmocka_unit_test(ties_broken_by_id),
 		cmocka_unit_test(id_is_the_statement),
