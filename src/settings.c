@@ -152,6 +152,22 @@ settings_parse(const char *text, const char *name, struct settings *c, struct pg
 	return problems;
 }
 
+/* "key = value" with as many digits as it takes to read the same value back. */
+static void
+add_number(struct strbuf *sb, const char *key, double v)
+{
+	char buf[40];
+	int prec;
+
+	for (prec = 6; prec < 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, sizeof buf, "%.*g", prec, v);
+	sb_addf(sb, "%s = %s\n", key, buf);
+}
+
 char *
 settings_format(const struct settings *c)
 {
@@ -161,11 +177,11 @@ settings_format(const struct settings *c)
 	sb_addf(&sb, "sort = %s\n", c->sort);
 	sb_addf(&sb, "reverse = %s\n", c->reverse ? "yes" : "no");
 	if (c->interval > 0)
-		sb_addf(&sb, "interval = %g\n", c->interval);
+		add_number(&sb, "interval", c->interval);
 	sb_addf(&sb, "color = %s\n", c->color ? "yes" : "no");
 	sb_addf(&sb, "hidden = %s\n", c->hidden);
 	/* kept as they were written: the screen never changes them */
-	sb_addf(&sb, "alert_score = %g\n", c->alert_score);
+	add_number(&sb, "alert_score", c->alert_score);
 	sb_addf(&sb, "alert_anomalies = %s\n", c->alert_anomalies ? "yes" : "no");
 	sb_addf(&sb, "alert_reconnect = %s\n", c->alert_reconnect ? "yes" : "no");
 	sb_addf(&sb, "alert_bell = %s\n", c->alert_bell ? "yes" : "no");

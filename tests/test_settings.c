@@ -120,6 +120,17 @@ settings_format_round_trips(void **state)
 	assert_int_equal(b.alert_bell, 1);
 	assert_string_equal(b.alert_command, "/usr/local/bin/page-dba --urgent");
 	free(text);
+
+	/* values with more digits than %g keeps are saved as they were read */
+	assert_int_equal(settings_parse("interval = 1234.56789\nalert_score = 1234567.891\n", "x",
+					&a, &err),
+			 0);
+	text = settings_format(&a);
+	settings_defaults(&b);
+	assert_int_equal(settings_parse(text, "x", &b, &err), 0);
+	assert_true(b.interval == 1234.56789);
+	assert_true(b.alert_score == 1234567.891);
+	free(text);
 }
 
 static void
