@@ -76,7 +76,11 @@ tokenize(const char *p, struct toks *ts)
 			}
 			if (*p)
 				p++;
-			push(ts, T_IDENT, sb_str(&sb), sb.len, 1);
+			/* "" is no name (PostgreSQL refuses it): nothing a parse can use */
+			if (sb.len == 0)
+				push(ts, T_OP, "\"\"", 2, 0);
+			else
+				push(ts, T_IDENT, sb_str(&sb), sb.len, 1);
 			sb_release(&sb);
 		} else if (*p == '$' && isdigit((unsigned char)p[1])) {
 			for (p++; isdigit((unsigned char)*p); p++)

@@ -83,6 +83,9 @@ parser_refuses_what_it_cannot_index(void **state)
 	parsed("BEGIN", "-");
 	parsed("", "-");
 	parsed("SELECT ((((((((((", "-");
+	/* "" is no name: PostgreSQL refuses a zero-length quoted identifier */
+	parsed("SELECT * FROM \"\" t WHERE a = $1", "-");
+	parsed("SELECT * FROM t WHERE \"\" = $1", "-");
 }
 
 /* A table of 1,000,000 rows in 12,500 pages; statements read all of it or an index's worth. */
