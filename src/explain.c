@@ -45,11 +45,12 @@ dollar_tag(const char *s)
 }
 
 /*
- * Skip what is not code at s: blanks, comments, strings and quoted names. Returns the
- * position after it, s itself when s is code, or NULL when it never ends.
+ * Skip what is not code at s: blanks, comments, strings and quoted names. estring: the
+ * quote at s follows an E that starts a token (E'...' takes backslash escapes). Returns
+ * the position after it, s itself when s is code, or NULL when it never ends.
  */
 static const char *
-skip_noncode(const char *start, const char *s)
+skip_noncode(const char *s, int estring)
 {
 	if (isspace((unsigned char)*s)) {
 		while (isspace((unsigned char)*s))
@@ -80,9 +81,7 @@ skip_noncode(const char *start, const char *s)
 	}
 	if (*s == '\'' || *s == '"') {
 		char q = *s;
-		/* E'...' takes backslash escapes; the caller saw the E */
-		int backslash = q == '\'' && s > start && (s[-1] == 'E' || s[-1] == 'e') &&
-				(s - 1 == start || !ident_char((unsigned char)s[-2]));
+		int backslash = q == '\'' && estring;
 
 		s++;
 		for (;;) {
@@ -159,7 +158,7 @@ explain_check_text(const char *sql, struct explain_check *out)
 		return;
 	}
 	while (*s != '\0') {
-		const char *next = skip_noncode(sql, s);
+		const char *next = skip_noncode(s, 0);
 
 		if (next == NULL) {
 			snprintf(out->why, sizeof out->why,
@@ -205,9 +204,24 @@ explain_check_text(const char *sql, struct explain_check *out)
 			while (ident_char((unsigned char)*s))
 				s++;
 			n = (size_t)(s - w);
-			/* E'..', U&'..', B'..', X'..': the string follows the prefix */
-			if (*s == '\'' && n == 1)
+			/*
+			 * E'..', B'..', X'..', N'..': the string follows the prefix. An E here
+			 * starts a token, as it does for the server's lexer after "$" or a number
+			 * too ($E'\' is "$" and an escaped quote), whatever comes before it.
+			 */
+			if (*s == '\'' && n == 1) {
+				if (*w != 'E' && *w != 'e')
+					continue;
+				next = skip_noncode(s, 1);
+				if (next == NULL) {
+					snprintf(out->why, sizeof out->why,
+						 "the text ends inside a string, a quoted name or a"
+						 " comment (it may have been cut)");
+					return;
+				}
+				s = next;
 				continue;
+			}
 			if (first == NULL) {
 				first = w;
 				first_len = n;

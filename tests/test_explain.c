@@ -87,6 +87,16 @@ one_statement_only(void **state)
 	check("SELECT $q$ $$; $q$, 1", EXPLAIN_READ, "SELECT", 0);
 	/* a backslash ends nothing in a standard string: the quote after it closes it */
 	check("SELECT 'a\\'; DROP TABLE t", EXPLAIN_REFUSED, NULL, 0);
+	check("SELECT xE'\\'; DROP TABLE t", EXPLAIN_REFUSED, NULL, 0);
+	/*
+	 * An E after "$", a number or a parameter starts a token of its own, an E'' string,
+	 * for the server's lexer: its \' is no end, and the semicolon after the next quote is
+	 * outside any string
+	 */
+	check("SELECT $E'\\' x ' ; DROP TABLE t; -- '", EXPLAIN_REFUSED, NULL, 0);
+	check("SELECT 1E'\\' x ' ; DROP TABLE t; -- '", EXPLAIN_REFUSED, NULL, 0);
+	check("SELECT $1e'\\' x ' ; DROP TABLE t; -- '", EXPLAIN_REFUSED, NULL, 1);
+	check("SELECT $E'\\';' x", EXPLAIN_READ, "SELECT", 0);
 }
 
 static void
