@@ -27,7 +27,7 @@ trap 'rm -rf "$TAP_TMP"' EXIT
 FUZZ_DIR="$TAP_TMP/fuzz"
 export FUZZ_DIR
 
-if ! "$fuzz" build >"$TAP_TMP/build.log" 2>&1; then
+if ! nice -n 10 "$fuzz" build >"$TAP_TMP/build.log" 2>&1; then
 	diag <"$TAP_TMP/build.log"
 	not_ok "the fuzz targets build"
 	done_testing
@@ -36,7 +36,8 @@ fi
 ok "the fuzz targets build"
 
 for t in $("$fuzz" list); do
-	if "$fuzz" run "$seconds" "$t" >"$TAP_TMP/$t.out" 2>&1; then
+	# at a lower priority: the other tests of a parallel make check keep their pace
+	if nice -n 10 "$fuzz" run "$seconds" "$t" >"$TAP_TMP/$t.out" 2>&1; then
 		ok "$t: $(sed -n 1p "$TAP_TMP/$t.out" | tr -s ' ' | cut -d' ' -f2-)"
 	else
 		not_ok "$t"
