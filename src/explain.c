@@ -568,6 +568,8 @@ run_on(PGconn *conn, const struct explain_request *rq, const struct explain_chec
 	timeout = rq->timeout_ms > 0 ? rq->timeout_ms
 				     : rq->analyze ? EXPLAIN_ANALYZE_TIMEOUT_MS : EXPLAIN_TIMEOUT_MS;
 
+	/* the guard read the text with standard strings (a backslash escapes nothing) */
+	(void)run_ok(conn, "SET standard_conforming_strings = on", NULL, "");
 	{
 		/* keep pgmltop's own EXPLAIN out of pg_stat_statements, where a role may */
 		const char *su = PQparameterStatus(conn, "is_superuser");
