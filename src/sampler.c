@@ -41,6 +41,7 @@ struct sampler {
 	long long last_maintain_hour;
 	struct text_cache texts;
 
+	double heard_at; /* monotonic: the last sample, or the connection; 0: never */
 	struct snapshot *snap; /* the latest sample */
 	struct delta_set delta_set;
 	int have_delta;
@@ -132,6 +133,12 @@ sampler_text(struct sampler *s, int64_t id)
 		return NULL;
 	/* a miss is remembered too: a text the history does not have is not asked again */
 	return cache_put(&s->texts, id, store_text(s->st, s->server_id, id));
+}
+
+double
+sampler_quiet(const struct sampler *s)
+{
+	return s->heard_at > 0 ? now_mono() - s->heard_at : 0;
 }
 
 struct conn_opts
@@ -426,11 +433,13 @@ sampler_process(struct sampler *s, short revents)
 		switch (ev) {
 		case COLLECT_CONNECTED:
 			on_connected(s, msg);
+			s->heard_at = now_mono();
 			out |= SAMPLER_STATE;
 			break;
 		case COLLECT_SAMPLE: {
 			struct snapshot *snap = collect_take(s->col);
 
+			s->heard_at = now_mono();
 			if (snap != NULL) {
 				on_sample(s, snap);
 				out |= SAMPLER_SAMPLE;

@@ -62,6 +62,8 @@ int64_t sampler_server_id(const struct sampler *s); /* 0 when not in the history
 /* Cancel (0) or terminate (1) a backend; the outcome is said. -1 when not possible now. */
 int sampler_admin(struct sampler *s, int terminate, int pid);
 
+/* Seconds since the server last answered a sample (or the connection was made); 0: never. */
+double sampler_quiet(const struct sampler *s);
 /* How the sampler connects, its password included (borrowed). */
 struct conn_opts sampler_conn(const struct sampler *s);
 /* The database of a statement in the latest sample, or NULL; borrowed. */

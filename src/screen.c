@@ -1068,10 +1068,17 @@ draw_header(struct screen *s)
 
 		if (srv->postmaster_start > 0)
 			fmt_uptime(up, sizeof up, now_wall() - srv->postmaster_start);
+		double quiet = sampler_quiet(s->sm);
+		double late = 3 * sampler_interval(s->sm) > 5 ? 3 * sampler_interval(s->sm) : 5;
+		char waited[48] = "";
+
+		/* a server that stopped answering shows before the connection is given up */
+		if (quiet > late && sampler_state(s->sm) != SAMPLER_CONNECTING)
+			snprintf(waited, sizeof waited, "  no answer for %.0f s", quiet);
 		/* the state first: it must stay visible on a narrow terminal */
-		put_line(0, 0, "pgmltop %s  [%s]  every %.1fs  %s:%s  PostgreSQL %.*s  up %s",
-			 PACKAGE_VERSION, state_name(s), sampler_interval(s->sm), srv->host,
-			 srv->port, (int)strcspn(srv->version, " "), srv->version, up);
+		put_line(0, 0, "pgmltop %s  [%s]%s  every %.1fs  %s:%s  PostgreSQL %.*s  up %s",
+			 PACKAGE_VERSION, state_name(s), waited, sampler_interval(s->sm),
+			 srv->host, srv->port, (int)strcspn(srv->version, " "), srv->version, up);
 		if (tps >= 0)
 			snprintf(tps_s, sizeof tps_s, "%.1f", tps);
 		if (hit >= 0)

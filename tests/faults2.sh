@@ -339,6 +339,8 @@ if want 4; then
 		wait_until 3 help_shown
 	tm send-keys -t p q
 	check "4: ... and q goes back to the list" pane_wait 5 'QUERYID'
+	check "4: the header says how long the server has not answered, before it gives up" \
+		pane_wait 15 '\[connected\]  no answer for [0-9]* s'
 	check "4: the screen says [reconnecting] within 30 s" pane_wait 30 '\[reconnecting\]'
 	t1=$(date +%s)
 	echo "the screen said [reconnecting] $((t1 - t0)) s after the stall" | diag
