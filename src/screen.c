@@ -53,6 +53,8 @@ static const double window_seconds[WIN_COUNT] = {0, 3600, 86400, 7 * 86400};
 #define HISTORY_REFRESH_S 10.0
 /* The hours of a statement (drill-down, heatmap) are read again at most this often. */
 #define SERIES_REFRESH_S 300.0
+/* The recommendations behind the list's top line are read again at most this often. */
+#define RECS_REFRESH_S 1800.0
 #define MIN_INTERVAL 0.5
 #define MAX_INTERVAL 3600.0
 
@@ -3696,8 +3698,12 @@ loop(struct screen *s)
 		if (fds[7].revents & POLLIN)
 			export_done(s);
 		alert_reap();
-		/* the top recommendation of the list's line, read again every 5 minutes */
-		if (!s->recs_loading && s->st != NULL && now_mono() - s->recs_asked > 300)
+		/*
+		 * the top recommendation of the list's line, read again every 30 minutes: the
+		 * whole report (forecasts included) is read for it, seconds of a thread's time
+		 * on a long history, which the screen's sampling must not pay every minute
+		 */
+		if (!s->recs_loading && s->st != NULL && now_mono() - s->recs_asked > RECS_REFRESH_S)
 			recs_ask(s);
 		if (s->sm != NULL) {
 			unsigned ev = sampler_process(s->sm, fds[1].fd >= 0 ? fds[1].revents : 0);
