@@ -204,6 +204,23 @@ bind_time(sqlite3_stmt *s, int i, double t)
 		sqlite3_bind_null(s, i);
 }
 
+/* A number that is not known (NAN) is NULL. */
+static void
+bind_number(sqlite3_stmt *s, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, v);
+}
+
+/* NULL is a number that is not known: NAN. */
+static double
+col_number(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
 /* ---- opening ---- */
 
 static int
@@ -1129,10 +1146,7 @@ write_catalog(struct store *st, int64_t server_id, const struct snapshot *snap,
 		sqlite3_bind_double(s, 9, t->idx_scan);
 		sqlite3_bind_double(s, 10, snap->ts);
 		sqlite3_bind_double(s, 11, t->mod_since_analyze);
-		if (t->last_analyze > 0)
-			sqlite3_bind_double(s, 12, t->last_analyze);
-		else
-			sqlite3_bind_null(s, 12);
+		bind_time(s, 12, t->last_analyze);
 		sqlite3_bind_double(s, 13, t->n_live_tup);
 		sqlite3_bind_double(s, 14, t->n_dead_tup);
 		if (t->last_vacuum > 0)
@@ -3113,10 +3127,7 @@ store_plan_add(struct store *st, int64_t server_id, int64_t queryid, double ts, 
 	sqlite3_bind_double(s, 3, ts);
 	bind_text(s, 4, method);
 	sqlite3_bind_int(s, 5, analyzed);
-	if (isnan(total_cost))
-		sqlite3_bind_null(s, 6);
-	else
-		sqlite3_bind_double(s, 6, total_cost);
+	bind_number(s, 6, total_cost);
 	bind_text(s, 7, plan);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
@@ -3176,8 +3187,7 @@ store_plans(struct store *st, int64_t server_id, int one, int64_t queryid, doubl
 		p->ts = sqlite3_column_double(s, 1);
 		p->method = col_text(s, 2);
 		p->analyzed = sqlite3_column_int(s, 3);
-		p->total_cost = sqlite3_column_type(s, 4) == SQLITE_NULL ? NAN
-									 : sqlite3_column_double(s, 4);
+		p->total_cost = col_number(s, 4);
 		p->plan = col_text(s, 5);
 	}
 	sqlite3_finalize(s);
@@ -3210,14 +3220,8 @@ store_index_check_add(struct store *st, int64_t server_id, const struct index_ch
 	sqlite3_bind_int64(s, 2, c->queryid);
 	bind_text(s, 3, c->ddl);
 	sqlite3_bind_double(s, 4, c->ts);
-	if (isnan(c->cost_before))
-		sqlite3_bind_null(s, 5);
-	else
-		sqlite3_bind_double(s, 5, c->cost_before);
-	if (isnan(c->cost_after))
-		sqlite3_bind_null(s, 6);
-	else
-		sqlite3_bind_double(s, 6, c->cost_after);
+	bind_number(s, 5, c->cost_before);
+	bind_number(s, 6, c->cost_after);
 	sqlite3_bind_int(s, 7, c->used);
 	bind_text(s, 8, c->error);
 	rc = sqlite3_step(s);
@@ -3264,12 +3268,10 @@ store_index_checks(struct store *st, int64_t server_id, struct index_check **out
 		c->queryid = sqlite3_column_int64(s, 0);
 		c->ddl = col_text(s, 1);
 		c->ts = sqlite3_column_double(s, 2);
-		c->cost_before = sqlite3_column_type(s, 3) == SQLITE_NULL ? NAN
-									  : sqlite3_column_double(s, 3);
-		c->cost_after = sqlite3_column_type(s, 4) == SQLITE_NULL ? NAN
-									 : sqlite3_column_double(s, 4);
+		c->cost_before = col_number(s, 3);
+		c->cost_after = col_number(s, 4);
 		c->used = sqlite3_column_int(s, 5);
-		c->error = sqlite3_column_type(s, 6) == SQLITE_NULL ? NULL : col_text(s, 6);
+		c->error = col_text(s, 6);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -3315,9 +3317,7 @@ store_rel_stats(struct store *st, int64_t server_id, struct rel_stat **out, int 
 		strlcpy_(r->schema, schema != NULL ? schema : "", sizeof r->schema);
 		strlcpy_(r->name, name != NULL ? name : "", sizeof r->name);
 		r->live_rows = sqlite3_column_double(s, 2);
-		r->mod_since_analyze = sqlite3_column_type(s, 3) == SQLITE_NULL
-					       ? NAN
-					       : sqlite3_column_double(s, 3);
+		r->mod_since_analyze = col_number(s, 3);
 		r->last_analyze = sqlite3_column_double(s, 4); /* NULL: 0, never */
 	}
 	sqlite3_finalize(s);
