@@ -78,6 +78,9 @@ if command -v pg_activity >/dev/null 2>&1; then
 else
 	echo "note: pg_activity is not installed (Debian: pg-activity): not measured"
 fi
+# BENCH_TOOLS=pgmltop: pgmltop alone (BENCH_PERF=FILE: perf record -g of its window to
+# FILE; BENCH_KEYS=no: stop after the table)
+[ "${BENCH_TOOLS:-}" = pgmltop ] && tools=pgmltop
 
 CLK_TCK=$(getconf CLK_TCK)
 W=200
@@ -342,7 +345,11 @@ measure() {
 		-f "$TAP_TMP/ref.sql" || bail_out "the reference reads did not start"
 	k0=$(ticks "$pid")
 	w0=$(now)
-	sleep "$WINDOW"
+	if [ -n "${BENCH_PERF:-}" ] && [ "$t" = pgmltop ]; then
+		perf record -q -g -o "$BENCH_PERF" -p "$pid" -- sleep "$WINDOW" >/dev/null 2>&1
+	else
+		sleep "$WINDOW"
+	fi
 	k1=$(ticks "$pid")
 	w1=$(now)
 	rss=$(hwm_kib "$pid")
@@ -437,6 +444,8 @@ for t in $tools; do
 done
 
 load_stop
+# BENCH_KEYS=no: not the part with 10,000 statements
+[ "${BENCH_KEYS:-}" = no ] && exit "$status"
 
 # ---- key to screen with 10,000 statements ----
 
