@@ -19,6 +19,7 @@ enum {
 	OPT_TOP,
 	OPT_KEEP_RAW,
 	OPT_KEEP_HOURLY,
+	OPT_HISTORY_INTERVAL,
 	OPT_SIMULATE,
 	OPT_SEED,
 	OPT_TRUTH,
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
 	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
 	{"keep-raw", required_argument, NULL, OPT_KEEP_RAW},
 	{"keep-hourly", required_argument, NULL, OPT_KEEP_HOURLY},
+	{"history-interval", required_argument, NULL, OPT_HISTORY_INTERVAL},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"simulate", required_argument, NULL, OPT_SIMULATE},
 	{"seed", required_argument, NULL, OPT_SEED},
@@ -129,6 +131,12 @@ options_help(FILE *out)
 	      "  -H, --history=FILE       history file (default:\n"
 	      "                           $XDG_DATA_HOME/pgmltop/history.db)\n"
 	      "      --no-history         do not store samples\n"
+	      "      --history-interval=SECONDS\n"
+	      "                           how often the screen (default 10, or -s when\n"
+	      "                           longer) and --batch (default every sample)\n"
+	      "                           store a sample; one with new query texts,\n"
+	      "                           settings or a reset at once; --collect stores\n"
+	      "                           every sample\n"
 	      "      --keep-raw=DAYS      keep per-interval rows this long (default 2)\n"
 	      "      --keep-hourly=DAYS   keep hourly rows this long (default 90)\n"
 	      "\n"
@@ -384,6 +392,15 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 				o->keep_raw_days = d;
 			else
 				o->keep_hourly_days = d;
+			break;
+		case OPT_HISTORY_INTERVAL:
+			if (parse_double(optarg, 0.1, 86400, &o->history_interval) < 0) {
+				pgt_err_set(err,
+					    "invalid --history-interval '%s': give seconds from 0.1 "
+					    "to 86400",
+					    optarg);
+				return -1;
+			}
 			break;
 		case OPT_NO_COLOR:
 			o->no_color = 1;

@@ -28,6 +28,7 @@ enum { PROMPT_AUTO, PROMPT_NEVER, PROMPT_ALWAYS };
 #define DEFAULT_TOP 20
 #define DEFAULT_KEEP_RAW_DAYS 2.0
 #define DEFAULT_KEEP_HOURLY_DAYS 90.0
+#define DEFAULT_HISTORY_INTERVAL 10.0
 
 struct options {
 	enum run_mode mode;
@@ -51,6 +52,7 @@ struct options {
 	int no_color;
 	double keep_raw_days;
 	double keep_hourly_days;
+	double history_interval; /* --history-interval; 0: not given */
 	int64_t explain_queryid; /* --explain */
 	int explain_analyze;     /* --analyze */
 	int yes;                 /* --yes: no questions before --explain's plan */

@@ -21,7 +21,8 @@ struct text_cache {
 struct sampler {
 	const struct options *o;
 	struct collector *col;
-	struct delta_state *delta;
+	struct delta_state *delta;       /* sample to sample: what the screen shows */
+	struct delta_state *store_delta; /* stored sample to stored sample: the history */
 	struct store *st;
 	sampler_say_fn say_fn;
 	void *say_ctx;
@@ -42,7 +43,10 @@ struct sampler {
 	struct text_cache texts;
 
 	double heard_at; /* monotonic: the last sample, or the connection; 0: never */
+	double store_every; /* seconds between stored samples; 0: every sample */
+	double stored_at;   /* monotonic: the last sample stored; 0: none yet */
 	struct snapshot *snap; /* the latest sample */
+	int snap_stored;       /* snap is in the history (or needs not be) */
 	struct delta_set delta_set;
 	int have_delta;
 };
@@ -198,7 +202,9 @@ take_lease(struct sampler *s)
 
 	if (s->st == NULL || s->lease || s->server_id == 0)
 		return;
-	rc = store_lease(s->st, s->server_id, now_wall(), 3 * s->interval + 30, &holder, &err);
+	rc = store_lease(s->st, s->server_id, now_wall(),
+			 3 * (s->interval > s->store_every ? s->interval : s->store_every) + 30,
+			 &holder, &err);
 	if (rc < 0) {
 		say(s, "%s", err.msg);
 		return;
@@ -225,7 +231,8 @@ take_lease(struct sampler *s)
 		s->lease_warned = 0;
 	}
 	/* whatever this process saw before is not in the history: start clean */
-	delta_break(s->delta, 0);
+	delta_break(s->store_delta, 0);
+	s->snap_stored = 1;
 }
 
 static void
@@ -265,6 +272,8 @@ on_connected(struct sampler *s, const char *msg)
 	strlcpy_(s->server_key, srv->key, sizeof s->server_key);
 	s->postmaster_start = srv->postmaster_start;
 	delta_break(s->delta, (s->samples > 0 ? DELTA_GAP : 0) | (restarted ? DELTA_RESTART : 0));
+	delta_break(s->store_delta,
+		    (s->samples > 0 ? DELTA_GAP : 0) | (restarted ? DELTA_RESTART : 0));
 	s->next_sample = 0;
 	if (s->st == NULL)
 		return;
@@ -280,39 +289,98 @@ on_connected(struct sampler *s, const char *msg)
 	maintain(s);
 }
 
+/*
+ * Store snap with its deltas since the sample stored before it: 1 stored, 0 not (no
+ * lease), -1 failed. A failed sample leaves a gap: the next one stored is a baseline.
+ */
+static int
+store_one(struct sampler *s, struct snapshot *snap)
+{
+	struct pgt_err err = {{0}};
+	struct delta_set d = {0};
+	int rc;
+
+	delta_compute(s->store_delta, snap, &d);
+	rc = store_sample(s->st, s->server_id, snap, &d, &err);
+	delta_set_free(&d);
+	if (rc < 0) {
+		if (!s->store_failed)
+			say(s, "%s; samples are not stored until this is solved", err.msg);
+		s->store_failed = 1;
+		delta_break(s->store_delta, DELTA_GAP);
+		return -1;
+	}
+	if (rc == 0) {
+		s->lease = 0; /* another process took the lease over */
+		take_lease(s);
+		return 0;
+	}
+	if (s->store_failed)
+		say(s, "storing samples again in %s", store_path(s->st));
+	s->store_failed = 0;
+	s->stored_at = now_mono();
+	{
+		long long hour = (long long)floor(snap->ts / 3600.0);
+
+		if (hour != s->last_maintain_hour) {
+			s->last_maintain_hour = hour;
+			maintain(s);
+		}
+	}
+	return 1;
+}
+
+/*
+ * The latest sample, when it is not in the history yet: before a gap or the end, so
+ * that the time since the last stored sample is kept. A sample whose texts were not
+ * stored with it is left out (its texts are with the cache now, not with it).
+ */
+static void
+store_pending(struct sampler *s)
+{
+	if (s->snap == NULL || s->snap_stored || s->st == NULL || !s->lease ||
+	    s->snap->n_texts > 0)
+		return;
+	if (store_one(s, s->snap) == 1)
+		s->snap_stored = 1;
+}
+
+/*
+ * A sample is stored every store_every seconds, and at once when it brings what must
+ * not wait (new query texts, settings, the catalog) or starts a new baseline (a reset,
+ * a restart, evicted entries): the sample before it is stored first, so that the
+ * deltas up to the break are kept.
+ */
+static int
+store_due(const struct sampler *s, const struct snapshot *snap, int *flush_first)
+{
+	const unsigned breaks =
+		DELTA_RESET | DELTA_RESTART | DELTA_CLOCK | DELTA_GAP | DELTA_EVICTED;
+	int urgent = snap->n_texts > 0 || snap->settings != NULL || snap->catalog_ok ||
+		     snap->role_settings_read;
+
+	*flush_first = (s->delta_set.flags & breaks) != 0 || s->delta_set.n_entry_resets > 0;
+	if (urgent || *flush_first || s->store_every <= 0 || s->stored_at == 0)
+		return 1;
+	/* a quarter of an interval early: a sample a little late still takes its turn */
+	return now_mono() - s->stored_at >= s->store_every - s->interval / 4;
+}
+
 static void
 on_sample(struct sampler *s, struct snapshot *snap)
 {
-	struct pgt_err err = {{0}};
-	int i, stored = 0;
+	int i, stored = 0, flush_first = 0;
 
 	delta_set_free(&s->delta_set);
 	delta_compute(s->delta, snap, &s->delta_set);
 	s->have_delta = 1;
 	if (s->st != NULL && !s->lease)
 		take_lease(s);
-	if (s->st != NULL && s->lease) {
-		int rc = store_sample(s->st, s->server_id, snap, &s->delta_set, &err);
-
-		if (rc < 0) {
-			if (!s->store_failed)
-				say(s, "%s; samples are not stored until this is solved", err.msg);
-			s->store_failed = 1;
-		} else if (rc == 0) {
-			s->lease = 0; /* another process took the lease over */
-			take_lease(s);
-		} else {
-			long long hour = (long long)floor(snap->ts / 3600.0);
-
-			stored = 1;
-			if (s->store_failed)
-				say(s, "storing samples again in %s", store_path(s->st));
-			s->store_failed = 0;
-			if (hour != s->last_maintain_hour) {
-				s->last_maintain_hour = hour;
-				maintain(s);
-			}
-		}
+	if (s->st != NULL && s->lease && store_due(s, snap, &flush_first)) {
+		if (flush_first)
+			store_pending(s);
+		if (s->lease)
+			stored = store_one(s, snap) == 1;
 	}
 	/* settings are read again only after a reload: read them whole until they are stored */
 	if (s->st != NULL && !stored && snap->settings != NULL)
@@ -346,6 +414,8 @@ on_sample(struct sampler *s, struct snapshot *snap)
 		free(s->snap);
 	}
 	s->snap = snap;
+	/* without a history, or without its lease, nothing is pending */
+	s->snap_stored = stored || s->st == NULL || !s->lease;
 }
 
 /* ---- the loop's side ---- */
@@ -365,7 +435,19 @@ sampler_new(const struct options *o, struct store *st, const char *password, sam
 	s->last_maintain_hour = -1;
 	conn.password = password;
 	s->col = collect_new(&conn, 5000);
+	/* the sampler appends and looks up texts by key: a small page cache is enough */
+	if (st != NULL)
+		store_cache_kib(st, 256);
 	s->delta = delta_new();
+	s->store_delta = delta_new();
+	/* --collect samples for the history, and --batch by default: each sample is stored */
+	if (o->mode == MODE_COLLECT)
+		s->store_every = 0;
+	else if (o->history_interval > 0)
+		s->store_every = o->history_interval;
+	else
+		s->store_every = o->mode == MODE_SCREEN ? DEFAULT_HISTORY_INTERVAL : 0;
+	s->snap_stored = 1;
 	collect_start(s->col, now_mono());
 	return s;
 }
@@ -375,10 +457,12 @@ sampler_free(struct sampler *s)
 {
 	if (s == NULL)
 		return;
+	store_pending(s);
 	if (s->st != NULL && s->lease)
 		store_lease_release(s->st, s->server_id);
 	collect_free(s->col);
 	delta_free(s->delta);
+	delta_free(s->store_delta);
 	delta_set_free(&s->delta_set);
 	if (s->snap != NULL) {
 		snapshot_free(s->snap);
@@ -447,6 +531,7 @@ sampler_process(struct sampler *s, short revents)
 			break;
 		}
 		case COLLECT_LOST:
+			store_pending(s); /* the time up to the last sample is kept */
 			say(s, "%s", msg);
 			if (s->st != NULL && s->lease && s->online) {
 				struct pgt_err err = {{0}};
@@ -455,6 +540,7 @@ sampler_process(struct sampler *s, short revents)
 			}
 			s->online = 0;
 			delta_break(s->delta, DELTA_GAP);
+			delta_break(s->store_delta, DELTA_GAP);
 			out |= SAMPLER_STATE;
 			break;
 		case COLLECT_FAILED:
@@ -526,6 +612,12 @@ long
 sampler_count(const struct sampler *s)
 {
 	return s->samples;
+}
+
+void
+sampler_store_now(struct sampler *s)
+{
+	store_pending(s);
 }
 
 void

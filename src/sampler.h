@@ -51,6 +51,11 @@ enum sampler_state sampler_state(const struct sampler *s);
 int sampler_busy(const struct sampler *s); /* a sample is being read */
 /* Samples delivered: stored ones with --collect, all others otherwise. */
 long sampler_count(const struct sampler *s);
+/*
+ * Store the latest sample now if it is not in the history yet (samples are stored every
+ * --history-interval): before the history is read, so that it reaches the last sample.
+ */
+void sampler_store_now(struct sampler *s);
 void sampler_set_interval(struct sampler *s, double seconds);
 double sampler_interval(const struct sampler *s);
 

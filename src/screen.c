@@ -506,6 +506,17 @@ loaded(struct screen *s)
  */
 static void analysis_window(struct screen *s, double *from, double *to);
 
+/*
+ * The history is read up to the last sample: the one the sampler has not stored yet
+ * (it stores one every --history-interval) is stored first.
+ */
+static void
+history_current(struct screen *s)
+{
+	if (s->sm != NULL)
+		sampler_store_now(s->sm);
+}
+
 static void
 load_history(struct screen *s, int same_window)
 {
@@ -540,6 +551,7 @@ load_history(struct screen *s, int same_window)
 	if (s->loader != NULL) {
 		if (!same_window)
 			view_set_rows(&s->view, NULL, 0, 0);
+		history_current(s);
 		loader_request(s->loader, server_id(s), from, to);
 		s->loading = 1;
 		s->load_asked = now_mono();
@@ -670,6 +682,7 @@ ask_series(struct screen *s, int has_queryid, int64_t queryid)
 		}
 	}
 	if (s->series_loader != NULL) {
+		history_current(s);
 		loader_request_series(s->series_loader, server_id(s), has_queryid, queryid, from,
 				      to);
 		s->an_loading = 1;
@@ -2467,6 +2480,7 @@ export_start(struct screen *s)
 			s->export_loader_failed = 1;
 	}
 	if (s->export_loader != NULL) {
+		history_current(s);
 		loader_request_export(s->export_loader, &ex, from, to);
 		s->ex_writing = 1;
 		snprintf(s->ex_status, sizeof s->ex_status, "Writing %s...", s->ex_path);
@@ -2627,6 +2641,7 @@ recs_ask(struct screen *s)
 	if (s->recs_loader == NULL)
 		return;
 	analysis_window(s, &from, &to);
+	history_current(s);
 	loader_request_recs(s->recs_loader, from, to);
 	s->recs_loading = 1;
 	s->recs_asked = now_mono();
@@ -2913,6 +2928,7 @@ read_params(struct screen *s)
 	s->sv.m = NULL;
 	s->sv.status = "(reading the history...)";
 	if (s->params_loader != NULL) {
+		history_current(s);
 		loader_request_params(s->params_loader, server_id(s), from, to, mem);
 		s->pm_loading = 1;
 	} else {

@@ -25,7 +25,7 @@ ERR=$TAP_TMP/stderr
 MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
-collect offline report output csv-table days until peak-z server-memory history no-history keep-raw keep-hourly no-color version
+collect offline report output csv-table days until peak-z server-memory history no-history history-interval keep-raw keep-hourly no-color version
 simulate seed truth explain analyze yes mark at reason read-only only help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.
@@ -181,6 +181,7 @@ usage_error "three positional arguments" "'third'" first second third
 usage_error "-s with no value" "'-s'" -s
 usage_error "--report with no value" "'--report'" --report
 usage_error "--keep-raw=0" "'0'" --keep-raw=0
+usage_error "--history-interval=abc" "'abc'" --history-interval=abc
 usage_error "--keep-hourly=-5" "'-5'" --keep-hourly=-5
 usage_error "--no-history --collect" "--no-history" --no-history --collect
 # an option without a value given one: the message must name it, with no raw bytes
