@@ -691,8 +691,13 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 		return -1;
 	}
 	merge = cache != NULL && cache->valid;
-	changed = xcalloc((size_t)r->nrows + 1, sizeof *changed);
-	gone = xcalloc((size_t)r->nrows + 1, sizeof *gone);
+	/* sized to what they hold: a sample can bring a thousand rows, most of them changed */
+	for (i = 0; i < r->nrows; i++)
+		if (pg_rows_get(r, i, N_STMT_COLS) != NULL)
+			n_gone++;
+	changed = xcalloc((size_t)(r->nrows - n_gone) + 1, sizeof *changed);
+	gone = xcalloc((size_t)n_gone + 1, sizeof *gone);
+	n_gone = 0;
 	snap->n_hidden = 0;
 	for (i = 0; i < r->nrows; i++) {
 		if (pg_rows_get(r, i, N_STMT_COLS) != NULL) { /* a key of the cache that is gone */
@@ -714,7 +719,21 @@ collect_parse_statements(const struct pg_rows *r, struct stmt_cache *cache, stru
 		keys_changed(cache);
 	} else {
 		/* all sorted: a changed row replaces the cached one of its key, a gone one drops it */
-		all = xcalloc((size_t)(cache->n + n) + 1, sizeof *all);
+		int n_new = 0;
+
+		for (j = 0, k = 0; k < n;) { /* the changed rows whose key is new */
+			int c = j == cache->n ? 1 : stmt_key_cmp(&cache->rows[j], &changed[k]);
+
+			if (c < 0)
+				j++;
+			else {
+				n_new += c > 0;
+				j += c == 0;
+				k++;
+			}
+		}
+		j = k = 0;
+		all = xcalloc((size_t)(cache->n + n_new) + 1, sizeof *all);
 		while (j < cache->n || k < n) {
 			int c = j == cache->n ? 1
 				: k == n      ? -1

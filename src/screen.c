@@ -987,6 +987,35 @@ key_heatmap(struct screen *s, int ch)
 
 static int screen_utf8; /* the locale takes UTF-8 */
 
+/*
+ * The usual case of put(): printable ASCII (white space as blanks) goes straight into
+ * the cells, as sanitize_cut would render it, without the multibyte path of addstr.
+ * 0 when the text has anything else (or is wider than the buffer): put() renders it.
+ */
+static int
+put_ascii(int y, int x, attr_t attr, const char *text, int width)
+{
+	chtype cells[512];
+	const unsigned char *p = (const unsigned char *)text;
+	int n = 0;
+
+	while (*p != '\0' && n < width) {
+		unsigned char c = *p++;
+
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+			c = ' ';
+		else if (c < 0x20 || c >= 0x7f)
+			return 0;
+		if (n == (int)(sizeof cells / sizeof cells[0]))
+			return 0;
+		cells[n++] = (chtype)c | (chtype)attr;
+	}
+	if (n > 0)
+		mvaddchnstr(y, x, cells, n);
+	move(y, x + n < COLS ? x + n : COLS - 1);
+	return 1;
+}
+
 /* Text at (y, x), made safe and cut at the right edge (never wrapped). */
 static void
 put(int y, int x, attr_t attr, const char *text)
@@ -1000,6 +1029,8 @@ put(int y, int x, attr_t attr, const char *text)
 	if (y == LINES - 1)
 		width--;
 	if (width <= 0)
+		return;
+	if (put_ascii(y, x, attr, text, width))
 		return;
 	line = sanitize_cut(text, (size_t)width, screen_utf8);
 	attron(attr);
