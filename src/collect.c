@@ -82,6 +82,7 @@ struct collector {
 	double query_started; /* monotonic */
 	double retry_at;
 	double retry_delay;
+	int attempt; /* the reconnection attempt waited for or made (1, 2, ...); 0: connected */
 
 	struct server_info srv;
 	char *sql_stmts, *sql_texts, *sql_clock, *sql_activity;
@@ -264,9 +265,16 @@ go_offline(struct collector *c, double now, const char *why)
 		return;
 	}
 	c->state = C_WAIT_RETRY;
+	c->attempt++;
 	c->retry_at = now + c->retry_delay;
 	push(c, COLLECT_LOST, "connection lost: %s; reconnecting in %.0f s", why, c->retry_delay);
 	c->retry_delay = c->retry_delay * 2 > RETRY_MAX_S ? RETRY_MAX_S : c->retry_delay * 2;
+}
+
+int
+collect_attempt(const struct collector *c)
+{
+	return c->attempt;
 }
 
 void
@@ -551,6 +559,7 @@ connected(struct collector *c, double now)
 	c->state = C_IDLE;
 	c->ever_connected = 1;
 	c->retry_delay = 1.0;
+	c->attempt = 0;
 	clear_password(c);
 	if (c->want_sample)
 		begin_sample(c, now);

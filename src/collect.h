@@ -60,6 +60,11 @@ void collect_process(struct collector *c, short revents, double now);
 /* Begin a sample now; -1 when not connected or a sample is already running. */
 int collect_sample(struct collector *c, double now);
 int collect_connected(const struct collector *c);
+/*
+ * Since the connection was lost: the reconnection attempt pending or running (1, 2, ...;
+ * the waits between them double, up to 30 s); 0 while connected.
+ */
+int collect_attempt(const struct collector *c);
 int collect_sampling(const struct collector *c);
 
 /* The next event and its message (borrowed until the next call), or COLLECT_NONE. */

@@ -603,6 +603,12 @@ sampler_state(const struct sampler *s)
 }
 
 int
+sampler_attempt(const struct sampler *s)
+{
+	return collect_attempt(s->col);
+}
+
+int
 sampler_busy(const struct sampler *s)
 {
 	return collect_sampling(s->col);

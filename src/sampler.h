@@ -48,6 +48,8 @@ int sampler_needs_password(const struct sampler *s);
 void sampler_retry(struct sampler *s, const char *password);
 
 enum sampler_state sampler_state(const struct sampler *s);
+/* While reconnecting: the attempt pending or running (1, 2, ...), as collect_attempt(). */
+int sampler_attempt(const struct sampler *s);
 int sampler_busy(const struct sampler *s); /* a sample is being read */
 /* Samples delivered: stored ones with --collect, all others otherwise. */
 long sampler_count(const struct sampler *s);

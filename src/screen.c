@@ -1065,8 +1065,9 @@ put_line(int y, attr_t attr, const char *fmt, ...)
 	sb_release(&sb);
 }
 
+/* The state of the header; reconnecting with the attempt it is at. */
 static const char *
-state_name(const struct screen *s)
+state_name(const struct screen *s, char *buf, size_t size)
 {
 	if (s->offline)
 		return "offline";
@@ -1076,7 +1077,10 @@ state_name(const struct screen *s)
 	case SAMPLER_CONNECTED:
 		return "connected";
 	case SAMPLER_RECONNECTING:
-		return "reconnecting";
+		if (sampler_attempt(s->sm) <= 0)
+			return "reconnecting";
+		snprintf(buf, size, "reconnecting (%d)", sampler_attempt(s->sm));
+		return buf;
 	default:
 		return "connecting";
 	}
@@ -1097,7 +1101,7 @@ static void
 draw_header(struct screen *s)
 {
 	attr_t fig = s->color ? COLOR_PAIR(3) : A_BOLD;
-	char line[512], sim[64];
+	char line[512], sim[64], state[48];
 
 	if (s->offline) {
 		put_line(0, 0, "pgmltop %s  [offline]  %s:%s  PostgreSQL %.*s  history %s",
@@ -1123,8 +1127,9 @@ draw_header(struct screen *s)
 			snprintf(waited, sizeof waited, "  no answer for %.0f s", quiet);
 		/* the state first: it must stay visible on a narrow terminal */
 		put_line(0, 0, "pgmltop %s  [%s]%s  every %.1fs  %s:%s  PostgreSQL %.*s  up %s",
-			 PACKAGE_VERSION, state_name(s), waited, sampler_interval(s->sm),
-			 srv->host, srv->port, (int)strcspn(srv->version, " "), srv->version, up);
+			 PACKAGE_VERSION, state_name(s, state, sizeof state), waited,
+			 sampler_interval(s->sm), srv->host, srv->port,
+			 (int)strcspn(srv->version, " "), srv->version, up);
 		if (tps >= 0)
 			snprintf(tps_s, sizeof tps_s, "%.1f", tps);
 		if (hit >= 0)

@@ -324,8 +324,21 @@ wait_row 2 "Filter: none" >/dev/null
 
 # 10. the server stops under the screen
 pg_crash
-lost() { row_has 0 "[reconnecting]" && row_has $((H - 2)) "connection lost"; }
-check "10: [reconnecting] and 'connection lost' after the server stopped" poll 10 lost
+lost() { row_has 0 "[reconnecting (1)]" && row_has $((H - 2)) "connection lost"; }
+check "10: [reconnecting (1)] and 'connection lost' after the server stopped" poll 10 lost
+ms() { date +%s%3N; }
+t1=$(ms)
+check "10: the header counts the attempts: [reconnecting (2)]" \
+	wait_row 0 "[reconnecting (2)]"
+t2=$(ms)
+check "10: [reconnecting (3)]" wait_row 0 "[reconnecting (3)]"
+t3=$(ms)
+# the waits before attempts 2 and 3 are 1 s and 2 s: the second at least 1.5 s
+if [ $((t3 - t2)) -ge 1500 ] && [ $((t3 - t2)) -gt $((t2 - t1)) ]; then
+	ok "10: the retries back off (waits of $((t2 - t1)) ms, then $((t3 - t2)) ms)"
+else
+	not_ok "10: the retries back off (waits of $((t2 - t1)) ms, then $((t3 - t2)) ms)"
+fi
 alerted() { row_has 1 "ALERT reconnect: the server was lost"; }
 check "10: the alert of the lost server is in the header" poll 5 alerted
 keys '?'
