@@ -110,6 +110,7 @@ struct screen {
 	int show_idle;
 	int confirm_pid;  /* the backend the confirmation is about */
 	int confirm_terminate;
+	char confirm_query[256]; /* the start of its query, made safe to show */
 	enum pane back_to; /* where Esc goes from the statement pane */
 
 	/* the drill-down pane */
@@ -1747,8 +1748,10 @@ draw_footer(struct screen *s)
 	else if (s->prompt == PROMPT_INTERVAL)
 		put_line(LINES - 2, 0, "Interval (seconds): %s", s->input);
 	else if (s->prompt == PROMPT_CONFIRM)
-		put_line(LINES - 2, A_BOLD, "%s backend %d? y to confirm, any other key to keep it",
-			 s->confirm_terminate ? "Terminate" : "Cancel the query of", s->confirm_pid);
+		put_line(LINES - 2, A_BOLD,
+			 "%s backend %d (%s)? y to confirm, any other key to keep it",
+			 s->confirm_terminate ? "Terminate" : "Cancel the query of", s->confirm_pid,
+			 s->confirm_query);
 	else if (s->message[0])
 		put_line(LINES - 2, s->message_error ? (s->color ? COLOR_PAIR(2) : A_BOLD) : 0,
 			 "%s", s->message);
@@ -1997,6 +2000,22 @@ sess_confirm(struct screen *s, int terminate)
 	}
 	s->confirm_pid = a->pid;
 	s->confirm_terminate = terminate;
+	{
+		/* the prompt names the query too: a PID alone is easy to mistake */
+		char *q = sanitize_line(a->query != NULL ? a->query : "query not visible", 60,
+					s->utf8);
+
+		size_t n = strlen(q);
+
+		if (n >= sizeof s->confirm_query) { /* cut before a character, not inside one */
+			n = sizeof s->confirm_query - 1;
+			while (n > 0 && ((unsigned char)q[n] & 0xc0) == 0x80)
+				n--;
+		}
+		memcpy(s->confirm_query, q, n);
+		s->confirm_query[n] = '\0';
+		free(q);
+	}
 	s->prompt = PROMPT_CONFIRM;
 	s->input[0] = '\0';
 }

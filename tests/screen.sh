@@ -466,7 +466,8 @@ check "16: the waiting session is shown under the one holding the lock" poll 10 
 holder_pid=$(pg_value "SELECT pid FROM pg_stat_activity WHERE query LIKE '%holder_sleeps%' AND pid <> pg_backend_pid()")
 # select the holder: it is the longest-running root, the first line
 keys Home c
-check "16: c asks to confirm, naming the backend" poll 5 has "Cancel the query of backend $holder_pid?"
+check "16: c asks to confirm, naming the backend and its query" \
+	poll 5 has "Cancel the query of backend $holder_pid (SELECT pg_sleep(60) AS holder_sleeps)?"
 keys n
 check "16: another key leaves it alone" poll 5 has "backend $holder_pid left alone"
 check "16: ... and the holder still runs" holder_in
