@@ -219,6 +219,35 @@ on_crash(int sig)
 	raise(sig);
 }
 
+/* SIGCONT: the terminal may have been used while stopped; the loop draws it all again. */
+static volatile sig_atomic_t resumed;
+
+static void
+on_cont(int sig)
+{
+	(void)sig;
+	resumed = 1;
+}
+
+/*
+ * The screen's signals beyond run_install_signals(): SIGQUIT ends it as SIGTERM does
+ * (the terminal restored, the history closed), and SIGCONT redraws it. SIGTSTP is left
+ * to ncurses, which leaves the screen before stopping and draws it again after.
+ */
+static void
+screen_signals(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGTERM, NULL, &sa) == 0)
+		sigaction(SIGQUIT, &sa, NULL);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_cont;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCONT, &sa, NULL);
+}
+
 static void
 restore_terminal(void)
 {
@@ -3713,6 +3742,12 @@ loop(struct screen *s)
 
 		if (run_stop_requested())
 			break;
+		if (resumed) { /* leave and enter again: ncurses then redraws it whole */
+			resumed = 0;
+			endwin();
+			refresh();
+			s->dirty = 1;
+		}
 		if (s->dirty)
 			draw(s);
 		if (s->key_at > 0 && s->key_timing != NULL) {
@@ -3816,6 +3851,7 @@ screen_run(const struct options *o)
 	s.offline = o->mode == MODE_OFFLINE;
 	view_init(&s.view);
 	run_install_signals();
+	screen_signals();
 	settings_defaults(&s.saved);
 	s.settings_path = settings_path(&settings_err);
 	if (s.settings_path != NULL)
