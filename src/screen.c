@@ -1985,9 +1985,14 @@ draw_sessions(struct screen *s)
 			char *w = sanitize_line(wait, 16, s->utf8);
 			char *q = sanitize_line(a->query ? a->query : "", 0, s->utf8);
 
+			/* names padded by display columns: a wide character takes two */
+			int pu = 12 - (int)sanitize_width(user, s->utf8);
+			int pd = 12 - (int)sanitize_width(db, s->utf8);
+
 			put_line(4 + i, s->sess_top + i == s->sess_sel ? sel : 0,
-				 "%7d %-12s %-12s %-14s %-16s %9s %20s  %s%s", a->pid, user, db, st,
-				 w, dur, qid, indent, q);
+				 "%7d %s%*s %s%*s %-14s %-16s %9s %20s  %s%s", a->pid, user,
+				 pu > 0 ? pu : 0, "", db, pd > 0 ? pd : 0, "", st, w, dur, qid,
+				 indent, q);
 			free(user);
 			free(db);
 			free(st);
