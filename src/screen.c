@@ -269,7 +269,12 @@ term_check(struct pgt_err *err)
 		pgt_err_set(err, "the screen needs a terminal: use --batch for a plain table");
 		return -1;
 	}
-	if (term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0) {
+	if (term == NULL || term[0] == '\0') {
+		pgt_err_set(err, "TERM is not set: set it to the terminal's type, or use --batch "
+				 "for a plain table");
+		return -1;
+	}
+	if (strcmp(term, "dumb") == 0) {
 		pgt_err_set(err, "the terminal (TERM=%s) cannot show the screen: use --batch",
 			    term ? term : "");
 		return -1;
