@@ -1,8 +1,11 @@
 #!/bin/sh
 # The interactive screen, driven through tmux against a real PostgreSQL running pgbench:
 # the layout, the keys (sort, freeze, filter, drill-down, help, window, interval), resizing
-# down to 1x1, hostile query text, a server that stops under the screen, a clean exit,
-# --offline with a terminal, and the refusals without a usable terminal or server.
+# down to 1x1 and a storm of resizes, hostile query text and names, a server that stops
+# under the screen (the attempts counted) or is replaced by another, a clean exit,
+# --offline with a terminal, signals (INT, HUP, QUIT, TSTP/CONT, STOP/CONT, SEGV), cancel
+# and terminate, monochrome and NO_COLOR, a password in the conninfo, and the refusals
+# without a usable terminal (none, dumb, unknown or no TERM) or server.
 set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
@@ -28,6 +31,8 @@ tm() {
 
 cleanup() {
 	tm kill-server >/dev/null 2>&1
+	[ -f "$TAP_TMP/pgB/data/postmaster.pid" ] &&
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$TAP_TMP/pgB/data" -m immediate stop >/dev/null 2>&1
 	bg_kill_all
 	pg_cleanup
 }
@@ -36,8 +41,8 @@ trap cleanup EXIT
 # More NAME=VALUE words for the environment of the next start (no blanks in them).
 EXTRA_ENV=
 
-# start SESSION TERM ARGS...: pgmltop ARGS in a new detached session of W x H. The first
-# call starts the server; set-clipboard on makes tmux keep any OSC 52 it receives as a
+# start SESSION TERM ARGS...: pgmltop ARGS in a new detached session of W x H (TERM -:
+# TERM unset). The first call starts the server; set-clipboard on makes tmux keep any OSC 52 it receives as a
 # paste buffer, so that one reaching the terminal can be seen. A shell around pgmltop
 # writes its exit status to SESSION.rc (tmux 3.3 sometimes never reports the status of a
 # pane) and then sleeps, so that the terminal stays as pgmltop left it.
@@ -46,12 +51,14 @@ start() {
 	st_term=$2
 	shift 2
 	rm -f "$TAP_TMP/$st_s.rc"
+	st_t=TERM=$st_term
+	[ "$st_term" = - ] && st_t=-uTERM # env's option comes before the NAME=VALUE words
 	# shellcheck disable=SC2016,SC2086 # the inner shell expands them; EXTRA_ENV is split
 	tm set -s set-clipboard on ';' \
 		new-session -d -s "$st_s" -x "$W" -y "$H" \
 		sh -c 'env "$@"; echo $? >"$0.tmp" && mv "$0.tmp" "$0" && exec sleep 120' \
-		"$TAP_TMP/$st_s.rc" $EXTRA_ENV \
-		TERM="$st_term" HOME="$TAP_TMP/home" XDG_DATA_HOME="$TAP_TMP/xdg" \
+		"$TAP_TMP/$st_s.rc" "$st_t" $EXTRA_ENV \
+		HOME="$TAP_TMP/home" XDG_DATA_HOME="$TAP_TMP/xdg" \
 		XDG_CONFIG_HOME="$TAP_TMP/config" PGMLTOP_CONFIG= \
 		LC_ALL="${LC_ALL:-C.UTF-8}" PGHOST="${PGHOST:-}" PGPORT="${PGPORT:-}" \
 		PGUSER="${PGUSER:-}" PGDATABASE="${PGDATABASE:-}" "$PGMLTOP_BIN" "$@"
@@ -297,6 +304,25 @@ tm resize-window -t "$S" -x "$W" -y "$H"
 redrawn() { row_has 0 pgmltop && row_has 3 QUERYID && pgbench_rows; }
 check "8: back at ${W}x$H the whole screen is drawn again" poll 10 redrawn
 
+# 8b. a SIGWINCH storm: 30 resizes in a row, then 300x100 and back
+for sz in 20x5 1x1 300x100 80x24 20x5 1x1 300x100 80x24 1x1 20x5 300x100 1x1 80x24 20x5 \
+	300x100 20x5 1x1 80x24 300x100 1x1 20x5 80x24 1x1 300x100 20x5 80x24 1x1 300x100 \
+	20x5 1x1; do
+	tm resize-window -t "$S" -x "${sz%x*}" -y "${sz#*x}"
+done
+check "8b: alive after 30 resizes in a row" alive
+tm resize-window -t "$S" -x 300 -y 100
+# the whole screen: the header, the column titles, statements, and the key bar at the bottom
+whole() { row_has 0 pgmltop && row_has 3 QUERYID && pgbench_rows && row_has "$1" "F10Quit"; }
+check "8b: at 300x100 the whole screen is drawn, the key bar on row 99" poll 10 whole 99
+keys '?'
+check "8b: keys are answered: ? shows the help" poll 5 help_shown
+keys q
+check "8b: q goes back to the list" wait_row 3 QUERYID
+tm resize-window -t "$S" -x "$W" -y "$H"
+check "8b: back at ${W}x$H the whole screen is drawn, the key bar on row $((H - 1))" \
+	poll 10 whole $((H - 1))
+
 # 9. hostile query text: a clear-screen, an OSC 52 clipboard write and a BEL in a comment
 printf 'SELECT 42 AS hostile /* \033[2J \033]52;c;SGVsbG8=\007 */;\n' >"$TAP_TMP/hostile.sql"
 bg_start hostile pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 1 -R 10 -T 60 \
@@ -520,6 +546,8 @@ check "17b: the session still runs" \
 keys q
 check "17b: q ends pgmltop with status 0" wait_exit 0
 kill "$(bg_pid sleeper)" 2>/dev/null
+pg_psql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE query LIKE '%sleeper_sleeps%' AND pid <> pg_backend_pid()" >/dev/null
 
 # 18. only one database, only one user. (The two statements differ in shape: column
 # aliases are not part of the query id, and the history keeps one text per query id.)
@@ -587,6 +615,226 @@ keys '?'
 check "19: the help lists F2" poll 5 has "F2"
 keys q q
 check "19: q ends pgmltop with status 0 again" wait_exit 0
+
+# ---- the live screen and signals, terminals, hostile names, another server ----
+
+# Cluster B for 24, made meanwhile: another initdb (another system identifier) with
+# pg_stat_statements created, on a socket of its own until 24 starts it on A's
+B_DIR=$TAP_TMP/pgB
+make_b() {
+	mkdir -p "$B_DIR/data" &&
+		{ [ "$(id -u)" != 0 ] || chown "$PG_OS_USER" "$B_DIR" "$B_DIR/data"; } &&
+		pg_as_owner "$PG_BIN/initdb" -D "$B_DIR/data" -A trust -U postgres --no-sync &&
+		printf '%s\n' "listen_addresses = ''" "unix_socket_directories = '$B_DIR'" \
+			"port = $PGPORT" "fsync = off" "shared_preload_libraries = 'pg_stat_statements'" |
+		pg_as_owner tee -a "$B_DIR/data/postgresql.conf" &&
+		b_ctl -w -t 60 start &&
+		psql -X -q -h "$B_DIR" -p "$PGPORT" -U postgres -d postgres \
+			-c "CREATE EXTENSION pg_stat_statements" &&
+		b_ctl -w stop
+}
+b_ctl() { pg_as_owner "$PG_BIN/pg_ctl" -D "$B_DIR/data" -l "$B_DIR/server.log" "$@"; }
+make_b >"$TAP_TMP/make-b.log" 2>&1 &
+make_b_pid=$!
+
+# 20. signals sent to the live screen: the terminal restored, the history closed
+pgmltop_pid() { ps -o pid= --ppid "$(pane '#{pane_pid}')" | tr -d ' '; }
+SIG_DB=$TAP_TMP/sig.db
+# live_start SESSION: a live screen storing into sig.db, connected, a sample stored
+live_start() {
+	start "$1" screen -s 1 -H "$SIG_DB"
+	S=$1
+	poll 10 row_has 0 "[connected]" && wait_until 10 samples_at_least "$SIG_DB" 1
+}
+# closed_clean: no lease left, no -wal file left, and the file is sound
+closed_clean() {
+	[ "$(sq "$SIG_DB" "SELECT count(*) FROM leases")" = 0 ] && [ ! -e "$SIG_DB-wal" ] &&
+		[ "$(sq "$SIG_DB" "PRAGMA integrity_check")" = ok ]
+}
+# signal_ends SIG: SIG ends the screen of $S with status 0, the terminal restored, the
+# history closed
+signal_ends() {
+	kill -"$1" "$(pgmltop_pid)"
+	check "20: SIG$1 ends the live screen with status 0" wait_exit 0
+	check "20: after SIG$1 the terminal left the alternate screen" alt_left
+	check "20: after SIG$1 the cursor is visible" cursor_on
+	check "20: after SIG$1 the history was closed: no lease, no -wal, integrity ok" \
+		closed_clean
+}
+check "20: a live screen on sig.db is connected and storing" live_start si
+signal_ends INT
+live_start sh >/dev/null
+signal_ends HUP
+timeout 20 "$PGMLTOP_BIN" --collect -s 1 -n 1 -H "$SIG_DB" >"$TAP_TMP/o" 2>"$TAP_TMP/e"
+rc=$?
+if [ "$rc" = 0 ] && ! grep -q 'being written by process' "$TAP_TMP/e"; then
+	ok "20: a --collect afterwards takes the history at once"
+else
+	not_ok "20: a --collect afterwards takes the history at once"
+	echo "exit status $rc, stderr:" | diag
+	diag <"$TAP_TMP/e"
+fi
+# In tmux the process group of pgmltop is orphaned: the stop that ncurses' SIGTSTP
+# handler sends itself is dropped, so the screen is left and entered again at once.
+live_start sq >/dev/null
+kill -TSTP "$(pgmltop_pid)"
+kill -CONT "$(pgmltop_pid)"
+drawn() { row_has 0 "[connected]" && row_has 3 QUERYID && row_has $((H - 1)) "F10Quit"; }
+check "20: SIGTSTP, SIGCONT: alive, the whole screen drawn, on the alternate screen" \
+	poll 5 eval 'alive && drawn && alt_on'
+# stopped, the terminal is written on (as a shell does); SIGCONT draws the screen again
+kill -STOP "$(pgmltop_pid)"
+printf '\033[HSTOPPED-GARBAGE\033[12;40HSTOPPED-GARBAGE' >"$(pane '#{pane_tty}')"
+poll 2 has STOPPED-GARBAGE >/dev/null
+kill -CONT "$(pgmltop_pid)"
+garbage_gone() { ! has STOPPED-GARBAGE && drawn; }
+check "20: SIGSTOP, writes on the terminal, SIGCONT: the screen is drawn again" \
+	poll 5 garbage_gone
+keys '?'
+check "20: ... and keys are answered: ? shows the help" poll 5 help_shown
+keys q
+wait_row 3 QUERYID >/dev/null
+signal_ends QUIT
+live_start sg >/dev/null
+kill -SEGV "$(pgmltop_pid)"
+check "20: SIGSEGV: pgmltop dies of the signal (status 139)" wait_exit 139
+check "20: after SIGSEGV the terminal left the alternate screen" alt_left
+check "20: after SIGSEGV the cursor is visible" cursor_on
+
+# 21. an unknown TERM, no TERM
+start tu xterm-nonexistent -H "$TAP_TMP/x.db"
+S=tu
+check "21: unknown TERM: exit 1" wait_exit 1
+said() { tm capture-pane -p -S - -t "$S" | grep -q -- "$1"; }
+check "21: the message names the type and mentions --batch" \
+	poll 2 said "^pgmltop: unknown terminal type 'xterm-nonexistent'.*--batch"
+start tn - -H "$TAP_TMP/x.db"
+S=tn
+check "21: TERM unset: exit 1" wait_exit 1
+check "21: the message says TERM is not set and mentions --batch" \
+	poll 2 said '^pgmltop: TERM is not set.*--batch'
+
+# 22. a monochrome terminal and NO_COLOR on the live screen; a password in the conninfo
+# (keyword and URI forms) is shown nowhere on the screen and not stored
+PW=SeCrEt4711
+no_password() {
+	! tm capture-pane -p -S - -t "$S" | grep -qF "$PW" || {
+		echo "the password is on the screen of $S" | diag
+		return 1
+	}
+}
+EXTRA_ENV=NO_COLOR=1
+start nc screen -s 1 -H "$TAP_TMP/pw.db" \
+	-d "postgresql://postgres:$PW@/postgres?host=$PGHOST&port=$PGPORT"
+EXTRA_ENV=
+S=nc
+check "22: NO_COLOR, a URI with a password: connected" wait_row 0 "[connected]"
+check "22: NO_COLOR on the live screen: no colours" no_colour
+keys Tab
+wait_row 2 "Sessions:" >/dev/null
+check "22: NO_COLOR: the sessions screen, no colours either" no_colour
+check "22: the password of the URI is not on the screen" no_password
+keys q
+check "22: q ends pgmltop with status 0 (URI)" wait_exit 0
+start mo xterm-mono -s 1 -H "$TAP_TMP/pw.db" -d "dbname=postgres password=$PW"
+S=mo
+check "22: TERM=xterm-mono: connected, the column titles drawn" \
+	poll 10 eval 'row_has 0 "[connected]" && row_has 3 QUERYID'
+check "22: TERM=xterm-mono: no colours on the screen" no_colour
+# C asks for colours (after the NO_COLOR test: the setting is saved at the quit)
+keys C
+check "22: C says this terminal has no colours" poll 5 has "this terminal has no colours"
+check "22: ... and still no colours" no_colour
+check "22: the password of the conninfo is not on the screen" no_password
+keys q
+check "22: q ends pgmltop with status 0" wait_exit 0
+check "22: the password is not in the history" \
+	eval '! cat "$TAP_TMP"/pw.db* | grep -aqF "$PW"'
+
+# 23. hostile names on the sessions screen; terminating a session after a confirmation
+# naming its PID and its query. A role named with two CJK characters and ESC[2J (11
+# columns, 13 bytes: padding by bytes would misalign), a database named with a
+# right-to-left mark and a BEL, an OSC 52 in the query and in application_name (which the
+# server shows with ? in place of control bytes).
+bg_start victim psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "SELECT pg_sleep(60) AS victim_sleeps"
+HDB=$(printf '\342\200\217d\007')
+HROLE=$(printf '\347\224\250\346\210\267\033[2J')
+pg_psql -c "CREATE DATABASE \"$HDB\"" -c "CREATE ROLE \"$HROLE\" LOGIN" >/dev/null
+bg_start hostile_sess env PGAPPNAME="$(printf 'app\033]52;c;SGk=\007')" \
+	psql -X -h "$PGHOST" -p "$PGPORT" -U "$HROLE" -d "$HDB" \
+	-c "$(printf 'SELECT pg_sleep(60) AS hostile_sess /* \033]52;c;SGk=\007 \033[2J */')"
+victim_runs() { [ "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%victim_sleeps%' AND pid <> pg_backend_pid()")" = 1 ]; }
+poll 10 victim_runs >/dev/null
+victim_pid=$(pg_value "SELECT pid FROM pg_stat_activity WHERE query LIKE '%victim_sleeps%' AND pid <> pg_backend_pid()")
+start hs screen -s 1 --no-history
+S=hs
+wait_row 0 "[connected]" >/dev/null
+keys Tab
+check "23: the sessions screen lists the victim and the hostile session" \
+	poll 10 eval 'has victim_sleeps && has hostile_sess'
+check "23: the database name is shown escaped: \\u200fd\\x07" has '\u200fd\x07'
+check "23: the role name is shown escaped, the CJK characters kept" \
+	has "$(printf '\347\224\250\346\210\267')\\x1b[2J"
+check "23: the OSC 52 of the query is shown escaped" has '\x1b]52;c;SGk=\x07'
+raw=$(screen | grep -c "$ESC")
+raw_e=$(tm capture-pane -p -e -t "$S" | grep -c -e "$ESC]" -e "$BEL")
+bufs=$(tm list-buffers | wc -l)
+if [ "$raw" = 0 ] && [ "$raw_e" = 0 ] && [ "$bufs" = 0 ]; then
+	ok "23: no raw ESC, OSC or BEL reached the terminal (no clipboard buffer)"
+else
+	not_ok "23: no raw ESC, OSC or BEL reached the terminal (no clipboard buffer)"
+	echo "raw ESC lines: $raw; OSC/BEL lines with -e: $raw_e; tmux buffers: $bufs" | diag
+	show
+fi
+# the STATE column starts at column 33 (PID 7, USER 12, DATABASE 12) on both rows
+state_col() {
+	screen | grep -F "$1" | head -n 1 | sed 's/ active .*//' | LC_ALL=C.UTF-8 wc -L
+}
+aligned() {
+	[ "$(state_col victim_sleeps)" = 33 ] && [ "$(state_col hostile_sess)" = 33 ] || {
+		echo "STATE at $(state_col victim_sleeps) and $(state_col hostile_sess)" | diag
+		return 1
+	}
+}
+check "23: the columns stay aligned with the wide character" aligned
+check "23: the header stays intact (no clear-screen reached the terminal)" \
+	eval 'row_has 0 pgmltop && row_has 3 "PID USER"'
+# the victim runs longest: the first line
+keys Home K
+check "23: K asks to confirm, naming the PID" \
+	poll 5 row_has $((H - 2)) "Terminate backend $victim_pid ("
+check "23: ... and the session's query" row_has $((H - 2)) "AS victim_sleeps)?"
+keys n
+check "23: another key leaves it alone" poll 5 has "backend $victim_pid left alone"
+check "23: ... and the victim still runs" victim_runs
+keys K
+poll 5 row_has $((H - 2)) "Terminate backend $victim_pid (" >/dev/null
+keys y
+check "23: y terminates: the server says so" poll 10 has "backend $victim_pid: terminated"
+check "23: the victim is gone from pg_stat_activity" poll 10 eval '! victim_runs'
+keys q
+check "23: q ends pgmltop with status 0" wait_exit 0
+kill "$(bg_pid hostile_sess)" 2>/dev/null
+
+# 24. another server comes up on the same socket and port: said on the message line
+start fo screen -s 1 -H "$TAP_TMP/fo.db"
+S=fo
+check "24: connected to A" wait_row 0 "[connected]"
+if wait "$make_b_pid"; then
+	ok "24: cluster B is ready"
+else
+	not_ok "24: cluster B is ready"
+	diag <"$TAP_TMP/make-b.log"
+fi
+pg_stop
+b_ctl -w -t 60 start -o "-c unix_socket_directories='$PG_DIR'" >/dev/null 2>&1
+check "24: the message line says it is another server, kept apart" \
+	poll 15 row_has $((H - 2)) "this is another server than before"
+check "24: [connected] to B" wait_row 0 "[connected]"
+keys q
+check "24: q ends pgmltop with status 0" wait_exit 0
+b_ctl -m immediate -w stop >/dev/null 2>&1
 
 echo "wall time $(($(date +%s) - started)) s" | diag
 done_testing
