@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void
@@ -393,8 +394,30 @@ read_text_file(const char *path, const char *what, struct pgt_err *err)
 		pgt_err_set(err, "cannot read the %s in %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		/* never more than the cap in memory, whatever the file (or device) holds */
+		if (sb.len + n > TEXT_FILE_MAX_BYTES) {
+			struct stat st;
+
+			if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+			    (size_t)st.st_size > TEXT_FILE_MAX_BYTES)
+				pgt_err_set(err,
+					    "cannot read the %s in %s: the file has %lld bytes, more "
+					    "than the %d MiB a file of %s may have: shorten it or "
+					    "move it aside",
+					    what, path, (long long)st.st_size,
+					    TEXT_FILE_MAX_BYTES >> 20, what);
+			else
+				pgt_err_set(err,
+					    "cannot read the %s in %s: it holds more than the %d MiB "
+					    "a file of %s may have: shorten it or move it aside",
+					    what, path, TEXT_FILE_MAX_BYTES >> 20, what);
+			fclose(f);
+			sb_release(&sb);
+			return NULL;
+		}
 		sb_addn(&sb, buf, n);
+	}
 	if (ferror(f)) {
 		pgt_err_set(err, "cannot read the %s in %s: %s", what, path, strerror(errno));
 		fclose(f);

@@ -53,8 +53,10 @@ void sb_add_json(struct strbuf *sb, const char *s);
 
 /*
  * The whole of a text file (a new string), or NULL with "cannot read the WHAT in PATH:
- * reason" in err; a file with a NUL byte is refused as not text.
+ * reason" in err; a file with a NUL byte is refused as not text, and so is one larger
+ * than TEXT_FILE_MAX_BYTES (rules files are a few KiB).
  */
+#define TEXT_FILE_MAX_BYTES (4 << 20)
 char *read_text_file(const char *path, const char *what, struct pgt_err *err);
 
 /* Wall clock in seconds since the epoch, with sub-second precision. */
