@@ -231,7 +231,8 @@ create_file(const char *path, struct pgt_err *err)
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return 0;
-		pgt_err_set(err, "cannot create the history file %s: %s", path, strerror(errno));
+		pgt_err_set(err, "cannot create the history file %s: %s: name another file with -H",
+			    path, strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, 0600) < 0) {
@@ -311,7 +312,10 @@ check_and_migrate(struct store *st, struct pgt_err *err)
 	if (version == store_schema_count())
 		return 0;
 	if (st->readonly && version == 0 && tables == 0) {
-		pgt_err_set(err, "%s is empty: no history has been written to it yet", st->path);
+		pgt_err_set(err,
+			    "%s is empty: it holds no history yet: collect some first (pgmltop "
+			    "--collect -H %s) or name another file with -H",
+			    st->path, st->path);
 		return -1;
 	}
 	if (st->readonly) {
@@ -346,12 +350,133 @@ check_and_migrate(struct store *st, struct pgt_err *err)
 	return exec(st, "COMMIT", err, "upgrade the history schema");
 }
 
+/* The directory that holds path ("." for a bare file name; caller frees). */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* Does path-SUFFIX exist with something in it? */
+static int
+aux_file_used(const char *path, const char *suffix)
+{
+	char *aux = xasprintf("%s%s", path, suffix);
+	struct stat sb;
+	int used = stat(aux, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > 0);
+
+	free(aux);
+	return used;
+}
+
+/*
+ * Why the history file cannot be written: the file, its directory (where SQLite makes
+ * the -wal and -shm files), or a -wal or -shm file left there. 1 with the reason in err,
+ * 0 when none is found.
+ */
+static int
+why_unwritable(const char *path, struct pgt_err *err)
+{
+	static const char *const suffix[] = {"-wal", "-shm"};
+	char *dir;
+	size_t i;
+
+	if (access(path, W_OK) < 0) {
+		pgt_err_set(err,
+			    "cannot write the history file %s: %s: make it writable or name another "
+			    "file with -H",
+			    path, strerror(errno));
+		return 1;
+	}
+	dir = dir_of(path);
+	if (access(dir, W_OK) < 0) {
+		pgt_err_set(err,
+			    "cannot write the history file %s: its directory %s is not writable (%s) "
+			    "and SQLite keeps its -wal and -shm files there: make the directory "
+			    "writable or name another file with -H",
+			    path, dir, strerror(errno));
+		free(dir);
+		return 1;
+	}
+	free(dir);
+	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		char *aux = xasprintf("%s%s", path, suffix[i]);
+		int bad = access(aux, F_OK) == 0 && access(aux, W_OK) < 0;
+
+		if (bad)
+			pgt_err_set(err,
+				    "cannot write the history file %s: %s is not writable (%s): make "
+				    "it writable, as the history file is",
+				    path, aux, strerror(errno));
+		free(aux);
+		if (bad)
+			return 1;
+	}
+	return 0;
+}
+
+/* sqlite3_open_v2 of path; with immutable, a read-only URI that takes no locks. */
+static int
+open_db(struct store *st, const char *path, int immutable, struct pgt_err *err)
+{
+	/* one thread per connection: no need for SQLite's per-call locking */
+	int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
+	struct strbuf uri = {0};
+	const char *name = path;
+	int rc;
+
+	if (immutable) {
+		const char *p;
+
+		/* file:PATH?immutable=1, PATH percent-encoded but for its plain characters;
+		 * an absolute path after an empty authority ("file://" + "/...") */
+		sb_add(&uri, path[0] == '/' ? "file://" : "file:");
+		for (p = path; *p != '\0'; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || strchr("/._-~", c) != NULL)
+				sb_addc(&uri, (char)c);
+			else
+				sb_addf(&uri, "%%%02X", c);
+		}
+		sb_add(&uri, "?mode=ro&immutable=1");
+		name = sb_str(&uri);
+		oflags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+	} else {
+		oflags |= st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	}
+	rc = sqlite3_open_v2(name, &st->db, oflags, NULL);
+	sb_release(&uri);
+	if (rc != SQLITE_OK) {
+		pgt_err_set(err, "cannot open the history file %s: %s", path,
+			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	return 0;
+}
+
+static void
+close_db(struct store *st)
+{
+	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
 struct store *
 store_open(const char *path, int flags, struct pgt_err *err)
 {
 	struct store *st;
 	struct stat sb;
-	int oflags;
+	int immutable = 0;
 
 	if (stat(path, &sb) == 0) {
 		if (S_ISDIR(sb.st_mode)) {
@@ -363,6 +488,13 @@ store_open(const char *path, int flags, struct pgt_err *err)
 		if (!S_ISREG(sb.st_mode)) {
 			pgt_err_set(err, "%s is not a regular file: give a history file with -H",
 				    path);
+			return NULL;
+		}
+		if ((flags & STORE_READONLY) && sb.st_size == 0) {
+			pgt_err_set(err,
+				    "%s is empty: it holds no history yet: collect some first "
+				    "(pgmltop --collect -H %s) or name another file with -H",
+				    path, path);
 			return NULL;
 		}
 	} else if (errno != ENOENT) {
@@ -384,24 +516,72 @@ store_open(const char *path, int flags, struct pgt_err *err)
 	st->readonly = (flags & STORE_READONLY) != 0;
 	if (gethostname(st->hostname, sizeof st->hostname - 1) < 0)
 		strlcpy_(st->hostname, "localhost", sizeof st->hostname);
-	oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	/* one thread per connection: no need for SQLite's per-call locking */
-	oflags |= SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
-		pgt_err_set(err, "cannot open the history file %s: %s", path,
-			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	/*
+	 * A file nobody may write (no write permission at all), with no -wal file beside
+	 * it, does not change while it is read: it is read as immutable, which needs no
+	 * -shm file and leaves none behind (one made by a reader would have the file's
+	 * read-only mode, and stop the writer once the file is made writable again).
+	 */
+	if (st->readonly && (sb.st_mode & 0222) == 0 && !aux_file_used(path, "-wal"))
+		immutable = 1;
+	if (open_db(st, path, immutable, err) < 0) {
+		if (access(path, R_OK) < 0)
+			pgt_err_set(err,
+				    "cannot read the history file %s: %s: make it readable or name "
+				    "another file with -H",
+				    path, strerror(errno));
 		store_close(st);
 		return NULL;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 10000);
-	if (check_and_migrate(st, err) < 0) {
+	/* SQLite opens a file it may not write for reading only: say so before any read */
+	if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+		if (!why_unwritable(path, err))
+			pgt_err_set(err,
+				    "cannot write the history file %s: SQLite opened it read-only: "
+				    "make it writable or name another file with -H",
+				    path);
 		store_close(st);
 		return NULL;
+	}
+	if (check_and_migrate(st, err) < 0) {
+		int code = sqlite3_extended_errcode(st->db) & 0xff;
+		int cannot = code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
+
+		if (cannot && st->readonly && !immutable && !aux_file_used(path, "-wal")) {
+			/*
+			 * Reading a file in WAL mode needs its -shm file, which cannot be made
+			 * (a read-only directory or file system). With no -wal file, or an
+			 * empty one, everything is in the file itself, which no process can be
+			 * writing (it would have made a -wal file): read it as immutable.
+			 */
+			close_db(st);
+			if (open_db(st, path, 1, err) < 0 || check_and_migrate(st, err) < 0) {
+				store_close(st);
+				return NULL;
+			}
+		} else {
+			char *dir = dir_of(path);
+
+			if (cannot && st->readonly && access(dir, W_OK) < 0)
+				pgt_err_set(err,
+					    "cannot read the history file %s: its directory is not "
+					    "writable (%s), and %s-wal holds changes not yet in the "
+					    "file, which SQLite reads only with a -shm file made "
+					    "there: make the directory writable, or copy the history "
+					    "with its -wal file elsewhere",
+					    path, strerror(errno), path);
+			else if ((cannot || code == SQLITE_PERM || code == SQLITE_IOERR) &&
+				 !st->readonly)
+				(void)why_unwritable(path, err);
+			free(dir);
+			store_close(st);
+			return NULL;
+		}
 	}
 	if (!st->readonly &&
 	    (exec(st, "PRAGMA journal_mode = WAL", err, "switch to WAL mode") < 0 ||
 	     exec(st, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0)) {
+		(void)why_unwritable(path, err);
 		store_close(st);
 		return NULL;
 	}
