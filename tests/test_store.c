@@ -627,6 +627,135 @@ store_open_accepts_empty_file(void **state)
 	assert_int_equal(q_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
+/* The -wal, -shm or -journal file of path, if any exists. */
+static const char *
+aux_left(const char *path)
+{
+	static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+	static char aux[512];
+	size_t i;
+
+	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(aux, sizeof aux, "%s%s", path, suffix[i]);
+		if (exists(aux))
+			return aux;
+	}
+	return NULL;
+}
+
+/* Reading an empty file: refused with what to do, the file left empty, nothing made. */
+static void
+store_open_readonly_empty_file(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct stat sb;
+	int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(store_open(f->path, STORE_READONLY, &err));
+	assert_non_null(strstr(err.msg, "is empty"));
+	assert_non_null(strstr(err.msg, "--collect"));
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_null(aux_left(f->path));
+}
+
+/* A history with one server at path, closed (no -wal or -shm left). */
+static void
+make_history(const char *path)
+{
+	struct pgt_err err = {{0}};
+	struct store *st = store_open(path, 0, &err);
+	struct server_info srv;
+	int64_t id = 0;
+
+	if (st == NULL)
+		print_error("store_open %s: %s\n", path, err.msg);
+	assert_non_null(st);
+	mkserver(&srv, "7300000000000000001:5432", "16.4");
+	assert_int_equal(store_server(st, &srv, H0, &id, &err), 0);
+	store_close(st);
+	assert_null(aux_left(path));
+}
+
+/*
+ * A history no one may write (mode 0444) is read without locks or a -shm file, so that
+ * reading leaves no read-only -wal or -shm file behind; also under a name that a URI
+ * must escape.
+ */
+static void
+store_open_readonly_no_write_permission(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct server_rec rec;
+	char dir[192], path[256];
+	const char *paths[2];
+	struct store *st;
+	size_t i;
+
+	snprintf(dir, sizeof dir, "%s/a b?c#d%%41&e=f", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof path, "%s/h%%2541?.db", dir);
+	paths[0] = f->path;
+	paths[1] = path;
+	for (i = 0; i < 2; i++) {
+		make_history(paths[i]);
+		assert_int_equal(chmod(paths[i], 0444), 0);
+		st = store_open(paths[i], STORE_READONLY, &err);
+		if (st == NULL)
+			print_error("store_open %s: %s\n", paths[i], err.msg);
+		assert_non_null(st);
+		assert_int_equal(store_latest_server(st, &rec, &err), 1);
+		assert_string_equal(rec.key, "7300000000000000001:5432");
+		store_close(st);
+		assert_null(aux_left(paths[i]));
+	}
+	/* the same through a relative name */
+	assert_int_equal(chdir(dir), 0);
+	st = store_open("h%2541?.db", STORE_READONLY, &err);
+	assert_int_equal(chdir("/"), 0);
+	assert_non_null(st);
+	assert_int_equal(store_latest_server(st, &rec, &err), 1);
+	store_close(st);
+}
+
+/*
+ * A history in a directory that cannot be written (not testable as root, who writes
+ * anywhere): read without a -shm file; opening it for writing says the directory is
+ * the reason, before anything is written.
+ */
+static void
+store_open_readonly_directory(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct server_rec rec;
+	char dir[192], path[256];
+	struct store *st;
+
+	if (geteuid() == 0)
+		skip();
+	snprintf(dir, sizeof dir, "%s/ro", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof path, "%s/history.db", dir);
+	make_history(path);
+	assert_int_equal(chmod(dir, 0500), 0);
+	st = store_open(path, STORE_READONLY, &err);
+	if (st == NULL)
+		print_error("store_open: %s\n", err.msg);
+	assert_non_null(st);
+	assert_int_equal(store_latest_server(st, &rec, &err), 1);
+	store_close(st);
+	assert_null(store_open(path, 0, &err));
+	assert_non_null(strstr(err.msg, "directory"));
+	assert_non_null(strstr(err.msg, "not writable"));
+	assert_null(aux_left(path));
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
 /* Bytes overwritten in the middle: found at open, refused, and the file left as it is. */
 static void
 store_open_refuses_damaged_file(void **state)
@@ -1884,6 +2013,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_open_migrates_v1_hourly, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_readonly_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_accepts_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_open_readonly_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_open_readonly_no_write_permission, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(store_open_readonly_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_open_refuses_damaged_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_server_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_lease_rules, setup, teardown),
