@@ -249,14 +249,67 @@ sqlite3 "$TAP_TMP/other.db" "CREATE TABLE x(a); INSERT INTO x VALUES (1)"
 refused "an SQLite database of another program" "$TAP_TMP/other.db" \
 	"not a pgmltop history"
 
-# An empty file: reading it creates nothing and says something (B7).
+# An empty file (B7): reading it is refused, saying to collect first; collecting into it
+# makes it a history (SQLite takes an empty file as a new database).
 : >"$TAP_TMP/empty.db"
-run 10 --offline -H "$TAP_TMP/empty.db"
+for mode in --offline --report=json; do
+	run 10 "$mode" -H "$TAP_TMP/empty.db"
+	why=
+	[ "$rc" -eq 1 ] || why="$why exit status $rc, not 1;"
+	one_error "empty\.db is empty: it holds no history yet.*--collect"
+	[ ! -s "$TAP_TMP/empty.db" ] || why="$why the file was written;"
+	for suffix in -wal -shm -journal; do
+		[ ! -e "$TAP_TMP/empty.db$suffix" ] || why="$why empty.db$suffix was created;"
+	done
+	result "an empty file, $mode: exit 1, 'is empty: it holds no history yet ... --collect'"
+done
+run 30 --collect -n 2 -s 0.2 -H "$TAP_TMP/empty.db"
 why=
-[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || why="$why exit status $rc;"
-[ "$rc" -eq 0 ] || one_error "."
-[ ! -s "$TAP_TMP/empty.db" ] || why="$why the file was written;"
-result "an empty file, --offline: no crash, the file is left empty"
+[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+[ ! -s "$ERR" ] || why="$why stderr not empty;"
+samples_at_least "$TAP_TMP/empty.db" 2 || why="$why fewer than 2 samples;"
+[ "$(sql "$TAP_TMP/empty.db" "PRAGMA user_version")" = "$KNOWN_VERSION" ] ||
+	why="$why schema version $(sql "$TAP_TMP/empty.db" "PRAGMA user_version");"
+result "an empty file, --collect -n 2: made a history (version $KNOWN_VERSION, 2 samples)"
+
+# ---- C8: stdin closed, not only /dev/null ----
+
+# closed [timeout-seconds] ARGS...: as run, with stdin closed.
+closed() {
+	limit=$1
+	shift
+	timeout "$limit" "$PGMLTOP_BIN" "$@" <&- >"$OUT" 2>"$ERR"
+	rc=$?
+}
+CLOSED=$TAP_TMP/closed.db
+closed 30 -b -n 2 -s 0.2 --top 5 -H "$CLOSED"
+why=
+[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+[ ! -s "$ERR" ] || why="$why stderr not empty;"
+[ "$(grep -c '^pgmltop ' "$OUT")" -eq 2 ] || why="$why not 2 tables;"
+grep -q 'QUERYID' "$OUT" || why="$why no statement table;"
+result "stdin closed: --batch -n 2 prints 2 tables, exit 0"
+n=$(sql "$CLOSED" "SELECT count(*) FROM samples")
+closed 30 --collect -n 2 -s 0.2 -H "$CLOSED"
+why=
+[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+[ ! -s "$ERR" ] || why="$why stderr not empty;"
+[ ! -s "$OUT" ] || why="$why stdout not empty;"
+samples_at_least "$CLOSED" $((${n:-0} + 2)) || why="$why not 2 more samples than ${n:-0};"
+[ "$(sql "$CLOSED" "PRAGMA integrity_check")" = ok ] || why="$why integrity_check failed;"
+result "stdin closed: --collect -n 2 stores 2 samples, exit 0"
+closed 30 --report=json -H "$CLOSED"
+why=
+[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+[ ! -s "$ERR" ] || why="$why stderr not empty;"
+jq -e '.statements | length > 0' "$OUT" >/dev/null 2>&1 || why="$why no statements in JSON;"
+result "stdin closed: --report=json writes the JSON report, exit 0"
+closed 30 --offline --top 5 -H "$CLOSED"
+why=
+[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+[ ! -s "$ERR" ] || why="$why stderr not empty;"
+grep -q 'QUERYID' "$OUT" || why="$why no statement table;"
+result "stdin closed: --offline prints the table, exit 0"
 
 # ---- a real collection under pgbench ----
 
@@ -364,6 +417,127 @@ grep -q 'pgbench_' "$OUT" || why="$why no pgbench statement;"
 rows=$(grep -c -E '^ *-?[0-9]+ +[0-9]' "$OUT")
 [ "$rows" -ge 1 ] && [ "$rows" -le 5 ] || why="$why $rows statement rows, not 1 to 5;"
 result "--offline --top 5 prints the table with pgbench statements"
+
+# ---- B4: a history that cannot be written ----
+# Root writes whatever the modes say: as root, the runs are made as the unprivileged
+# $PG_OS_USER (the test server's owner), and a read-only bind mount in a mount namespace
+# of their own (unshare -m) stands for a read-only file system.
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_user() {
+		runuser -u "$PG_OS_USER" -- "$@"
+	}
+else
+	as_user() {
+		"$@"
+	}
+fi
+
+# run_in DIR [ro] ARGS...: pgmltop, stdin from /dev/null, as the unprivileged user; with
+# ro, as this user with DIR mounted read-only. Sets rc; stdout and stderr kept.
+run_in() {
+	ri_dir=$1
+	shift
+	if [ "$1" = ro ]; then
+		shift
+		unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" &&
+			shift && exec "$@"' sh "$ri_dir" timeout 20 "$PGMLTOP_BIN" "$@" \
+			</dev/null >"$OUT" 2>"$ERR"
+	else
+		as_user timeout 20 "$PGMLTOP_BIN" "$@" </dev/null >"$OUT" 2>"$ERR"
+	fi
+	rc=$?
+}
+
+# readonly_case DESCRIPTION DIR FILE COLLECT-PATTERN [ro]: --offline and --report=json
+# read FILE; --collect exits 1 with one message matching the pattern; the file is left
+# as it was, and no -wal, -shm or -journal file is left in DIR.
+readonly_case() {
+	rc_desc=$1
+	rc_dir=$2
+	rc_file=$3
+	rc_pattern=$4
+	rc_ro=${5:-}
+	rc_before=$(md5 "$rc_file")
+	run_in "$rc_dir" $rc_ro --offline --top 5 -H "$rc_file"
+	why=
+	[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+	[ ! -s "$ERR" ] || why="$why stderr not empty;"
+	grep -q 'pgbench_' "$OUT" || why="$why no pgbench statement;"
+	result "$rc_desc: --offline reads it"
+	run_in "$rc_dir" $rc_ro --report=json -H "$rc_file"
+	why=
+	[ "$rc" -eq 0 ] || why="$why exit status $rc;"
+	[ ! -s "$ERR" ] || why="$why stderr not empty;"
+	jq -e '.statements | length > 0' "$OUT" >/dev/null 2>&1 || why="$why no statements;"
+	result "$rc_desc: --report=json reads it"
+	run_in "$rc_dir" $rc_ro --collect -n 1 -s 0.2 -H "$rc_file"
+	why=
+	[ "$rc" -eq 1 ] || why="$why exit status $rc, not 1;"
+	one_error "$rc_pattern"
+	result "$rc_desc: --collect exits 1 with one message: /$rc_pattern/"
+	why=
+	[ "$(md5 "$rc_file")" = "$rc_before" ] || why="$why the file was changed;"
+	for f in "$rc_file"-wal "$rc_file"-shm "$rc_file"-journal; do
+		[ ! -e "$f" ] || why="$why ${f##*/} was left behind;"
+	done
+	result "$rc_desc: the file is unchanged, no -wal, -shm or -journal left"
+}
+
+RO=$TAP_TMP/ro
+mkdir "$RO"
+cp "$TAP_TMP/pristine.db" "$RO/h.db"
+chmod 600 "$RO/h.db"
+[ "$(id -u)" -ne 0 ] || chown -R "$PG_OS_USER" "$RO"
+if ! as_user "$PGMLTOP_BIN" --version >/dev/null 2>&1 ||
+	! as_user test -r "${PGMLTOP_DATADIR:-.}/rules/sql.rules"; then
+	for p in "a read-only history" "a history in a read-only directory" \
+		"a -wal file beside a history in a read-only directory"; do
+		ok "$p # SKIP $PG_OS_USER cannot run $PGMLTOP_BIN or read its rules"
+	done
+else
+	chmod 444 "$RO/h.db"
+	rm -f "$RO/h.db-wal" "$RO/h.db-shm"
+	readonly_case "a read-only history (mode 0444)" "$RO" "$RO/h.db" \
+		"cannot write the history file .*h\.db: permission denied: make it writable"
+	chmod 600 "$RO/h.db"
+	rm -f "$RO/h.db-wal" "$RO/h.db-shm"
+	chmod 555 "$RO"
+	readonly_case "a history in a read-only directory (mode 0555)" "$RO" "$RO/h.db" \
+		"its directory .*/ro is not writable .*-wal and -shm.*make the directory writable"
+	chmod 755 "$RO"
+
+	# Changes still in the -wal file (a collector killed, say): reading the file as
+	# immutable would miss them; refused, naming the -wal file.
+	sqlite3 "$RO/h.db" "PRAGMA wal_autocheckpoint = 0;
+		INSERT INTO events (server_id, ts, kind, detail)
+		VALUES (1, 0, 'marker', 'in the -wal file only')" \
+		".shell cp '$RO/h.db' '$RO/w.db' && cp '$RO/h.db-wal' '$RO/w.db-wal'" >/dev/null
+	[ "$(id -u)" -ne 0 ] || chown -R "$PG_OS_USER" "$RO"
+	chmod 555 "$RO"
+	run_in "$RO" --report=json -H "$RO/w.db"
+	why=
+	[ -s "$RO/w.db-wal" ] || why="$why could not make a -wal file with changes;"
+	[ "$rc" -eq 1 ] || why="$why exit status $rc, not 1;"
+	one_error "w\.db-wal holds changes not yet in the file.*make the directory writable"
+	[ ! -e "$RO/w.db-shm" ] || why="$why w.db-shm was made;"
+	result "a -wal file beside a history in a read-only directory: --report exits 1 naming it"
+	chmod 755 "$RO"
+	rm -f "$RO/w.db" "$RO/w.db-wal"
+fi
+
+# A read-only file system, as root (whom file modes do not stop).
+if [ "$(id -u)" -ne 0 ]; then
+	ok "a history on a read-only file system # SKIP not root: no bind mount can be made"
+elif ! unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1"' \
+	sh "$RO" 2>"$TAP_TMP/mount.err"; then
+	ok "a history on a read-only file system # SKIP no read-only bind mount: $(head -n 1 "$TAP_TMP/mount.err")"
+else
+	chown -R root "$RO"
+	rm -f "$RO/h.db-wal" "$RO/h.db-shm"
+	readonly_case "a history on a read-only file system (as root)" "$RO" "$RO/h.db" \
+		"cannot write the history file .*h\.db: read-only file system: make it writable" ro
+fi
 
 # ---- B6: a history from a newer pgmltop ----
 
