@@ -137,6 +137,58 @@ check "and says which file and line" \
 	grep -q "^pgmltop: $TAP_TMP/config/pgmltop/rules/mine.rules:2: the pattern does not compile" \
 	"$TAP_TMP/bad.err"
 diag <"$TAP_TMP/bad.err"
+# a 10 MB line in a rule file of the user's (catalogue D2): refused at once by the file's
+# size, named with the file; a 3 MB line, under the cap, named by its line; a rule file
+# without end (/dev/zero) refused once the cap is read
+RULES=$TAP_TMP/config/pgmltop/rules
+# bad_rules NAME: --report=json with the user's rules; exit status in rc, stderr in NAME.err
+bad_rules() {
+	XDG_CONFIG_HOME=$TAP_TMP/config timeout 20 "$PGMLTOP_BIN" --report=json -H "$H" --days 1 \
+		</dev/null >/dev/null 2>"$TAP_TMP/$1.err"
+	rc=$?
+}
+# one_line NAME REGEX: NAME.err is one line that matches
+one_line() {
+	[ "$(wc -l <"$TAP_TMP/$1.err")" -eq 1 ] && grep -q -E -e "$2" "$TAP_TMP/$1.err"
+}
+{
+	printf '[rule big]\nseverity = low\nmatch = '
+	head -c 10000000 /dev/zero | tr '\0' a
+	printf '\ntitle = t\nexplain = e\nrewrite = r\n'
+} >"$RULES/mine.rules"
+size=$(wc -c <"$RULES/mine.rules")
+bad_rules big
+is "a rule file with a 10 MB line: --report exits 1" "$rc" 1
+check "... with one message naming the file, its $size bytes and the 4 MiB cap" one_line big \
+	"^pgmltop: cannot read the rules in $RULES/mine\.rules: the file has $size bytes, more than the 4 MiB"
+diag <"$TAP_TMP/big.err"
+{
+	printf '[rule big]\nseverity = low\n'
+	head -c 3000000 /dev/zero | tr '\0' a
+	printf '\n'
+} >"$RULES/mine.rules"
+bad_rules long
+is "a rule file with a 3 MB line (under the cap): --report exits 1" "$rc" 1
+check "... naming the file and the line" one_line long \
+	"^pgmltop: $RULES/mine\.rules:3: expected KEY = VALUE"
+rm -f "$RULES/mine.rules"
+ln -s /dev/zero "$RULES/zero.rules"
+if ldd "$PGMLTOP_BIN" 2>/dev/null | grep -q libasan; then
+	# AddressSanitizer reserves terabytes of address space: no ulimit -v
+	bad_rules zero
+else
+	# a bound on memory, should the reading go on without end
+	(
+		ulimit -v 1000000
+		bad_rules zero
+		exit $rc
+	)
+	rc=$?
+fi
+is "a rule file that never ends (/dev/zero): --report exits 1, no hang" "$rc" 1
+check "... saying it holds more than the 4 MiB cap" one_line zero \
+	"^pgmltop: cannot read the rules in $RULES/zero\.rules: it holds more than the 4 MiB"
+rm -f "$RULES/zero.rules"
 # a rule of the user's that parses joins the shipped ones
 printf '[rule orders_by_user]\nseverity = low\nmatch = (?i)\\bfrom orders\\b\ntitle = t\nexplain = e\nrewrite = r\n' \
 	>"$TAP_TMP/config/pgmltop/rules/mine.rules"
