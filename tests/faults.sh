@@ -50,6 +50,11 @@ overlaps() {
 		WHERE flags & 1 = 0 AND (since IS NULL OR interval_s > since + 0.05)"
 }
 
+# since T0: seconds since T0 (date +%s.%N), to a tenth
+since() {
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+}
+
 # run NAME ARGS...: run pgmltop in the foreground; exit status in $rc, stderr in NAME.err.
 run() {
 	rn=$1
@@ -205,16 +210,23 @@ failed nohost "unknown host"
 says nohost "... names the host" 'no-such-host\.invalid'
 
 # ---- 6. kill -9 while writing, again and again ----
+# KILL_LOOPS times (30 by default; the catalogue's B1 asks 200: KILL_LOOPS=200).
 K=$TAP_TMP/kill.db
+KILL_LOOPS=${KILL_LOOPS:-30}
+case $KILL_LOOPS in
+'' | *[!0-9]*) bail_out "KILL_LOOPS must be a whole number, not '$KILL_LOOPS'" ;;
+esac
 seed=$(($$ % 10000))
-echo "delays from awk srand($seed)" | diag
+kill_start=$(date +%s.%N)
+echo "$KILL_LOOPS delays from awk srand($seed)" | diag
 nl='
 '
 prev=0
 bad_check=0
 went_down=0
 i=0
-for delay in $(awk -v s=$seed 'BEGIN { srand(s); for (i = 0; i < 30; i++) printf "%.2f\n", rand() * 1.5 }'); do
+for delay in $(awk -v s=$seed -v n="$KILL_LOOPS" \
+	'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.2f\n", rand() * 1.5 }'); do
 	"$PGMLTOP_BIN" --collect -s 0.2 -n 1000000 -H "$K" </dev/null 2>>"$TAP_TMP/kill.err" &
 	pid=$!
 	sleep "$delay"
@@ -244,6 +256,7 @@ for delay in $(awk -v s=$seed 'BEGIN { srand(s); for (i = 0; i < 30; i++) printf
 	prev=$cur
 	i=$((i + 1))
 done
+echo "$i kills in $(since "$kill_start") s; $prev samples stored" | diag
 is "kill -9 at $i random moments: integrity_check ok after each" "$bad_check" 0
 is "... the sample count never goes down" "$went_down" 0
 if [ "$prev" -ge 10 ]; then
@@ -254,6 +267,76 @@ fi
 is "... no negative delta" "$(neg_deltas "$K")" 0
 is "... no interval overlaps the sample stored before it" \
 	"$(overlaps "$K")" 0
+
+# ---- 6b. kill -9 in the middle of the hourly rollup (B9) ----
+# A history with 48 hours of raw samples not rolled up yet (60 an hour, B9_STMTS
+# statements each, made with sqlite3): the collector rolls them up in one transaction
+# as it starts. It is killed while it holds the write lock for that, then run again,
+# which must roll up each hour exactly once and drop the raw rows older than 2 days.
+R=$TAP_TMP/rollup.db
+B9_STMTS=100
+b9_start=$(date +%s.%N)
+run b9-first --collect -s 0.2 -n 1 -H "$R"
+b9_first=$rc
+now=$(date +%s)
+h1=$((now / 3600 - 12))
+h0=$((h1 - 48))
+# the hourly tables emptied: every raw sample, the collector's own included, is to roll up
+sq "$R" "PRAGMA cache_size = -100000;
+	DELETE FROM stmt_hours; DELETE FROM stmt_days; DELETE FROM database_hourly;
+	DELETE FROM server_hourly; DELETE FROM rollup_state;
+	WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 48 * 60 - 1)
+	INSERT INTO samples (server_id, ts, interval_s, flags, have)
+	SELECT (SELECT min(id) FROM servers), $h0 * 3600 + i * 60 + 30, 60, 0,
+		(SELECT max(have) FROM samples) FROM k;
+	WITH RECURSIVE q(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM q WHERE j < $B9_STMTS)
+	INSERT INTO stmt_deltas (sample_id, dbid, userid, queryid, toplevel, calls, total_ms, rows)
+	SELECT s.id, 5, 10, 1000000 + q.j, 1, q.j, q.j * 0.5, q.j FROM samples s, q
+	WHERE s.ts < $h1 * 3600 ORDER BY s.id, q.j" >/dev/null
+raw_rows=$(sq "$R" "SELECT count(*) FROM stmt_deltas WHERE queryid > 1000000")
+# backlog_hours: hourly rows of the planted statements, their calls, and duplicates
+backlog_hours() {
+	sq "$R" "SELECT count(*), coalesce(sum(h.calls), 0),
+		count(*) - count(DISTINCT h.server_id || ',' || h.hour || ',' || h.stmt)
+		FROM stmt_hours h JOIN stmt_keys k ON k.id = h.stmt WHERE k.queryid > 1000000"
+}
+# write_locked: another connection holds the write lock (BEGIN IMMEDIATE fails at once)
+write_locked() {
+	! sqlite3 "$R" "BEGIN IMMEDIATE; ROLLBACK" >/dev/null 2>&1
+}
+in_rollup() {
+	write_locked && sleep 0.1 && write_locked
+}
+echo "made the 48 hours in $(since "$b9_start") s" | diag
+"$PGMLTOP_BIN" --collect -s 0.2 -n 2 -H "$R" </dev/null >/dev/null 2>"$TAP_TMP/b9-kill.err" &
+pid=$!
+seen=no
+poll_step=0.02
+if wait_until 20 in_rollup; then
+	seen=yes
+	sleep 0.1
+fi
+poll_step=0.2
+kill -9 $pid 2>/dev/null
+{ wait $pid; } 2>/dev/null
+rc=$?
+is "kill -9 while the collector rolls up 48 hours ($raw_rows raw rows): killed in its write transaction" \
+	"$b9_first|$seen|$rc|$(backlog_hours)|$(sq "$R" "PRAGMA integrity_check")" "0|yes|137|0|0|0|ok"
+rerun_at=$(date +%s.%N)
+run b9-rerun --collect -s 0.2 -n 2 -H "$R"
+echo "the rerun took $(since "$rerun_at") s" | diag
+rerun_at=${rerun_at%.*}
+is "the collector run again ends with 0, no message" "$rc|$(cat "$TAP_TMP/b9-rerun.err")" "0|"
+is "... rolls up each of the 48 hours once: $((48 * B9_STMTS)) hourly rows, all the calls, no duplicate" \
+	"$(backlog_hours)" "$((48 * B9_STMTS))|$((48 * 60 * B9_STMTS * (B9_STMTS + 1) / 2))|0"
+is "... drops the raw samples older than 2 days (and their rows), keeps the newer ones" \
+	"$(sq "$R" "SELECT (SELECT count(*) FROM samples WHERE ts < $rerun_at - 2 * 86400 - 60),
+		(SELECT count(*) FROM samples WHERE ts >= $((h1 - 24)) * 3600 AND ts < $h1 * 3600),
+		(SELECT count(*) FROM stmt_deltas d LEFT JOIN samples s ON s.id = d.sample_id
+		 WHERE s.id IS NULL)")" "0|1440|0"
+is "... integrity_check ok, no negative delta" \
+	"$(sq "$R" "PRAGMA integrity_check")|$(neg_deltas "$R")" "ok|0"
+echo "B9 took $(since "$b9_start") s in all" | diag
 
 # ---- 7. two collectors on one file ----
 T=$TAP_TMP/two.db
