@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -722,38 +724,82 @@ store_open_readonly_no_write_permission(void **state)
 	store_close(st);
 }
 
+/* Checks of store_open_readonly_directory, without cmocka (they may run in a child): 0 or
+ * the number of the check that failed. */
+static int
+readonly_directory_checks(const char *top)
+{
+	struct pgt_err err = {{0}};
+	struct server_rec rec;
+	char dir[192], path[256];
+	struct store *st;
+	int rc = 0;
+
+	snprintf(dir, sizeof dir, "%s/ro", top);
+	snprintf(path, sizeof path, "%s/history.db", dir);
+	if (mkdir(dir, 0700) < 0)
+		return 1;
+	st = store_open(path, 0, &err);
+	if (st == NULL)
+		return 2;
+	store_close(st);
+	if (aux_left(path) != NULL || chmod(dir, 0500) < 0)
+		return 3;
+	st = store_open(path, STORE_READONLY, &err);
+	if (st == NULL) {
+		print_error("store_open: %s\n", err.msg);
+		rc = 4;
+	} else {
+		if (store_latest_server(st, &rec, &err) != 0)
+			rc = 5;
+		store_close(st);
+	}
+	if (rc == 0 && store_open(path, 0, &err) != NULL)
+		rc = 6;
+	if (rc == 0 && (strstr(err.msg, "directory") == NULL ||
+			strstr(err.msg, "not writable") == NULL)) {
+		print_error("%s\n", err.msg);
+		rc = 7;
+	}
+	if (rc == 0 && aux_left(path) != NULL)
+		rc = 8;
+	chmod(dir, 0700);
+	return rc;
+}
+
 /*
- * A history in a directory that cannot be written (not testable as root, who writes
- * anywhere): read without a -shm file; opening it for writing says the directory is
- * the reason, before anything is written.
+ * A history in a directory that cannot be written: read without a -shm file; opening it
+ * for writing says the directory is the reason, before anything is written. Root writes
+ * anywhere: as root, the checks run in a child that is the user nobody.
  */
 static void
 store_open_readonly_directory(void **state)
 {
 	struct fixture *f = *state;
-	struct pgt_err err = {{0}};
-	struct server_rec rec;
-	char dir[192], path[256];
-	struct store *st;
+	struct passwd *pw;
+	pid_t pid;
+	int status = 0;
 
-	if (geteuid() == 0)
-		skip();
-	snprintf(dir, sizeof dir, "%s/ro", f->dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(path, sizeof path, "%s/history.db", dir);
-	make_history(path);
-	assert_int_equal(chmod(dir, 0500), 0);
-	st = store_open(path, STORE_READONLY, &err);
-	if (st == NULL)
-		print_error("store_open: %s\n", err.msg);
-	assert_non_null(st);
-	assert_int_equal(store_latest_server(st, &rec, &err), 1);
-	store_close(st);
-	assert_null(store_open(path, 0, &err));
-	assert_non_null(strstr(err.msg, "directory"));
-	assert_non_null(strstr(err.msg, "not writable"));
-	assert_null(aux_left(path));
-	assert_int_equal(chmod(dir, 0700), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(readonly_directory_checks(f->dir), 0);
+		return;
+	}
+	pw = getpwnam("nobody");
+	assert_non_null(pw);
+	if (pw == NULL)
+		return;
+	assert_int_equal(chown(f->dir, pw->pw_uid, pw->pw_gid), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(100);
+		_exit(readonly_directory_checks(f->dir));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Bytes overwritten in the middle: found at open, refused, and the file left as it is. */
