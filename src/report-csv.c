@@ -1,8 +1,8 @@
 /*
  * One table of the report as CSV (RFC 4180): a header row, CRLF line ends, a field quoted
  * when it holds a comma, a quote or a line end. A text that a spreadsheet would take for
- * a formula (it starts with =, +, -, @, a tab or a CR) gets a leading single quote; the
- * numbers pgmltop writes itself are left as they are.
+ * a formula (it starts with =, +, -, @, a tab or a CR) gets a leading single quote and is
+ * quoted; the numbers pgmltop writes itself are left as they are.
  */
 #include "config.h"
 
@@ -21,14 +21,16 @@ static void
 csv_text(FILE *out, const char *s)
 {
 	const char *p;
-	int quote;
+	int quote, neutralise;
 
 	if (s == NULL)
 		return;
-	quote = strpbrk(s, ",\"\r\n") != NULL;
+	neutralise = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	/* a neutralised cell is quoted too, so that no reader drops the quote or the tab */
+	quote = neutralise || strpbrk(s, ",\"\r\n") != NULL;
 	if (quote)
 		fputc('"', out);
-	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0')
+	if (neutralise)
 		fputc('\'', out);
 	for (p = s; *p;) {
 		int n;

@@ -116,6 +116,21 @@ sq h.db "UPDATE queries SET query = 'SELECT 1 -- \`\`\`' || char(10) || '\`\`\`'
 	char(10) || '# not a heading' || char(13) || char(10) || '</pre><b>x</b>'
 	WHERE queryid = $FENCED"
 
+# texts a spreadsheet would take for a formula, one for each first character it acts on
+# (catalogue E2), and an attribute break-out with an event handler for the HTML (E1)
+PLANTED=$(sq h.db "SELECT queryid FROM queries WHERE queryid NOT IN
+	($HOSTILE, $FORMULA, $FENCED) ORDER BY queryid LIMIT 6")
+[ "$(echo "$PLANTED" | wc -l)" -eq 6 ] || bail_out "no six statements to plant texts in"
+# shellcheck disable=SC2086 # six ids
+set -- $PLANTED
+Q_PLUS=$1 Q_MINUS=$2 Q_AT=$3 Q_TAB=$4 Q_CR=$5 Q_IMG=$6
+sq h.db "UPDATE queries SET query = '+SELECT 1 -- plus' WHERE queryid = $Q_PLUS;
+	UPDATE queries SET query = '-2+3+cmd|'' /C calc''!A0' WHERE queryid = $Q_MINUS;
+	UPDATE queries SET query = '@SUM(1+1)*cmd|'' /C calc''!A0' WHERE queryid = $Q_AT;
+	UPDATE queries SET query = char(9) || '=1+2 -- tab' WHERE queryid = $Q_TAB;
+	UPDATE queries SET query = char(13) || '=1+2 -- cr' WHERE queryid = $Q_CR;
+	UPDATE queries SET query = '\"><img src=x onerror=alert(1)> SELECT 1' WHERE queryid = $Q_IMG"
+
 # ---- each format is written, whole, with nothing on standard output ----
 
 for f in json html md csv; do
@@ -154,6 +169,12 @@ check "HTML: no script element, no event handler, no javascript: URL" \
 	sh -c "! grep -i -q -E -e '<script' -e '<[^>]+[[:space:]]on[a-z]+=' -e 'javascript:' $H"
 check "HTML: the tags planted in a text are text too" \
 	grep -q "&lt;/pre&gt;&lt;b&gt;x&lt;/b&gt;" $H
+check "HTML: a planted '\"><img src=x onerror=...>' is shown as text (&quot;&gt;&lt;img)" \
+	grep -q "&quot;&gt;&lt;img src=x onerror=alert(1)&gt; SELECT 1" $H
+check "HTML: no <img element anywhere" sh -c "! grep -q -i '<img' $H"
+# every onerror= left is inside the escaped text
+check "HTML: no onerror= outside the escaped text" \
+	sh -c "! sed 's/&lt;img src=x onerror=alert(1)&gt;//g' $H | grep -q -i 'onerror='"
 check "HTML: nothing is fetched (no src=, no url(), no link element)" \
 	sh -c "! grep -i -q -E -e '<[^>]+[[:space:]]src=' -e 'url\(' -e '<link' -e '@import' $H"
 check "HTML: the load chart, the heatmaps and the sparklines are inline SVG" \
@@ -235,6 +256,8 @@ check "CSV: the formula text is neutralised with a leading quote (quoted, quotes
 	grep -q -F "\"'=HYPERLINK(\"\"http://example.invalid/\"\", \"\"x\"\") -- SELECT 1, 2\"" \
 	statements.csv
 check "CSV: no cell starts with = unquoted" sh -c "! grep -q -e ',=' -e ',\"=' -e '^=' statements.csv"
+check "CSV: no cell starts with a quote unquoted (a neutralised cell is quoted)" \
+	sh -c "! grep -q -e \",'\" -e \"^'\" statements.csv"
 check "CSV: a negative query id is a plain number" grep -q '^-[0-9][0-9]*,' statements.csv
 if command -v python3 >/dev/null 2>&1; then
 	bad=$(python3 - $tables <<'EOF'
@@ -257,11 +280,33 @@ import csv, sys
 for r in csv.DictReader(open("statements.csv", newline="", encoding="utf-8")):
     if r["queryid"] == sys.argv[1]:
         print(r["query"])' "$HOSTILE")
+	# each planted text: read back by a strict reader with the quote before it, and in
+	# the file as a quoted cell that begins with the quote
+	planted=$(python3 - "$Q_PLUS" "$Q_MINUS" "$Q_AT" "$Q_TAB" "$Q_CR" "$Q_IMG" <<'EOF'
+import csv, sys
+want = {sys.argv[1]: "+SELECT 1 -- plus", sys.argv[2]: "-2+3+cmd|' /C calc'!A0",
+        sys.argv[3]: "@SUM(1+1)*cmd|' /C calc'!A0", sys.argv[4]: "\t=1+2 -- tab",
+        sys.argv[5]: "\r=1+2 -- cr"}
+raw = open("statements.csv", newline="", encoding="utf-8").read()
+got = {r["queryid"]: r["query"] for r in
+       csv.DictReader(open("statements.csv", newline="", encoding="utf-8"), strict=True)}
+for q, t in want.items():
+    if got.get(q) != "'" + t:
+        print("read back", q, repr(got.get(q)))
+    if ',"\'' + t.replace('"', '""') + '"\r\n' not in raw:
+        print("not quoted", q, repr(t))
+if got.get(sys.argv[6]) != '"><img src=x onerror=alert(1)> SELECT 1':
+    print("read back", sys.argv[6], repr(got.get(sys.argv[6])))
+EOF
+)
+	is "CSV: texts starting with + - @ TAB CR: neutralised with ' and quoted, read back so" \
+		"${planted:-all good}" "all good"
 	is "CSV: the hostile text reads back as it was" "$hostile" \
 		"SELECT '<script>alert(1)</script>' AS x, 'a|b' AS \"\`pipe\`\" FROM t WHERE name NOT IN (SELECT n FROM u)"
 else
 	ok "CSV: a strict reader reads every table # SKIP python3 is not installed"
 	ok "CSV: the hostile text reads back as it was # SKIP python3 is not installed"
+	ok "CSV: texts starting with + - @ TAB CR # SKIP python3 is not installed"
 fi
 
 # ---- JSON: the schema, and its totals against the history ----
