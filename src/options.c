@@ -35,6 +35,7 @@ enum {
 	OPT_AT,
 	OPT_REASON,
 	OPT_CSV_TABLE,
+	OPT_FORCE,
 	OPT_HELP,
 };
 
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"output", required_argument, NULL, 'o'},
 	{"csv-table", required_argument, NULL, OPT_CSV_TABLE},
+	{"force", no_argument, NULL, OPT_FORCE},
 	{"days", required_argument, NULL, OPT_DAYS},
 	{"until", required_argument, NULL, OPT_UNTIL},
 	{"peak-z", required_argument, NULL, OPT_PEAK_Z},
@@ -111,7 +113,8 @@ options_help(FILE *out)
 	      "                           (FORMAT: html, md, csv or json)\n"
 	      "  -o, --output=FILE        where --report writes (default: standard output);\n"
 	      "                           written whole or not at all, never through a\n"
-	      "                           symbolic link\n"
+	      "                           symbolic link; an existing FILE is kept\n"
+	      "      --force              with -o: replace an existing FILE\n"
 	      "      --csv-table=NAME     the table that --report=csv writes: statements\n"
 	      "                           (default), findings, patterns, parameters,\n"
 	      "                           settings_changes or hours\n"
@@ -520,6 +523,9 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		case OPT_YES:
 			o->yes = 1;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case ':':
 			pgt_err_set(err, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
@@ -568,6 +574,10 @@ options_parse(int argc, char **argv, struct options *o, struct pgt_err *err)
 		o->interval = o->mode == MODE_COLLECT ? DEFAULT_COLLECT_INTERVAL : DEFAULT_INTERVAL;
 	if (o->output != NULL && o->mode != MODE_REPORT) {
 		pgt_err_set(err, "--output is for --report");
+		return -1;
+	}
+	if (o->force && o->output == NULL) {
+		pgt_err_set(err, "--force is for --report with -o FILE");
 		return -1;
 	}
 	if (o->n_only > 0 && o->mode != MODE_REPORT) {

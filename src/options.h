@@ -41,6 +41,7 @@ struct options {
 	int no_history;
 	const char *report_format;
 	const char *output;
+	int force;             /* --force: -o may replace an existing file */
 	const char *csv_table; /* --csv-table: one of report_csv_tables, NULL: the first */
 	int64_t only[64];      /* --only: the report of these statements alone */
 	int n_only;

@@ -453,7 +453,14 @@ run_report(const struct options *o)
 	struct report_out ro;
 	const char *fmt = o->report_format != NULL ? o->report_format : "json";
 	int rc, series = 0;
+	struct stat sb;
 
+	/* a file there is kept unless --force (a link, a directory: report_out_open says) */
+	if (o->output != NULL && strcmp(o->output, "-") != 0 && !o->force &&
+	    lstat(o->output, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		say("%s exists: give --force to replace it, or another file with -o", o->output);
+		return 1;
+	}
 	st = run_open_history(o, STORE_READONLY);
 	if (st == NULL)
 		return 1;

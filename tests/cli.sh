@@ -25,7 +25,8 @@ ERR=$TAP_TMP/stderr
 MAN=$TESTS_SRCDIR/../doc/pgmltop.1
 
 LONG_OPTIONS="host port username dbname no-password password interval iterations batch top
-collect offline report output csv-table days until peak-z server-memory history no-history history-interval keep-raw keep-hourly no-color version
+collect offline report output force csv-table days until peak-z server-memory history
+no-history history-interval keep-raw keep-hourly no-color version
 simulate seed truth explain analyze yes mark at reason read-only only help"
 
 # run ARGS...: run the binary with stdin closed, a time limit, stdout and stderr kept.

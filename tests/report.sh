@@ -394,7 +394,7 @@ mkdir ro
 cp old.md ro/old.md
 chmod 555 ro
 if [ "$(id -u)" -ne 0 ]; then
-	run --report=md -H h.db $WIN -o ro/old.md
+	run --report=md -H h.db $WIN -o ro/old.md --force
 	check "a directory that cannot be written: exit 1, the old file left as it was" \
 		sh -c "[ $rc -eq 1 ] && grep -q 'cannot write the report to ro/old.md' $ERR &&
 			cmp -s old.md ro/old.md"
@@ -410,9 +410,26 @@ if [ -w /dev/full ]; then
 else
 	ok "a failed write exits 1 # SKIP no /dev/full"
 fi
+# catalogue D5: an existing file is kept unless --force; a link or a directory never taken
 run --report=md -H h.db $WIN -o old.md
-check "an existing report is replaced whole" \
-	sh -c "[ $rc -eq 0 ] && head -n 1 old.md | grep -q '^# pgmltop report'"
+check "-o EXISTING without --force: exit 1, one line naming the file and --force" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l <$ERR) -eq 1 ] &&
+		grep -q '^pgmltop: old.md exists: give --force to replace it' $ERR && [ ! -s $OUT ]"
+check "... the file left as it was, no temporary file beside it" \
+	sh -c "[ \"\$(cat old.md)\" = 'the old report' ] && [ \$(ls -A | grep -c '^\.old') -eq 0 ]"
+run --report=md -H h.db $WIN -o old.md --force
+check "--force: an existing report is replaced whole" \
+	sh -c "[ $rc -eq 0 ] && [ ! -s $ERR ] && head -n 1 old.md | grep -q '^# pgmltop report'"
+run --report=html -H h.db $WIN -o link.html --force
+check "-o SYMLINK --force: still refused, the target untouched" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'symbolic link' $ERR && [ \"\$(cat target)\" = 'keep me' ]"
+mkdir adir
+run --report=json -H h.db $WIN -o adir --force
+check "-o DIRECTORY --force: exit 1, a message naming it, nothing written in it" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'cannot write the report to adir: ' $ERR &&
+		[ -z \"\$(ls -A adir)\" ]"
+run --report=json -H h.db $WIN --force
+check "--force without -o: a usage error" sh -c "[ $rc -eq 2 ] && grep -q -- '--force' $ERR"
 
 # ---- the page in a browser ----
 

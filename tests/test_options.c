@@ -175,6 +175,9 @@ options_modes(void **state)
 	assert_null(o.csv_table);
 	assert_int_equal(parse(&o, &err, "--report=html", "-o", "r.html", NULL), 0);
 	assert_string_equal(o.report_format, "html");
+	assert_int_equal(o.force, 0);
+	assert_int_equal(parse(&o, &err, "--report=html", "-o", "r.html", "--force", NULL), 0);
+	assert_int_equal(o.force, 1);
 	assert_int_equal(parse(&o, &err, "--report=md", NULL), 0);
 	assert_string_equal(o.report_format, "md");
 	assert_int_equal(parse(&o, &err, "--report=csv", NULL), 0);
@@ -308,6 +311,10 @@ options_usage_errors(void **state)
 			   "--report", "--batch", NULL);
 	expect_usage_error("--output without --report", parse(&o, &err, "-o", "x.json", NULL),
 			   &err, "--output", NULL);
+	expect_usage_error("--force without -o", parse(&o, &err, "--report=md", "--force", NULL),
+			   &err, "--force", "-o", NULL);
+	expect_usage_error("--force with --collect", parse(&o, &err, "--collect", "--force", NULL),
+			   &err, "--force", NULL);
 	expect_usage_error("--output with --collect",
 			   parse(&o, &err, "--collect", "--output=x.json", NULL), &err, "--output",
 			   NULL);
