@@ -535,6 +535,12 @@ pgss_error_text(struct collector *c, char *buf, size_t size)
 			 "not loaded: add pg_stat_statements to shared_preload_libraries in "
 			 "postgresql.conf and restart the server",
 			 target(c));
+	else if (strcmp(pg_sqlstate(c->pg), "42501") == 0 && strstr(e, "function"))
+		/* EXECUTE revoked: pg_read_all_stats does not give it back */
+		snprintf(buf, size,
+			 "permission denied reading pg_stat_statements: GRANT EXECUTE ON FUNCTION "
+			 "%s.pg_stat_statements(boolean) TO %s (%s)",
+			 c->srv.pgss_schema[0] ? c->srv.pgss_schema : "public", c->srv.user, e);
 	else if (strcmp(pg_sqlstate(c->pg), "42501") == 0)
 		snprintf(buf, size,
 			 "permission denied reading pg_stat_statements: GRANT pg_read_all_stats "

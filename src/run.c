@@ -194,9 +194,20 @@ print_batch(struct batch_ctx *b, struct sampler *sm)
 	free(port);
 	free(version);
 	free(dbname);
-	printf("Sessions: %d total, %d active, %d idle, %d idle in transaction, %d waiting\n",
-	       snap->sessions.total, snap->sessions.active, snap->sessions.idle,
-	       snap->sessions.idle_in_xact, snap->sessions.waiting);
+	if (!srv->read_all_stats || snap->n_hidden > 0 || snap->sessions.total > snap->n_activity)
+		/*
+		 * the sessions of other roles are all NULL to this role: how many there are
+		 * and what they do is unknown, so not shown as 0 of anything
+		 */
+		printf("Sessions: those of other roles are hidden (no pg_read_all_stats); of the "
+		       "%d seen: %d active, %d idle, %d idle in transaction, %d waiting\n",
+		       snap->n_activity, snap->sessions.active, snap->sessions.idle,
+		       snap->sessions.idle_in_xact, snap->sessions.waiting);
+	else
+		printf("Sessions: %d total, %d active, %d idle, %d idle in transaction, %d "
+		       "waiting\n",
+		       snap->sessions.total, snap->sessions.active, snap->sessions.idle,
+		       snap->sessions.idle_in_xact, snap->sessions.waiting);
 	if (d->flags & DELTA_BASELINE) {
 		const char *why = d->flags & DELTA_RESTART ? "the server restarted"
 				  : d->flags & DELTA_CLOCK ? "the server clock went back"

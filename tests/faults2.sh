@@ -10,7 +10,13 @@
 #     being taken;
 #  7. the disk of the history full (a 2 MB tmpfs, skipped unless root can mount one),
 #     then space freed;
-#  8. the screen and --collect under valgrind (skipped without valgrind).
+#  8. the screen and --collect under valgrind (skipped without valgrind);
+#  9. EXECUTE on pg_stat_statements(boolean) revoked from PUBLIC while --collect runs as a
+#     role that is not a superuser, then granted again;
+# 10. sslmode=require against a server without TLS (through the TCP proxy of case 4);
+# 11. --batch as a role without pg_read_all_stats while other roles' sessions run: what
+#     it may not see is never printed as 0.
+# Case 6 also stops the server with -m fast while a plan is taken.
 # Each checks what a DBA sees: the process keeps running (or exits with its documented
 # status), one clear message says what is wrong and what to do, sampling resumes by itself,
 # and the history holds the gap as a gap: no negative delta, no interval counted twice, no
@@ -495,6 +501,33 @@ SQL
 	is "6: ... one message" "$(wc -l <"$TAP_TMP/ex-crash.err")" 1
 	pg_restart_server || bail_out "the server did not start again"
 	is "6: the history of the explains: integrity_check ok" "$(sq "$H6" "PRAGMA integrity_check")" ok
+
+	# the same, with a fast shutdown: the backend taking the plan is terminated
+	bg_start ex-fast timeout 30 "$PGMLTOP_BIN" -H "$H6" --explain="$q_slow"
+	if wait_until 20 planning; then
+		ok "6: fast: the plan is being taken"
+	else
+		not_ok "6: fast: the plan is being taken"
+		diag <"$TAP_TMP/ex-fast.err"
+	fi
+	t0=$(date +%s)
+	pg_stop
+	rc=$(bg_wait ex-fast 35)
+	t1=$(date +%s)
+	is "6: pg_ctl stop -m fast while planning: exit 1, no hang" "$rc" 1
+	echo "it ended $((t1 - t0)) s after the fast shutdown began" | diag
+	check "6: ... within 10 s" test $((t1 - t0)) -le 10
+	says ex-fast "6: ... the message says the server shut down and what to do" \
+		'EXPLAIN failed: .*(shut ?down|administrator command|connection to the server was lost).*: take the plan again once the server is back' 1
+	is "6: ... one message" "$(wc -l <"$TAP_TMP/ex-fast.err")" 1
+	diag <"$TAP_TMP/ex-fast.err"
+	pg_restart_server || bail_out "the server did not start again"
+	timeout 30 "$PGMLTOP_BIN" --collect -s 1 -n 2 -H "$H6" </dev/null >/dev/null \
+		2>"$TAP_TMP/after-fast.err"
+	is "6: started again: --collect -s 1 -n 2 samples it, exit 0" "$?" 0
+	is "6: ... and stores the samples after the explains' ones" \
+		"$(sq "$H6" "SELECT count(*) >= 2 FROM samples WHERE ts > $t1")" 1
+	is "6: the history: integrity_check ok" "$(sq "$H6" "PRAGMA integrity_check")" ok
 fi
 
 # ---- 7. the disk of the history full, then space freed ----
@@ -577,6 +610,111 @@ elif want 8; then
 	n=$(sq "$TAP_TMP/vg-screen.db" "SELECT count(*) FROM samples")
 	check "8: ... it sampled ($n samples)" test "${n:-0}" -ge $((VG_S / 2))
 	tm kill-session -t p 2>/dev/null
+fi
+
+# ---- 9. EXECUTE on pg_stat_statements(boolean) revoked while running, then granted ----
+if want 9; then
+	bg_kill_all
+	load 60
+	H9=$TAP_TMP/execute.db
+	pg_psql -c "CREATE ROLE mon9 LOGIN; GRANT pg_read_all_stats TO mon9" >/dev/null
+	bg_start execute "$PGMLTOP_BIN" --collect -s 1 -U mon9 -H "$H9"
+	wait_until 20 samples_at_least "$H9" 3 || echo "no samples before the revoke" | diag
+	pg_psql -c "REVOKE EXECUTE ON FUNCTION pg_stat_statements(boolean) FROM PUBLIC" >/dev/null
+	revoked=$(pg_value "SELECT extract(epoch from now())")
+	says execute "9: REVOKE EXECUTE: the message says what failed and the GRANT to give" \
+		'permission denied reading pg_stat_statements: GRANT EXECUTE ON FUNCTION public\.pg_stat_statements\(boolean\) TO mon9'
+	check "9: ... it does not send the role to pg_read_all_stats, which it has" \
+		sh -c "! grep -q 'GRANT pg_read_all_stats' '$TAP_TMP/execute.err'"
+	grows "$H9" 10 3
+	is "9: ... the process keeps running" "$(bg_running execute && echo yes)" yes
+	is "9: ... the database view is still sampled (samples since the revoke with deltas)" \
+		"$(sq "$H9" "SELECT count(DISTINCT s.id) >= 2 FROM samples s JOIN database_deltas d
+			ON d.sample_id = s.id WHERE s.ts > $revoked + 0.5")" 1
+	is "9: ... and so is the activity (sessions counted since the revoke)" \
+		"$(sq "$H9" "SELECT count(*) >= 2 FROM samples WHERE ts > $revoked + 0.5
+			AND sess_total > 0")" 1
+	is "9: ... no statement delta since the revoke" \
+		"$(sq "$H9" "SELECT count(*) FROM stmt_deltas d JOIN samples s ON s.id = d.sample_id
+			WHERE s.ts > $revoked + 0.5")" 0
+	is "9: ... said once" "$(grep -c 'GRANT EXECUTE' "$TAP_TMP/execute.err")" 1
+	grep 'GRANT EXECUTE' "$TAP_TMP/execute.err" | diag
+	pg_psql -c "GRANT EXECUTE ON FUNCTION pg_stat_statements(boolean) TO PUBLIC" >/dev/null
+	granted=$(pg_value "SELECT extract(epoch from now())")
+	says execute "9: GRANT again: it says pg_stat_statements can be read again" \
+		'pg_stat_statements can be read again'
+	back9() {
+		[ "$(sq "$H9" "SELECT count(DISTINCT d.sample_id) FROM stmt_deltas d
+			JOIN samples s ON s.id = d.sample_id WHERE s.ts > $granted
+			AND d.queryid IN (SELECT queryid FROM queries
+			WHERE query LIKE 'UPDATE pgbench_accounts%')")" -ge 2 ]
+	}
+	check "9: ... the pgbench statements come back in the deltas" wait_until 20 back9
+	is "9: ... the first sample with statements again has no statement delta (a new baseline)" \
+		"$(sq "$H9" "SELECT count(*) FROM stmt_deltas WHERE sample_id = (SELECT id FROM
+			samples WHERE ts > $granted AND flags & 64 = 0 ORDER BY ts LIMIT 1)")" 0
+	is "9: stopped by SIGTERM: exit 0" "$(stop_bg execute)" 0
+	history_sound 9 "$H9"
+	is "9: no statement counted above pg_stat_statements" "$(overcounted "$H9")" 0
+fi
+
+# ---- 10. sslmode=require against a server without TLS ----
+if want 10; then
+	bg_start proxy10 python3 "$TAP_TMP/proxy.py" "$PGHOST/.s.PGSQL.$PGPORT" \
+		"$TAP_TMP/proxy10.port"
+	wait_until 10 test -s "$TAP_TMP/proxy10.port" || bail_out "the proxy did not start"
+	PP=$(cat "$TAP_TMP/proxy10.port")
+	for mode in -b --collect; do
+		timeout 30 "$PGMLTOP_BIN" $mode -n 1 -H "$TAP_TMP/ssl.db" -h 127.0.0.1 -p "$PP" \
+			-d "dbname=$PGDATABASE sslmode=require" </dev/null >"$TAP_TMP/ssl.out" \
+			2>"$TAP_TMP/ssl.err"
+		rc=$?
+		if [ "$rc" = 1 ] && [ ! -s "$TAP_TMP/ssl.out" ] && [ "$(wc -l <"$TAP_TMP/ssl.err")" = 1 ]; then
+			ok "10: $mode sslmode=require, no TLS on the server: exit 1, one line, nothing else"
+		else
+			not_ok "10: $mode sslmode=require, no TLS on the server: exit 1, one line, nothing else"
+			echo "exit status $rc" | diag
+			diag <"$TAP_TMP/ssl.err"
+		fi
+		says ssl "10: ... libpq's message passed on, and what to check (sslmode)" \
+			'^pgmltop: cannot connect: .*server does not support SSL, but SSL was required.*check sslmode' 1
+	done
+	diag <"$TAP_TMP/ssl.err"
+	is "10: ... no sample stored" "$(samples "$TAP_TMP/ssl.db")" 0
+	kill "$(bg_pid proxy10)" 2>/dev/null
+fi
+
+# ---- 11. --batch without pg_read_all_stats: unknown is not 0 ----
+if want 11; then
+	bg_kill_all
+	load 30
+	pg_psql -c "CREATE ROLE mon11 LOGIN" >/dev/null
+	pgbench_on() {
+		[ "$(pg_value "SELECT count(*) FROM pg_stat_activity
+			WHERE usename = 'postgres' AND application_name = 'pgbench'")" -ge 2 ]
+	}
+	wait_until 10 pgbench_on || echo "pgbench's sessions are not there" | diag
+	COLUMNS=200 timeout 30 "$PGMLTOP_BIN" -b -s 1 -n 3 --top=0 -U mon11 --no-history \
+		</dev/null >"$TAP_TMP/mon11.out" 2>"$TAP_TMP/mon11.err"
+	is "11: --batch -n 3 as a role without pg_read_all_stats: exit 0" "$?" 0
+	is "11: ... three tables" "$(grep -c '^Sessions:' "$TAP_TMP/mon11.out")" 3
+	# pgbench's two sessions are postgres's: all their columns are NULL for mon11, and
+	# their number is unknown to it: no "0 total", no "0 active" of all sessions
+	bad=$(grep '^Sessions:' "$TAP_TMP/mon11.out" |
+		grep -v -E '^Sessions: those of other roles are hidden \(no pg_read_all_stats\); of the [0-9]+ seen: [0-9]+ active, ')
+	is "11: the sessions of other roles are said hidden, not counted as 0" "${bad:-none}" none
+	check "11: ... the note says statements of other roles are hidden" \
+		grep -q '^Note: [1-9][0-9]* statements of other roles are hidden' "$TAP_TMP/mon11.out"
+	# a hidden statement has no query id and no text: none printed as query id 0 or as
+	# <insufficient privilege>
+	is "11: no row with query id 0" \
+		"$(grep -c -E '^ +0 +[0-9.]+ ' "$TAP_TMP/mon11.out")" 0
+	is "11: no <insufficient privilege> text" \
+		"$(grep -c 'insufficient privilege' "$TAP_TMP/mon11.out")" 0
+	check "11: mon11's own statements are there (its sampling queries)" \
+		grep -q 'SELECT datid, datname, numbackends' "$TAP_TMP/mon11.out"
+	check "11: the warning names the roles that grant them, once" \
+		sh -c "[ \$(grep -c 'GRANT pg_read_all_stats (or pg_monitor) TO mon11' '$TAP_TMP/mon11.err') -eq 1 ]"
 fi
 
 echo "faults2.sh took $(($(date +%s) - started)) s" | diag
