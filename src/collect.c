@@ -20,6 +20,8 @@
 #define EVENT_QUEUE 8
 #define SETTLE_MIN_S 0.001
 #define SETTLE_MAX_S 0.1
+/* Evictions from pg_stat_statements are said at most this often. */
+#define EVICT_SAY_EVERY_S 600
 
 enum cstate {
 	C_OFF,        /* not connected, no retry planned */
@@ -105,6 +107,12 @@ struct collector {
 	int role_settings_all; /* this sample reads pg_db_role_setting whatever the token */
 	unsigned optional_warned; /* 1 << step: a failure of that step was said once */
 	char last_pgss_error[256];
+	/* pg_stat_statements_info.dealloc: the last seen, and the evictions not yet said */
+	int dealloc_known;
+	int64_t dealloc_last;
+	double dealloc_reset;
+	int64_t dealloc_unsaid;
+	double evict_said_at; /* monotonic; 0: never */
 
 	struct stmt_cache stmt_cache; /* the last statements parsed, not to parse them again */
 	struct snapshot *snap; /* being read */
@@ -285,6 +293,7 @@ collect_start(struct collector *c, double now)
 	drop_sample(c);
 	c->needs_password = 0;
 	c->announced = 0;
+	c->dealloc_known = 0; /* another session, maybe another server */
 	c->want_sample = 0;
 	/* a new session: its settings and statements are read whole once */
 	c->settings_token[0] = '\0';
@@ -823,6 +832,45 @@ send_one_step(struct collector *c, double now, enum step st)
 	send_batch(c, now, &st, 1);
 }
 
+/*
+ * pg_stat_statements_info.dealloc grew: the extension is full and evicts its least-used
+ * entries, whose calls since the last sample are lost. Said at once, then at most every
+ * EVICT_SAY_EVERY_S with the evictions since.
+ */
+static void
+evictions(struct collector *c, const struct snapshot *snap, double now)
+{
+	if (!(c->srv.have & STMT_HAVE_INFO) || !snap->pgss_ok)
+		return;
+	if (c->dealloc_known && snap->pgss_reset == c->dealloc_reset &&
+	    snap->pgss_dealloc > c->dealloc_last) {
+		c->dealloc_unsaid += snap->pgss_dealloc - c->dealloc_last;
+	}
+	c->dealloc_known = 1;
+	c->dealloc_last = snap->pgss_dealloc;
+	c->dealloc_reset = snap->pgss_reset;
+	if (c->dealloc_unsaid == 0 ||
+	    (c->evict_said_at > 0 && now < c->evict_said_at + EVICT_SAY_EVERY_S))
+		return;
+	if (c->evict_said_at == 0)
+		push(c, COLLECT_WARNING,
+		     "pg_stat_statements is full: it evicted entries %lld time%s since the last "
+		     "sample (pg_stat_statements_info.dealloc), and the calls of the statements "
+		     "evicted are lost: raise pg_stat_statements.max (a restart is needed); said "
+		     "again at most every %d min",
+		     (long long)c->dealloc_unsaid, c->dealloc_unsaid == 1 ? "" : "s",
+		     EVICT_SAY_EVERY_S / 60);
+	else
+		push(c, COLLECT_WARNING,
+		     "pg_stat_statements is still full: it evicted entries %lld time%s in the "
+		     "%.0f min since this was said: raise pg_stat_statements.max (a restart is "
+		     "needed)",
+		     (long long)c->dealloc_unsaid, c->dealloc_unsaid == 1 ? "" : "s",
+		     (now - c->evict_said_at) / 60);
+	c->dealloc_unsaid = 0;
+	c->evict_said_at = now;
+}
+
 /* A batch is over: read what is left of the sample, or deliver it. */
 static void
 batch_done(struct collector *c, double now)
@@ -847,6 +895,7 @@ batch_done(struct collector *c, double now)
 		}
 	}
 	c->snap->have = c->srv.have;
+	evictions(c, c->snap, now);
 	c->ready = c->snap;
 	c->snap = NULL;
 	free(c->missing);

@@ -240,8 +240,9 @@ print_batch(struct batch_ctx *b, struct sampler *sm)
 		return;
 	}
 	if (d->flags & DELTA_EVICTED)
-		printf("Note: %lld entries were evicted (pg_stat_statements.max is too small)\n",
-		       (long long)d->dealloc);
+		printf("Note: pg_stat_statements evicted entries %lld time%s in the interval "
+		       "(pg_stat_statements.max is too small)\n",
+		       (long long)d->dealloc, d->dealloc == 1 ? "" : "s");
 	if (snap->n_hidden > 0)
 		printf("Note: %d statements of other roles are hidden (no pg_read_all_stats)\n",
 		       snap->n_hidden);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # --collect against a real throwaway PostgreSQL running pgbench: what the history holds
 # after a normal run, exact call counts, query texts stored once, a pg_stat_statements
-# reset, a server crash and restart, pg_stat_activity and settings changes.
+# reset, a server crash and restart, pg_stat_activity and settings changes. Then, after a
+# restart with pg_stat_statements.max = 100 and track_activity_query_size = 100: a query
+# text of 1 MB, and 500 distinct statements churning through 100 entries (evictions).
 set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
@@ -337,5 +339,129 @@ else
 	not_ok "the last sample counts no statement that is gone"
 	echo "n_statements $last_n, pg_stat_statements $(pg_value "SELECT count(*) FROM pg_stat_statements")" | diag
 fi
+
+# ---- 9. a query text of 1 MB; texts cut by track_activity_query_size ----
+t_small=$(date +%s)
+pg_conf "pg_stat_statements.max = 100" "track_activity_query_size = 100"
+pg_stop
+pg_restart_server || bail_out "the server did not start again"
+pg_psql -c "SELECT pg_stat_statements_reset()" >/dev/null
+# a comment is kept in the text, where constants would be made $n
+awk 'BEGIN { s = "SELECT 1 AS big16, 2 AS c1 /* ";
+	while (length(s) < 1048576) s = s "padding-padding-padding-padding-padding-";
+	print s " */;" }' >"$TAP_TMP/big.sql"
+B9=$TAP_TMP/big.db
+bg_start c9 "$PGMLTOP_BIN" --collect -s 1 -H "$B9"
+wait_until 20 samples_at_least "$B9" 1 || echo "no sample" | diag
+bg_start b9 env COLUMNS=200 "$PGMLTOP_BIN" -b -s 1 -n 4 --top=0 --no-history
+bg_start sleeper9 psql -X -q -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "SELECT pg_sleep(2.5) AS a_name_long_enough_to_be_cut, 1 AS another_name_long_enough_to_be_cut_at_100_bytes"
+for i in 1 2 3 4 5 6; do
+	pg_psql -q -o /dev/null -f "$TAP_TMP/big.sql"
+	sleep 0.5
+done
+is "--batch -n 4 with the 1 MB text: exit 0" "$(bg_wait b9 30)" 0
+bg_wait sleeper9 10 >/dev/null
+wait_until 10 samples_at_least "$B9" $(($(samples "$B9") + 2))
+kill -TERM "$(bg_pid c9)"
+is "--collect (9) stopped with SIGTERM exits 0" "$(bg_wait c9 10)" 0
+qbig=$(pg_value "SELECT queryid FROM pg_stat_statements WHERE query LIKE 'SELECT \$1 AS big16%'")
+len=$(pg_value "SELECT length(query) FROM pg_stat_statements WHERE queryid = $qbig")
+check "pg_stat_statements holds the text whole ($len characters)" test "${len:-0}" -ge 1048576
+is "the history holds it once, whole" \
+	"$(sq "$B9" "SELECT count(*) || '|' || max(length(query)) FROM queries
+		WHERE query LIKE 'SELECT \$1 AS big16%'")" "1|$len"
+is "its calls are stored (6 runs, all after the first sample)" \
+	"$(sq "$B9" "SELECT sum(calls) FROM stmt_deltas WHERE queryid = $qbig")" 6
+big_lines=$(grep -F 'SELECT $1 AS big16, $2 AS c1 /* padding' "$TAP_TMP/b9.out")
+check "--batch shows it" test -n "$big_lines"
+bad=$(echo "$big_lines" | awk 'length($0) > 200 || $0 !~ /\.\.\.$/')
+is "--batch: each line of it cut to the 200 columns, ending with ..." "${bad:-all cut}" "all cut"
+is "--batch: no line longer than 200 columns" \
+	"$(awk 'length($0) > 200' "$TAP_TMP/b9.out" | wc -l)" 0
+is "a running statement's text, cut by the server at 99 bytes, is stored so" \
+	"$(sq "$B9" "SELECT count(DISTINCT query) || '|' || max(length(query)) FROM activity
+		WHERE query LIKE 'SELECT pg_sleep(2.5) AS a_name_long%'")" "1|99"
+timeout 60 "$PGMLTOP_BIN" --report=json -H "$B9" --days 1 -o "$TAP_TMP/big.json" \
+	</dev/null 2>"$TAP_TMP/big-report.err"
+is "--report=json of that history: exit 0" "$?" 0
+is "the report has the 1 MB text whole" \
+	"$(jq -r --arg q "$qbig" '.statements[] | select(.queryid == $q) | .query | length' \
+		"$TAP_TMP/big.json")" "$len"
+is "integrity_check ok (9)" "$(sq "$B9" "PRAGMA integrity_check")" ok
+
+# ---- 10. 500 distinct statements through 100 entries: evictions ----
+# Round r runs each of 500 statements once, then each of 20 others r times; entries are
+# evicted (pg_stat_statements_info.dealloc) and come back. No statement may be counted
+# above the calls it had: 6 for the 500, 1 + 2 + ... + 6 = 21 for the 20.
+pg_psql -q -c "CREATE TABLE churn (id int); CREATE TABLE back10 (id int)" \
+	-c "SELECT pg_stat_statements_reset()" >/dev/null
+# N statements on TABLE that pg_stat_statements tells apart: select lists of 1 to 25
+# constants, IN lists of 1 to N / 25 constants (each constant is jumbled)
+shapes() {
+	awk -v n="$1" -v t="$2" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			s = "SELECT 1"
+			for (j = 2; j <= i % 25 + 1; j++) s = s ", " j
+			s = s " FROM " t " WHERE id IN (1"
+			for (j = 2; j <= int(i / 25) + 1; j++) s = s ", " j
+			print s ");"
+		}
+	}'
+}
+shapes 500 churn >"$TAP_TMP/churn.sql"
+shapes 20 back10 >"$TAP_TMP/back.sql"
+E=$TAP_TMP/evict.db
+bg_start c10 "$PGMLTOP_BIN" --collect -s 1 -H "$E"
+bg_start b10 "$PGMLTOP_BIN" -b -s 1 --top=3 --no-history
+wait_until 20 samples_at_least "$E" 2 || echo "no sample" | diag
+t0=$(date +%s)
+for r in 1 2 3 4 5 6; do
+	pg_psql -q -o /dev/null -f "$TAP_TMP/churn.sql"
+	for _ in $(seq "$r"); do cat "$TAP_TMP/back.sql"; done | pg_psql -q -o /dev/null
+	sleep 0.6
+done
+echo "the 6 rounds took $(($(date +%s) - t0)) s" | diag
+wait_until 10 samples_at_least "$E" $(($(samples "$E") + 2))
+kill -TERM "$(bg_pid c10)" "$(bg_pid b10)"
+is "--collect (10) stopped with SIGTERM exits 0" "$(bg_wait c10 10)" 0
+is "--batch (10) stopped with SIGTERM exits 0" "$(bg_wait b10 10)" 0
+dealloc=$(pg_value "SELECT dealloc FROM pg_stat_statements_info")
+check "pg_stat_statements evicted entries ($dealloc times)" test "${dealloc:-0}" -gt 0
+is "the history has 'evicted' events" \
+	"$(sq "$E" "SELECT count(*) > 0 FROM events WHERE kind = 'evicted'")" 1
+check "... and the evictions counted in the samples, at most the server's count" \
+	test "$(sq "$E" "SELECT coalesce(sum(dealloc), 0) FROM samples")" -le "$dealloc"
+evict_re='pg_stat_statements is full: it evicted entries [0-9]+ times? since the last sample .*raise pg_stat_statements.max \(a restart is needed\)'
+is "--collect warns on stderr, once (at most every 10 min)" \
+	"$(grep -c -E "$evict_re" "$TAP_TMP/c10.err")" 1
+grep -E "$evict_re" "$TAP_TMP/c10.err" | diag
+is "--batch warns on stderr too, once" "$(grep -c -E "$evict_re" "$TAP_TMP/b10.err")" 1
+check "--batch notes the evictions under a table" \
+	grep -q -E '^Note: pg_stat_statements evicted entries [0-9]+ times? in the interval' \
+	"$TAP_TMP/b10.out"
+is "churn: each of the 500 stored at most its 6 calls" \
+	"$(sq "$E" "SELECT count(*) FROM (SELECT d.queryid FROM stmt_deltas d JOIN queries q
+		ON q.queryid = d.queryid WHERE q.query LIKE '% FROM churn %'
+		GROUP BY d.queryid HAVING sum(d.calls) > 6)")" 0
+is "back: each of the 20 stored at most its 21 calls" \
+	"$(sq "$E" "SELECT count(*) FROM (SELECT d.queryid FROM stmt_deltas d JOIN queries q
+		ON q.queryid = d.queryid WHERE q.query LIKE '% FROM back10 %'
+		GROUP BY d.queryid HAVING sum(d.calls) > 21)")" 0
+n_churn=$(sq "$E" "SELECT count(DISTINCT d.queryid) FROM stmt_deltas d JOIN queries q
+	ON q.queryid = d.queryid WHERE q.query LIKE '% FROM churn %'")
+n_back=$(sq "$E" "SELECT count(*) FROM (SELECT d.queryid FROM stmt_deltas d JOIN queries q
+	ON q.queryid = d.queryid WHERE q.query LIKE '% FROM back10 %'
+	GROUP BY d.queryid HAVING count(DISTINCT d.sample_id) >= 2)")
+echo "$n_churn of the 500 and $n_back of the 20 (in two samples or more) have deltas" | diag
+check "... checked on some: the 500 ($n_churn with deltas)" test "${n_churn:-0}" -ge 20
+check "... entries that came back: of the 20, some in two samples or more ($n_back)" \
+	test "${n_back:-0}" -ge 1
+is "statements of unknown text: none stored above 21 calls" \
+	"$(sq "$E" "SELECT count(*) FROM (SELECT queryid FROM stmt_deltas WHERE queryid NOT IN
+		(SELECT queryid FROM queries) GROUP BY queryid HAVING sum(calls) > 21)")" 0
+is "no negative delta (10)" "$(neg_deltas "$E")" 0
+is "integrity_check ok (10)" "$(sq "$E" "PRAGMA integrity_check")" ok
+echo "sections 9 and 10 took $(($(date +%s) - t_small)) s" | diag
 
 done_testing
