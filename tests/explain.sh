@@ -4,7 +4,9 @@
 # running in pg_stat_activity is planned at once), a text with "; DROP TABLE" appended is
 # refused (from the history, or as a session's text), a statement that writes is planned
 # only when confirmed, EXPLAIN ANALYZE runs only a SELECT. The plans are kept in the
-# history and the report holds the plan rules' findings. With hypopg installed, the index
+# history and the report holds the plan rules' findings. A SELECT calling a function that
+# inserts adds no row when explained, and EXPLAIN ANALYZE of it is refused by its read-only
+# transaction. With hypopg installed, the index
 # the advisor suggests lowers the planned cost, and the report's finding shows both
 # costs. The plan pane of the screen, in tmux, for a selected statement.
 set -u
@@ -33,6 +35,10 @@ CREATE TABLE items (id int PRIMARY KEY, grp int, payload text);
 INSERT INTO items SELECT i, i % 500, repeat('x', 40) FROM generate_series(1, 200000) i;
 CREATE TABLE log (id bigserial PRIMARY KEY, msg text);
 CREATE TABLE victim (x int);
+-- catalogue E5: a function with a side effect, called by a SELECT
+CREATE TABLE side5 (x int);
+CREATE FUNCTION side_effect5() RETURNS int LANGUAGE sql VOLATILE
+	AS 'INSERT INTO side5 VALUES (1) RETURNING 1';
 SELECT pg_stat_force_next_flush();
 EOF
 # analysed once the inserts' counts reached the statistics: no stale statistics
@@ -49,6 +55,7 @@ INSERT INTO log (msg) VALUES ('two');
 INSERT INTO log (msg) VALUES ('three');
 SELECT pg_sleep(0.05);
 SELECT count(*) FROM items WHERE grp = 7;
+SELECT side_effect5();
 EOF
 cat >"$TAP_TMP/lookup.sql" <<'EOF'
 \set g random(0, 499)
@@ -70,7 +77,8 @@ q_insert=$(qid "INSERT INTO log")
 q_sleep=$(qid "SELECT pg_sleep")
 q_count=$(qid "SELECT count(*) FROM items")
 q_lookup=$(qid "SELECT id, payload FROM items")
-for v in "$q_insert" "$q_sleep" "$q_count" "$q_lookup"; do
+q_side=$(qid "SELECT side_effect5()")
+for v in "$q_insert" "$q_sleep" "$q_count" "$q_lookup" "$q_side"; do
 	[ -n "$v" ] || bail_out "a statement is not in the history"
 done
 rows() { pg_value "SELECT count(*) FROM $1"; }
@@ -97,6 +105,20 @@ is "EXPLAIN ANALYZE of an INSERT: refused, exit 1" "$?" 1
 check "the refusal says it would run a statement that writes" \
 	grep -q "refused: EXPLAIN ANALYZE runs the statement, and this INSERT writes" "$TAP_TMP/ins2.err"
 is "still no row added" "$(rows log)" 3
+
+# ---- a SELECT calling a function that writes: planned, never run ----
+is "side_effect5() ran once before (one row in side5)" "$(rows side5)" 1
+explain side1 --explain="$q_side"
+is "--explain of SELECT side_effect5(): exit 0" "$?" 0
+check "its plan is printed (a Result node)" grep -q "Result" "$TAP_TMP/side1"
+is "the function was not run: still one row in side5" "$(rows side5)" 1
+explain side2 --explain="$q_side" --analyze --yes
+is "--analyze --yes of SELECT side_effect5(): exit 1" "$?" 1
+check "the read-only transaction refused the INSERT, and the message says so" \
+	grep -q "read-only transaction" "$TAP_TMP/side2.err"
+is "... one line" "$(wc -l <"$TAP_TMP/side2.err")" 1
+diag <"$TAP_TMP/side2.err"
+is "still one row in side5" "$(rows side5)" 1
 
 # ---- SELECT pg_sleep(8.5), running: its text with values is planned, not run ----
 bg_start sleeper psql -X -q -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
@@ -160,9 +182,9 @@ explain cnt --explain="$q_count"
 is "--explain of the count on 200000 rows: exit 0" "$?" 0
 diag <"$TAP_TMP/cnt"
 n_plans=$(sq "$H" "SELECT count(*) FROM plans")
-is "the plans are kept in the history (5 taken)" "$n_plans" 5
+is "the plans are kept in the history (6 taken)" "$n_plans" 6
 is "with the time they were taken, and how" \
-	"$(sq "$H" "SELECT count(*) FROM plans WHERE ts > strftime('%s','now') - 600 AND method IN ('literal','prepare','plain','generic_plan')")" 5
+	"$(sq "$H" "SELECT count(*) FROM plans WHERE ts > strftime('%s','now') - 600 AND method IN ('literal','prepare','plain','generic_plan')")" 6
 timeout 60 "$PGMLTOP_BIN" --report=json -H "$H" --days 1 >"$TAP_TMP/r.json" 2>"$TAP_TMP/r.err"
 is "--report=json exits 0" "$?" 0
 diag <"$TAP_TMP/r.err"
