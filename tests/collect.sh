@@ -346,9 +346,9 @@ pg_conf "pg_stat_statements.max = 100" "track_activity_query_size = 100"
 pg_stop
 pg_restart_server || bail_out "the server did not start again"
 pg_psql -c "SELECT pg_stat_statements_reset()" >/dev/null
-# a comment is kept in the text, where constants would be made $n
+# a comment is kept in the text, where constants would be made $n: one word of 1 MB
 awk 'BEGIN { s = "SELECT 1 AS big16, 2 AS c1 /* ";
-	while (length(s) < 1048576) s = s "padding-padding-padding-padding-padding-";
+	while (length(s) < 1048576) s = s "padding_padding_padding_padding_padding_";
 	print s " */;" }' >"$TAP_TMP/big.sql"
 B9=$TAP_TMP/big.db
 bg_start c9 "$PGMLTOP_BIN" --collect -s 1 -H "$B9"
@@ -373,7 +373,7 @@ is "the history holds it once, whole" \
 		WHERE query LIKE 'SELECT \$1 AS big16%'")" "1|$len"
 is "its calls are stored (6 runs, all after the first sample)" \
 	"$(sq "$B9" "SELECT sum(calls) FROM stmt_deltas WHERE queryid = $qbig")" 6
-big_lines=$(grep -F 'SELECT $1 AS big16, $2 AS c1 /* padding' "$TAP_TMP/b9.out")
+big_lines=$(grep -F 'SELECT $1 AS big16, $2 AS c1 /* padding_' "$TAP_TMP/b9.out")
 check "--batch shows it" test -n "$big_lines"
 bad=$(echo "$big_lines" | awk 'length($0) > 200 || $0 !~ /\.\.\.$/')
 is "--batch: each line of it cut to the 200 columns, ending with ..." "${bad:-all cut}" "all cut"
