@@ -33,7 +33,7 @@ struct tok {
 
 struct toks {
 	struct tok *t;
-	int n;
+	int n, alloc;
 };
 
 static void
@@ -42,7 +42,10 @@ push(struct toks *ts, enum tok_kind k, const char *s, size_t len, int quoted)
 	struct tok *t;
 	size_t i;
 
-	ts->t = xreallocarray(ts->t, (size_t)ts->n + 1, sizeof *ts->t);
+	if (ts->n == ts->alloc) { /* doubled: a long text has hundreds of thousands */
+		ts->alloc = ts->alloc ? ts->alloc * 2 : 64;
+		ts->t = xreallocarray(ts->t, (size_t)ts->alloc, sizeof *ts->t);
+	}
 	t = &ts->t[ts->n++];
 	t->kind = k;
 	t->quoted = quoted;
