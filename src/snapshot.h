@@ -245,7 +245,7 @@ struct delta_set {
 	double ts;
 	double interval_s; /* 0 for a baseline */
 	unsigned flags;    /* DELTA_* */
-	int64_t dealloc;   /* entries deallocated during the interval */
+	int64_t dealloc;   /* times entries were evicted during the interval */
 	int n_entry_resets; /* entries whose counters went down: re-based, not stored */
 	int n_new;          /* entries first seen in this interval */
 

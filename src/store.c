@@ -1546,7 +1546,7 @@ write_events(struct store *st, int64_t server_id, const struct snapshot *snap,
 		return -1;
 	if (d->flags & DELTA_EVICTED) {
 		snprintf(detail, sizeof detail,
-			 "%lld pg_stat_statements entries were deallocated (pg_stat_statements.max "
+			 "pg_stat_statements evicted entries %lld times (pg_stat_statements.max "
 			 "is too small for the workload)",
 			 (long long)d->dealloc);
 		if (event_locked(st, server_id, snap->ts, "evicted", detail, err) < 0)
