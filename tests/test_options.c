@@ -122,6 +122,7 @@ options_defaults(void **state)
 	assert_int_equal(o.no_color, 0);
 	assert_true(o.keep_raw_days == DEFAULT_KEEP_RAW_DAYS);
 	assert_true(o.keep_hourly_days == DEFAULT_KEEP_HOURLY_DAYS);
+	assert_true(o.history_interval == 0); /* not given: the mode's default */
 }
 
 static void
@@ -192,6 +193,8 @@ options_modes(void **state)
 	assert_int_equal(parse(&o, &err, "--keep-raw=0.5", "--keep-hourly", "365", NULL), 0);
 	assert_true(o.keep_raw_days == 0.5);
 	assert_true(o.keep_hourly_days == 365.0);
+	assert_int_equal(parse(&o, &err, "--history-interval=2.5", NULL), 0);
+	assert_true(o.history_interval == 2.5);
 	assert_int_equal(parse(&o, &err, "--days", "1", NULL), 0);
 	assert_int_equal(o.days, 1);
 }
@@ -288,6 +291,9 @@ options_usage_errors(void **state)
 	expect_usage_error("--top -1", parse(&o, &err, "--top", "-1", NULL), &err, "'-1'", NULL);
 	expect_usage_error("--keep-raw 0", parse(&o, &err, "--keep-raw", "0", NULL), &err, "'0'",
 			   "--keep-raw", NULL);
+	expect_usage_error("--history-interval=0.05",
+			   parse(&o, &err, "--history-interval=0.05", NULL), &err, "'0.05'",
+			   "--history-interval", NULL);
 	expect_usage_error("--keep-hourly x", parse(&o, &err, "--keep-hourly", "x", NULL), &err,
 			   "'x'", "--keep-hourly", NULL);
 	expect_usage_error("--report=pdf", parse(&o, &err, "--report=pdf", NULL), &err, "'pdf'",
