@@ -1170,10 +1170,15 @@ draw_header(struct screen *s)
 		if (hit >= 0)
 			snprintf(hit_s, sizeof hit_s, "%.2f%%", 100 * hit);
 		if (snap != NULL)
+			/* other roles' sessions are all NULL without pg_read_all_stats: not counted */
 			snprintf(line, sizeof line,
-				 "Tps %s  Hit %s  Sessions %d active, %d idle, %d idle in xact, "
+				 "Tps %s  Hit %s  Sessions%s %d active, %d idle, %d idle in xact, "
 				 "%d waiting",
-				 tps_s, hit_s, snap->sessions.active, snap->sessions.idle,
+				 tps_s, hit_s,
+				 !srv->read_all_stats || snap->sessions.total > snap->n_activity
+					 ? " (yours: no pg_read_all_stats)"
+					 : "",
+				 snap->sessions.active, snap->sessions.idle,
 				 snap->sessions.idle_in_xact, snap->sessions.waiting);
 		else
 			snprintf(line, sizeof line, "Tps -  Hit -  Sessions -");
