@@ -104,7 +104,21 @@ report_out_close(struct report_out *ro, int ok, struct pgt_err *err)
 	}
 	ro->f = NULL;
 	if (ro->tmp != NULL) {
-		if (rc == 0 && rename(ro->tmp, ro->path) != 0) {
+		/*
+		 * keep: link() puts it in place only where nothing is, at the moment it does
+		 * (a file system without hard links falls back to rename)
+		 */
+		if (rc == 0 && ro->keep && link(ro->tmp, ro->path) == 0) {
+			unlink(ro->tmp);
+			free(ro->tmp);
+			ro->tmp = NULL;
+			return 0;
+		}
+		if (rc == 0 && ro->keep && errno == EEXIST) {
+			pgt_err_set(err, "%s exists: give --force to replace it, or another file with -o",
+				    where);
+			rc = -1;
+		} else if (rc == 0 && rename(ro->tmp, ro->path) != 0) {
 			pgt_err_set(err, "cannot write the report to %s: %s", where, strerror(errno));
 			rc = -1;
 		}

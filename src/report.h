@@ -277,6 +277,7 @@ struct report_out {
 	FILE *f;
 	const char *path; /* NULL: standard output */
 	char *tmp;        /* the temporary file; NULL when writing to the path itself */
+	int keep;         /* a file that appears at the path meanwhile is kept, not replaced */
 };
 int report_out_open(struct report_out *ro, const char *path, struct pgt_err *err);
 /* Finish: ok 0 puts the file in place; otherwise, or on error, it is removed. */

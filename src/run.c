@@ -495,6 +495,7 @@ run_report(const struct options *o)
 		report_free(&r);
 		return 1;
 	}
+	ro.keep = !o->force; /* also a file made there while the report was built */
 	rc = report_write(&r, fmt, o->csv_table, ro.f);
 	rc = report_out_close(&ro, rc, &err);
 	if (rc < 0)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -675,6 +676,84 @@ report_json_string_bytes(void **state)
 	check_json_string("\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\"");
 }
 
+/* A file read back whole into buf (NUL-terminated); its length, -1 when it cannot be read. */
+static long
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return (long)n;
+}
+
+/* Entries of dir whose name starts with '.': the temporary files of report_out. */
+static int
+hidden_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * report_out with keep: the report goes in place where nothing is; a file that appears at
+ * the path while the report is written is kept, and the report is dropped with a message
+ * naming --force. Without keep it is replaced whole.
+ */
+static void
+report_out_keeps_a_file_made_meanwhile(void **state)
+{
+	struct fixture *f = *state;
+	struct pgt_err err = {{0}};
+	struct report_out ro;
+	char path[160], buf[64];
+	FILE *other;
+
+	snprintf(path, sizeof path, "%s/report.json", f->dir);
+	/* nothing there: put in place */
+	assert_int_equal(report_out_open(&ro, path, &err), 0);
+	ro.keep = 1;
+	fputs("first", ro.f);
+	assert_int_equal(report_out_close(&ro, 0, &err), 0);
+	assert_int_equal(slurp(path, buf, sizeof buf), 5);
+	assert_string_equal(buf, "first");
+	assert_int_equal(unlink(path), 0);
+
+	/* a file made at the path between open and close: kept */
+	assert_int_equal(report_out_open(&ro, path, &err), 0);
+	ro.keep = 1;
+	fputs("report", ro.f);
+	other = fopen(path, "w");
+	assert_non_null(other);
+	fputs("someone else's", other);
+	fclose(other);
+	assert_int_equal(report_out_close(&ro, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "exists: give --force"));
+	assert_int_equal(slurp(path, buf, sizeof buf), 14);
+	assert_string_equal(buf, "someone else's");
+	assert_int_equal(hidden_entries(f->dir), 0);
+
+	/* without keep (--force): replaced whole */
+	assert_int_equal(report_out_open(&ro, path, &err), 0);
+	fputs("forced", ro.f);
+	assert_int_equal(report_out_close(&ro, 0, &err), 0);
+	assert_int_equal(slurp(path, buf, sizeof buf), 6);
+	assert_string_equal(buf, "forced");
+	assert_int_equal(hidden_entries(f->dir), 0);
+}
+
 int
 main(void)
 {
@@ -688,6 +767,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(report_text_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_formats_escape, setup, teardown),
 		cmocka_unit_test(report_json_string_bytes),
+		cmocka_unit_test_setup_teardown(report_out_keeps_a_file_made_meanwhile, setup,
+						teardown),
 	};
 
 	have_jq = system("command -v jq >/dev/null 2>&1") == 0;
