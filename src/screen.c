@@ -391,9 +391,9 @@ say_cb(void *ctx, const char *msg)
 {
 	struct screen *s = ctx;
 
-	if (curses_on)
-		set_message(s, 1, "%s", msg);
-	else
+	/* said before the screen starts (while connecting): on the message line too */
+	set_message(s, 1, "%s", msg);
+	if (!curses_on)
 		fprintf(stderr, "pgmltop: %s\n", msg);
 }
 
