@@ -1779,9 +1779,9 @@ draw_footer(struct screen *s)
 		put(LINES - 1, x, key, footer_keys[i].label);
 		x += (int)strlen(footer_keys[i].label) + 1;
 	}
-	if (s->prompt == PROMPT_FILTER && s->view.error[0])
+	if (s->prompt == PROMPT_FILTER && (s->view.error[0] || s->view.limit_hits > 0))
 		put_line(LINES - 2, s->color ? COLOR_PAIR(2) : A_BOLD, "Filter: %s   %s", s->input,
-			 s->view.error);
+			 s->view.error[0] ? s->view.error : s->message);
 	else if (s->prompt == PROMPT_FILTER)
 		put_line(LINES - 2, 0, "Filter: %s", s->input);
 	else if (s->prompt == PROMPT_INTERVAL)
@@ -3243,7 +3243,7 @@ key_prompt(struct screen *s, int ch)
 			else
 				set_message(s, 1, "invalid interval '%s': give seconds from %.1f to %.0f",
 					    s->input, MIN_INTERVAL, MAX_INTERVAL);
-		} else if (s->view.error[0] == '\0') {
+		} else if (s->view.error[0] == '\0' && s->view.limit_hits == 0) {
 			s->message[0] = '\0';
 		}
 		s->prompt = PROMPT_NONE;
