@@ -904,8 +904,10 @@ batch_done(struct collector *c, double now)
 		strlcpy_(c->settings_token, c->snap_token, sizeof c->settings_token);
 	c->state = C_IDLE;
 	if (c->n_skipped > 0) {
-		push(c, COLLECT_WARNING, "sampling again, after %d sample%s skipped", c->n_skipped,
-		     c->n_skipped == 1 ? "" : "s");
+		/* without pg_stat_statements, what was said about it stays the last word */
+		if (c->pgss_usable)
+			push(c, COLLECT_WARNING, "sampling again, after %d sample%s skipped",
+			     c->n_skipped, c->n_skipped == 1 ? "" : "s");
 		c->n_skipped = 0;
 	}
 	push(c, COLLECT_SAMPLE, "sample");
