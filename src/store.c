@@ -300,10 +300,22 @@ check_and_migrate(struct store *st, struct pgt_err *err)
 		const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
 
 		if (rc != SQLITE_ROW || res == NULL || strcmp(res, "ok") != 0) {
+			/* the start of what SQLite found, on one line: the advice must fit */
+			char found[160];
+			size_t i;
+
+			if (res == NULL)
+				res = sqlite3_errmsg(st->db);
+			snprintf(found, sizeof found, "%s", res);
+			if (strlen(res) >= sizeof found)
+				memcpy(found + sizeof found - 4, "...", 4);
+			for (i = 0; found[i]; i++)
+				if (found[i] == '\n' || found[i] == '\r')
+					found[i] = ' ';
 			pgt_err_set(err,
 				    "%s is damaged (integrity check: %s): move it aside and start "
 				    "a new history",
-				    st->path, res ? res : sqlite3_errmsg(st->db));
+				    st->path, found);
 			sqlite3_finalize(s);
 			return -1;
 		}
