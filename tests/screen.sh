@@ -4,8 +4,11 @@
 # down to 1x1 and a storm of resizes, hostile query text and names, a server that stops
 # under the screen (the attempts counted) or is replaced by another, a clean exit,
 # --offline with a terminal, signals (INT, HUP, QUIT, TSTP/CONT, STOP/CONT, SEGV), cancel
-# and terminate, monochrome and NO_COLOR, a password in the conninfo, and the refusals
-# without a usable terminal (none, dumb, unknown or no TERM) or server.
+# and terminate, monochrome and NO_COLOR, a password in the conninfo (not on the screen,
+# in the history or its reports), and the refusals without a usable terminal (none, dumb,
+# unknown or no TERM) or server. Then: the screen and --collect on one history, a damaged
+# history, a monitoring query that waits on a lock until the statement timeout, a
+# catastrophic filter over a long text, and DROP and CREATE EXTENSION pg_stat_statements.
 set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
@@ -724,7 +727,7 @@ no_password() {
 	}
 }
 EXTRA_ENV=NO_COLOR=1
-start nc screen -s 1 -H "$TAP_TMP/pw.db" \
+start nc screen -s 1 --history-interval=1 -H "$TAP_TMP/pw.db" \
 	-d "postgresql://postgres:$PW@/postgres?host=$PGHOST&port=$PGPORT"
 EXTRA_ENV=
 S=nc
@@ -736,7 +739,9 @@ check "22: NO_COLOR: the sessions screen, no colours either" no_colour
 check "22: the password of the URI is not on the screen" no_password
 keys q
 check "22: q ends pgmltop with status 0 (URI)" wait_exit 0
-start mo xterm-mono -s 1 -H "$TAP_TMP/pw.db" -d "dbname=postgres password=$PW"
+pw_n=$(samples "$TAP_TMP/pw.db")
+start mo xterm-mono -s 1 --history-interval=1 -H "$TAP_TMP/pw.db" \
+	-d "dbname=postgres password=$PW"
 S=mo
 check "22: TERM=xterm-mono: connected, the column titles drawn" \
 	poll 10 eval 'row_has 0 "[connected]" && row_has 3 QUERYID'
@@ -746,10 +751,26 @@ keys C
 check "22: C says this terminal has no colours" poll 5 has "this terminal has no colours"
 check "22: ... and still no colours" no_colour
 check "22: the password of the conninfo is not on the screen" no_password
+# a baseline and an interval stored, so that the reports below have statements
+wait_until 10 samples_at_least "$TAP_TMP/pw.db" $((pw_n + 2)) >/dev/null
 keys q
 check "22: q ends pgmltop with status 0" wait_exit 0
 check "22: the password is not in the history" \
 	eval '! cat "$TAP_TMP"/pw.db* | grep -aqF "$PW"'
+for f in html md csv json; do
+	"$PGMLTOP_BIN" --report=$f -H "$TAP_TMP/pw.db" </dev/null >"$TAP_TMP/pw.$f" 2>&1
+done
+n=$(jq '.statements | length' "$TAP_TMP/pw.json" 2>/dev/null)
+leaks=$(grep -l -aF -e "$PW" "$TAP_TMP"/pw.html "$TAP_TMP"/pw.md "$TAP_TMP"/pw.csv \
+	"$TAP_TMP"/pw.json | tr '\n' ' ')
+if [ "${n:-0}" -gt 0 ] && [ -s "$TAP_TMP/pw.html" ] && [ -s "$TAP_TMP/pw.md" ] &&
+	[ -s "$TAP_TMP/pw.csv" ] && [ -z "$leaks" ]; then
+	ok "22: nor in its reports (html, md, csv, json), which hold its $n statements"
+else
+	not_ok "22: nor in its reports (html, md, csv, json), which hold its statements"
+	echo "statements in the JSON report: '$n'; reports with the password: ${leaks:-none}" |
+		diag
+fi
 
 # 23. hostile names on the sessions screen; terminating a session after a confirmation
 # naming its PID and its query. A role named with two CJK characters and ESC[2J (11
@@ -835,6 +856,206 @@ check "24: [connected] to B" wait_row 0 "[connected]"
 keys q
 check "24: q ends pgmltop with status 0" wait_exit 0
 b_ctl -m immediate -w stop >/dev/null 2>&1
+
+# ---- A again: a history shared with --collect, a damaged history, a monitoring query
+# that waits on a lock, a catastrophic filter, pg_stat_statements dropped ----
+
+check "25: server A starts again" pg_restart_server
+bg_start bench2 pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -c 1 -R 50 -T 120 \
+	"$PGDATABASE" || bail_out "pgbench did not start"
+
+# 25. the screen and --collect on one history file (catalogue B2): the second to come says
+# who writes and keeps going; when the writer ends, the other takes over
+B2_DB=$TAP_TMP/b2.db
+# overlaps FILE: stored intervals that begin before the sample stored before them ended
+# (ts - interval_s before the previous ts: some seconds counted twice)
+overlaps() {
+	sq "$1" "SELECT count(*) FROM (SELECT flags, interval_s,
+		ts - lag(ts) OVER (PARTITION BY server_id ORDER BY ts) AS since FROM samples)
+		WHERE flags & 1 = 0 AND (since IS NULL OR interval_s > since + 0.05)"
+}
+grown() { # FILE N: more than N samples stored
+	[ "$(samples "$1")" -gt "$2" ]
+}
+err_has() { grep -q -- "$2" "$TAP_TMP/$1.err"; }
+bg_start b2c "$PGMLTOP_BIN" --collect -s 1 -H "$B2_DB"
+wait_until 15 samples_at_least "$B2_DB" 1 || echo "the collector stores nothing" | diag
+col_pid=$(bg_pid b2c)
+start b2 screen -s 1 --history-interval=1 -H "$B2_DB"
+S=b2
+check "25: a screen on the collector's history says it is written by process $col_pid" \
+	poll 10 row_has $((H - 2)) "is being written by process $col_pid"
+check "25: ... and shows live data: connected, pgbench statements listed" \
+	poll 10 eval 'row_has 0 "[connected]" && pgbench_rows'
+is "25: ... the lease stays with the collector" "$(sq "$B2_DB" "SELECT pid FROM leases")" \
+	"$col_pid"
+kill -TERM "$col_pid"
+is "25: the collector ends on SIGTERM with 0" "$(bg_wait b2c 10)" 0
+n=$(samples "$B2_DB")
+check "25: the screen says it is now writing the history of this server" \
+	poll 10 has "now writing the history of this server"
+check "25: ... and stores samples" wait_until 10 grown "$B2_DB" "$((n + 1))"
+scr_pid=$(pgmltop_pid)
+bg_start b2c2 "$PGMLTOP_BIN" --collect -s 1 -H "$B2_DB"
+check "25: a collector started then says process $scr_pid (the screen) writes, and waits" \
+	wait_until 10 err_has b2c2 "is being written by process $scr_pid: waiting"
+keys q
+check "25: q ends the screen with status 0" wait_exit 0
+n=$(samples "$B2_DB")
+check "25: the collector takes over: it says so" wait_until 10 err_has b2c2 "now writing"
+check "25: ... and stores samples" wait_until 10 grown "$B2_DB" "$((n + 1))"
+kill -TERM "$(bg_pid b2c2)"
+is "25: the collector ends on SIGTERM with 0" "$(bg_wait b2c2 10)" 0
+is "25: integrity_check ok after the two writers" "$(sq "$B2_DB" "PRAGMA integrity_check")" ok
+n=$(overlaps "$B2_DB")
+if [ "$n" = 0 ]; then
+	ok "25: no stored sample overlaps the one before it"
+else
+	not_ok "25: no stored sample overlaps the one before it ($n do)"
+	sq "$B2_DB" "SELECT id, ts, interval_s, ts - lag(ts) OVER (ORDER BY ts), flags
+		FROM samples" | diag
+fi
+is "25: no negative delta" "$(neg_deltas "$B2_DB")" 0
+
+# 26. a damaged history opened by the screen (catalogue B5): exit 1 with what to do, the
+# terminal restored, the file left as it was. 512 bytes overwritten in a page that holds
+# cells (damage to free space goes unseen), the first page whose damage SQLite notices.
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+said_joined() { tm capture-pane -p -J -S - -t "$S" | grep -q -- "$1"; } # wrapped lines joined
+CORRUPT=$TAP_TMP/corrupt.db
+page_size=$(sq "$B2_DB" "PRAGMA page_size")
+damaged=
+for pageno in $(sq "$B2_DB" "SELECT pageno FROM dbstat WHERE pageno >= 3
+	AND pagetype IN ('leaf', 'internal') AND ncell > 0 ORDER BY pageno DESC"); do
+	cp "$B2_DB" "$CORRUPT"
+	dd if=/dev/urandom of="$CORRUPT" bs=1 seek=$(((pageno - 1) * page_size + 100)) \
+		count=512 conv=notrunc 2>/dev/null
+	qc=$(sqlite3 -readonly "$CORRUPT" "PRAGMA quick_check" 2>&1)
+	rm -f "$CORRUPT-wal" "$CORRUPT-shm"
+	if [ "$qc" != ok ]; then
+		damaged=$pageno
+		break
+	fi
+done
+if [ -n "$damaged" ]; then
+	before=$(md5 "$CORRUPT")
+	for mode in live offline; do
+		if [ $mode = live ]; then
+			start b5 screen -s 1 -H "$CORRUPT"
+		else
+			start b5 screen --offline -H "$CORRUPT"
+		fi
+		S=b5
+		check "26: page $damaged damaged, the $mode screen: exit 1" wait_exit 1
+		check "26: ... the message says the file is damaged and to move it aside" \
+			poll 2 said_joined "damaged.*move it aside"
+		check "26: ... the terminal left the alternate screen" alt_left
+		check "26: ... the cursor is visible" cursor_on
+		is "26: ... the file is unchanged" "$(md5 "$CORRUPT")" "$before"
+		tm kill-session -t b5
+	done
+else
+	not_ok "26: could not damage a copy of the history so that quick_check sees it"
+fi
+
+# 27. a monitoring query that waits on a lock until the statement timeout (catalogue A13):
+# a session holds an ACCESS EXCLUSIVE lock on the pg_stat_statements_info view for 7 s
+start lk screen -s 1 --no-history
+S=lk
+wait_row 0 "[connected]" >/dev/null
+poll 10 pgbench_rows >/dev/null
+bg_start locker psql -X -q -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "BEGIN" -c "LOCK TABLE public.pg_stat_statements_info IN ACCESS EXCLUSIVE MODE" \
+	-c "SELECT pg_sleep(7)" -c "COMMIT"
+waits_on_lock() {
+	[ "$(pg_value "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+		AND query LIKE '%pg_stat_statements_info%' AND pid <> pg_backend_pid()")" -ge 1 ]
+}
+check "27: the screen's sample waits on the lock" poll 5 waits_on_lock
+keys '?'
+check "27: while it waits, keys are answered: ? shows the help within 2 s" poll 2 help_shown
+keys q
+check "27: q goes back to the list" poll 2 row_has 3 QUERYID
+check "27: the message line says the sample was skipped and what waited" \
+	poll 8 row_has $((H - 2)) "sample skipped: reading pg_stat_statements_info took longer"
+check "27: ... and it is still running" alive
+check "27: the lock released: the message line says it samples again" \
+	poll 10 row_has $((H - 2)) "sampling again"
+keys q
+check "27: q ends pgmltop with status 0" wait_exit 0
+
+# 28. a catastrophic filter over a statement of 50,000 'a' (catalogue D4): the screen
+# keeps answering keys. (Five columns: a shape of its own, as column aliases are not part of
+# the query id, and pg_stat_statements keeps the first text of a query id.)
+{
+	printf 'SELECT 1, 2, 3, 4, 5 AS long_a /* '
+	head -c 50000 /dev/zero | tr '\0' a
+	printf ' */;\n'
+} >"$TAP_TMP/long_a.sql"
+bg_start long_a pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 1 -R 5 -T 60 \
+	-f "$TAP_TMP/long_a.sql" "$PGDATABASE"
+start fl screen -s 1 --no-history
+S=fl
+long_a_listed() { has "long_a /* aaaa"; }
+check "28: the statement of 50,000 'a' is listed" poll 10 long_a_listed
+keys /
+text '(a+)+$'
+check "28: typing (a+)+\$: the message line says the pattern is too costly" \
+	poll 5 row_has $((H - 2)) 'Filter: (a+)+$   the pattern is too costly for'
+check "28: ... the statement is shown unfiltered" long_a_listed
+keys Escape
+check "28: Esc clears the filter within 3 s" \
+	poll 3 eval 'row_has 2 "Filter: none" && row_lacks $((H - 2)) "too costly"'
+keys '?'
+check "28: ? shows the help within 2 s" poll 2 help_shown
+keys q
+poll 2 row_has 3 QUERYID >/dev/null
+keys /
+text '(a+)+$'
+keys Enter
+check "28: Enter applies it: row 2 shows the filter" poll 3 row_has 2 'Filter: (a+)+$'
+check "28: ... and the message line still says it is too costly" \
+	row_has $((H - 2)) "the pattern is too costly for"
+sleep 2 # two samples matched against it
+keys '?'
+check "28: with the filter applied, ? shows the help within 2 s" poll 2 help_shown
+keys q
+text '\'
+check "28: \\ clears it within 3 s" poll 3 row_has 2 "Filter: none"
+keys q
+check "28: q ends pgmltop with status 0" wait_exit 0
+kill "$(bg_pid long_a)" 2>/dev/null
+
+# 29. DROP EXTENSION pg_stat_statements under the screen, then CREATE EXTENSION (A9)
+echo "SELECT 1, 2, 3, 4, 5, 6 AS a9_back;" >"$TAP_TMP/a9back.sql" # a shape of its own
+start dx screen -s 1 --no-history
+S=dx
+poll 10 pgbench_rows >/dev/null
+pg_psql -c "DROP EXTENSION pg_stat_statements" >/dev/null
+check "29: DROP EXTENSION: the message line names CREATE EXTENSION" \
+	poll 10 row_has $((H - 2)) "CREATE EXTENSION"
+keys 2
+check "29: 2 opens the sessions screen" wait_row 2 "Sessions:"
+bg_start a9 psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "SELECT pg_sleep(30) AS a9_sleeps"
+check "29: ... a session started after the drop is listed" poll 10 has a9_sleeps
+pg_psql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE query LIKE '%a9_sleeps%' AND pid <> pg_backend_pid()" >/dev/null
+check "29: ... and is gone once it ended" poll 10 eval '! has a9_sleeps'
+keys 1
+wait_row 3 QUERYID >/dev/null
+pg_psql -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+check "29: CREATE EXTENSION again: the message line says it reads pg_stat_statements again" \
+	poll 10 row_has $((H - 2)) "pg_stat_statements can be read again"
+# a statement first run now: listed only if the statements are read again
+bg_start a9back pgbench -h "$PGHOST" -p "$PGPORT" -U postgres -n -c 1 -R 10 -T 20 \
+	-f "$TAP_TMP/a9back.sql" "$PGDATABASE"
+check "29: ... a statement run since then is listed, with the pgbench statements" \
+	poll 10 eval 'has a9_back && pgbench_rows'
+kill "$(bg_pid a9back)" 2>/dev/null
+keys q
+check "29: q ends pgmltop with status 0" wait_exit 0
+kill "$(bg_pid bench2)" 2>/dev/null
 
 echo "wall time $(($(date +%s) - started)) s" | diag
 done_testing
