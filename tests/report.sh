@@ -4,18 +4,21 @@
 # is text, a cell starting with = is not a formula, a pipe does not split a Markdown cell,
 # backticks do not close a fence), the JSON against doc/report.schema.json, its totals
 # against the history (sqlite3), how -o writes (umask, symbolic links, whole or nothing),
-# and the HTML page rendered by headless Chromium when it is installed.
+# and the HTML page rendered by headless Chromium when it is installed. Then, on a real
+# throwaway PostgreSQL, a history written by --batch connected with a password in a URI and
+# in a keyword conninfo: the password is in no report, no output and no message (E4).
 set -u
 
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/lib-history.sh"
+. "$TESTS_SRCDIR/pg-harness.sh"
 
 for tool in sqlite3 jq perl timeout; do
 	command -v "$tool" >/dev/null 2>&1 || bail_out "$tool is needed for this test"
 done
 
 tap_tmpdir
-trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TAP_TMP"' EXIT
+trap pg_cleanup EXIT # the server of the last part, and $TAP_TMP
 trap 'exit 130' INT TERM
 cd "$TAP_TMP" || bail_out "cannot cd to $TAP_TMP"
 HOME=$TAP_TMP/home
@@ -519,6 +522,67 @@ else
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		ok "# SKIP tmux not found: the export menu is not tested"
 	done
+fi
+
+# ---- E4: a password in the conninfo is in no report, no output, no message ----
+
+SECRET=E4-pw-9f3Kq7
+if [ ! -x "$PG_BIN/initdb" ] && [ -n "${PG_HARNESS_OPTIONAL:-}" ]; then
+	ok "E4: --batch with a password in a URI and in a conninfo # SKIP no PostgreSQL"
+	ok "E4: the password is in no report, output or message # SKIP no PostgreSQL"
+else
+	pg_start
+	# the role's password set where pg_stat_statements does not keep the statement's text
+	pg_psql -c "SET pg_stat_statements.track_utility = off" \
+		-c "CREATE ROLE e4 LOGIN PASSWORD '$SECRET'" -c "GRANT pg_read_all_stats TO e4" \
+		>/dev/null
+	pg_hba "local all e4 scram-sha-256" "local all all trust"
+	PGPASSFILE=$TAP_TMP/no-such-pgpass
+	export PGPASSFILE
+	needs_password() {
+		! psql -X -w -h "$PGHOST" -p "$PGPORT" -U e4 -d postgres -c "SELECT 1" \
+			>/dev/null 2>&1
+	}
+	check "E4: the role e4 must give its password (scram-sha-256)" wait_until 10 needs_password
+	URI="postgresql://e4:$SECRET@/postgres?host=$PGHOST&port=$PGPORT"
+	KW="host=$PGHOST port=$PGPORT dbname=postgres user=e4 password=$SECRET"
+	# batch NAME ARGS...: --batch with -w (never a prompt), its outputs kept as NAME.out, .err
+	batch() {
+		b_name=$1
+		shift
+		run --batch -s 0.5 -n 3 -w --top=5 "$@"
+		cp "$OUT" "$b_name.out"
+		cp "$ERR" "$b_name.err"
+	}
+	batch e4-uri -H e4.db -d "$URI"
+	check "E4: --batch -d URI with the password: exit 0, tables printed" \
+		sh -c "[ $rc -eq 0 ] && grep -q '^Sessions:' e4-uri.out"
+	[ "$rc" -eq 0 ] || show
+	batch e4-kw -H e4.db -d "$KW"
+	check "E4: --batch -d 'password=...' conninfo: exit 0, tables printed" \
+		sh -c "[ $rc -eq 0 ] && grep -q '^Sessions:' e4-kw.out"
+	[ "$rc" -eq 0 ] || show
+	batch e4-bad -H e4.db -d "postgresql://e4:$SECRET@/no_such_db?host=$PGHOST&port=$PGPORT"
+	check "E4: the URI to a database that does not exist: exit 1, a message naming it" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'no_such_db' e4-bad.err"
+	# libpq quotes a URI it cannot parse (here an IPv6 address without its ])
+	batch e4-malformed -H e4.db -d "postgresql://e4:$SECRET@[::1/postgres"
+	check "E4: a malformed URI with the password: exit 1, the message quotes the URI" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'in URI: \"postgresql://e4:' e4-malformed.err"
+	for f in html md csv json; do
+		run --report=$f -H e4.db -o e4.$f
+		[ "$rc" -eq 0 ] || show
+		cp "$ERR" "e4-report-$f.err"
+	done
+	check "E4: the four reports of that history are written, with statements in them" \
+		sh -c "[ -s e4.html ] && [ -s e4.md ] && [ -s e4.csv ] &&
+			jq -e '.statements | length > 0' e4.json >/dev/null"
+	leaks=$(grep -l -a -F -e "$SECRET" e4.html e4.md e4.csv e4.json e4-*.out e4-*.err \
+		e4.db* 2>/dev/null | tr '\n' ' ')
+	is "E4: the password is in no report, no output, no message and not in the history" \
+		"${leaks:-none}" none
+	pg_hba "local all all trust"
+	unset PGPASSFILE
 fi
 
 done_testing
