@@ -520,6 +520,8 @@ start sw screen -s 1 -U weak -H "$TAP_TMP/weak.db"
 EXTRA_ENV=
 S=sw
 check "17: connected as weak" wait_row 0 "[connected]"
+check "17: with pg_read_all_stats the header's sessions are not marked as its own" \
+	eval 'poll 5 row_has 1 "Sessions" && ! row_has 1 "yours"'
 keys Tab
 check "17: the sleeping session is listed" poll 10 has "sleeper_sleeps"
 keys Home c y
@@ -1056,6 +1058,22 @@ kill "$(bg_pid a9back)" 2>/dev/null
 keys q
 check "29: q ends pgmltop with status 0" wait_exit 0
 kill "$(bg_pid bench2)" 2>/dev/null
+
+# 30. a role without pg_read_all_stats: other roles' sessions are NULL to it, so the
+# header counts its own sessions and says so
+pg_psql -c "DROP ROLE IF EXISTS blind" -c "CREATE ROLE blind LOGIN" >/dev/null
+bg_start blindsleeper psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
+	-c "SELECT pg_sleep(20) AS blind_sleeps"
+EXTRA_ENV=PGUSER=blind
+start bl screen -s 1 -U blind --no-history
+EXTRA_ENV=
+S=bl
+check "30: connected as a role without pg_read_all_stats" wait_row 0 "[connected]"
+check "30: the header's sessions are marked as the role's own" \
+	poll 5 row_has 1 "Sessions (yours: no pg_read_all_stats)"
+keys q
+check "30: q ends pgmltop with status 0" wait_exit 0
+kill "$(bg_pid blindsleeper)" 2>/dev/null
 
 echo "wall time $(($(date +%s) - started)) s" | diag
 done_testing
