@@ -439,7 +439,12 @@ load_interval(struct screen *s)
 	struct view_row *rows;
 	int i, n = 0;
 
-	if (d == NULL || (d->flags & (DELTA_BASELINE | DELTA_NO_PGSS | DELTA_RESET))) {
+	if (d != NULL && (d->flags & DELTA_NO_PGSS)) {
+		/* the statements cannot be read: rates of before would look live */
+		view_set_rows(&s->view, NULL, 0, 0);
+		return;
+	}
+	if (d == NULL || (d->flags & (DELTA_BASELINE | DELTA_RESET))) {
 		/* a baseline has no rates: keep what is shown until the next interval */
 		if (s->view.n_rows == 0)
 			view_set_rows(&s->view, NULL, 0, 0);
@@ -1282,12 +1287,19 @@ draw_list(struct screen *s)
 			 r->r.toplevel ? "" : "(nested) ", q);
 		free(q);
 	}
-	if (s->view.n_rows == 0 && height > 0)
+	if (s->view.n_rows == 0 && height > 0) {
+		const struct delta_set *d = s->sm != NULL ? sampler_delta(s->sm) : NULL;
+		int no_pgss = d != NULL && (d->flags & DELTA_NO_PGSS);
+
 		put_line(4, 0, "%s",
 			 s->loading ? "(reading the history...)"
+			 : s->win == WIN_INTERVAL && !s->offline && no_pgss
+				 ? "(pg_stat_statements cannot be read: no statements; see the "
+				   "message below)"
 			 : s->win == WIN_INTERVAL && !s->offline
 				 ? "(waiting for the first interval: rates need two samples)"
 				 : "(no statements in this window)");
+	}
 }
 
 static const char *const help_lines[] = {

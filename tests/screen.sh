@@ -1036,6 +1036,8 @@ poll 10 pgbench_rows >/dev/null
 pg_psql -c "DROP EXTENSION pg_stat_statements" >/dev/null
 check "29: DROP EXTENSION: the message line names CREATE EXTENSION" \
 	poll 10 row_has $((H - 2)) "CREATE EXTENSION"
+check "29: ... the list no longer shows the rates of before, and says why" \
+	eval 'poll 5 has "(pg_stat_statements cannot be read" && ! pgbench_rows'
 keys 2
 check "29: 2 opens the sessions screen" wait_row 2 "Sessions:"
 bg_start a9 psql -X -h "$PGHOST" -p "$PGPORT" -U postgres -d "$PGDATABASE" \
