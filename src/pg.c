@@ -21,6 +21,8 @@ struct queued {
 	char **params;
 };
 
+#define PG_SECRETS_MAX 16
+
 struct pg {
 	PGconn *conn;
 	enum pg_state state;
@@ -42,6 +44,9 @@ struct pg {
 	char *prepared[PG_PREPARED_MAX];
 	int n_prepared;
 	char error[512];
+	/* what a message must never show: the password given, and the pieces of one in a URI */
+	char *secrets[PG_SECRETS_MAX];
+	int n_secrets;
 	char sqlstate[6];
 	char host[256];
 	char port[32];
@@ -128,6 +133,98 @@ hide_uri_passwords(char *s, size_t size)
 	}
 }
 
+static void
+forget_secrets(struct pg *pg)
+{
+	for (int i = 0; i < pg->n_secrets; i++)
+		free(pg->secrets[i]);
+	pg->n_secrets = 0;
+}
+
+static void
+add_secret(struct pg *pg, const char *s, size_t len)
+{
+	if (len == 0 || pg->n_secrets == PG_SECRETS_MAX)
+		return;
+	pg->secrets[pg->n_secrets++] = xstrndup(s, len);
+}
+
+/*
+ * The password of the connection, as given and as libpq reads it from a conninfo or a
+ * URI; for a URI, also what stands where its password would be, whole and in the pieces
+ * libpq may quote when it cannot parse the URI (cut at / ? # : , @ or a blank).
+ */
+static void
+remember_secrets(struct pg *pg, const struct conn_opts *o)
+{
+	const char *u;
+
+	forget_secrets(pg);
+	if (o->password != NULL)
+		add_secret(pg, o->password, strlen(o->password));
+	if (o->dbname == NULL)
+		return;
+	if (strchr(o->dbname, '=') != NULL || strstr(o->dbname, "://") != NULL) {
+		PQconninfoOption *opts = PQconninfoParse(o->dbname, NULL);
+
+		for (PQconninfoOption *op = opts; op != NULL && op->keyword != NULL; op++)
+			if (strcmp(op->keyword, "password") == 0 && op->val != NULL)
+				add_secret(pg, op->val, strlen(op->val));
+		PQconninfoFree(opts);
+	}
+	if ((u = strstr(o->dbname, "://")) != NULL) {
+		const char *start = u + 3, *at = strrchr(start, '@');
+		const char *end = at != NULL ? at : start + strlen(start);
+		const char *colon = memchr(start, ':', (size_t)(end - start));
+
+		if (colon != NULL && at != NULL) {
+			const char *p = colon + 1;
+
+			add_secret(pg, p, (size_t)(end - p));
+			while (p < end) {
+				size_t n = strcspn(p, "/?#:,@ ");
+
+				if (p + n > end)
+					n = (size_t)(end - p);
+				if (n >= 2)
+					add_secret(pg, p, n);
+				p += n + 1;
+			}
+		}
+	}
+}
+
+/* Every occurrence of a secret in pg->error becomes *** (at each place, the longest). */
+static void
+hide_secrets(struct pg *pg)
+{
+	char out[sizeof pg->error];
+	size_t o = 0;
+	const char *p = pg->error;
+
+	if (pg->n_secrets == 0)
+		return;
+	while (*p != '\0' && o + 1 < sizeof out) {
+		size_t best = 0;
+
+		for (int i = 0; i < pg->n_secrets; i++) {
+			size_t len = strlen(pg->secrets[i]);
+
+			if (len > best && strncmp(p, pg->secrets[i], len) == 0)
+				best = len;
+		}
+		if (best > 0) {
+			for (int k = 0; k < 3 && o + 1 < sizeof out; k++)
+				out[o++] = '*';
+			p += best;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	memcpy(pg->error, out, o + 1);
+}
+
 /* libpq messages end in newlines and may carry DETAIL lines: keep the first line. */
 static void
 set_error(struct pg *pg, const char *msg)
@@ -147,6 +244,7 @@ set_error(struct pg *pg, const char *msg)
 	while (n > 0 && (pg->error[n - 1] == ' ' || pg->error[n - 1] == '\r'))
 		pg->error[--n] = '\0';
 	hide_uri_passwords(pg->error, sizeof pg->error);
+	hide_secrets(pg);
 }
 
 /*
@@ -208,6 +306,7 @@ pg_free(struct pg *pg)
 	if (pg == NULL)
 		return;
 	pg_disconnect(pg);
+	forget_secrets(pg);
 	free(pg);
 }
 
@@ -252,6 +351,7 @@ pg_connect_start(struct pg *pg, const struct conn_opts *o)
 	pg_disconnect(pg);
 	pg->error[0] = pg->sqlstate[0] = '\0';
 	pg->needs_password = 0;
+	remember_secrets(pg, o);
 	pg_conn_params(o, NULL, "pgmltop", keys, vals);
 	pg->conn = PQconnectStartParams(keys, vals, 1);
 	if (pg->conn == NULL) {

@@ -338,4 +338,26 @@ else
 	done
 fi
 
+# A password in a URI or a conninfo that libpq cannot use whole: its message may quote the
+# URI, or a piece of it (an unencoded / cuts "px9" off "px9/ssw0rd" as a port); none of it is
+# shown. No server is needed: each fails before connecting, or on port 1.
+n_uri=0
+for uri in 'postgres://u:px9/ssw0rd@localhost:1/db' 'postgres://u:s3cr%2Fet@[::1/db' \
+	'postgres://u:hunter2hunter2@[::1/db' 'host=localhost port=1 password=opensesame9 dbname=x'; do
+	run -b -n 1 --no-history "$uri"
+	n_uri=$((n_uri + 1))
+	secret_seen=
+	for piece in px9 ssw0rd s3cr%2Fet s3cr/et hunter2hunter2 opensesame9; do
+		case "$uri" in *"$piece"*) ;; *) continue ;; esac
+		grep -qF -- "$piece" "$OUT" "$ERR" && secret_seen="$secret_seen $piece"
+	done
+	if [ "$rc" -eq 1 ] && [ -s "$ERR" ] && [ -z "$secret_seen" ]; then
+		ok "password $n_uri of 4, in a URI or conninfo libpq cannot use: in no message"
+	else
+		not_ok "password $n_uri of 4, in a URI or conninfo libpq cannot use: in no message"
+		echo "shown:$secret_seen" | diag
+		show
+	fi
+done
+
 done_testing
