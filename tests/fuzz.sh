@@ -1,7 +1,7 @@
 #!/bin/sh
 # A short fuzzing run: each libFuzzer target of tests/fuzz/ (built by tools/fuzz with
 # clang, AddressSanitizer and UndefinedBehaviorSanitizer) runs for FUZZ_SECONDS (default
-# 15) over its seed corpus, in a temporary directory. One test point a target: ok when it
+# 8) over its seed corpus, in a temporary directory. One test point a target: ok when it
 # ran clean, not ok on a crash, a leak, undefined behaviour, a broken invariant or an
 # input that took longer than FUZZ_TIMEOUT seconds (default 10); the input is printed
 # as diagnostics. Skipped when clang cannot build a libFuzzer target, or when FUZZ_SECONDS
@@ -10,7 +10,7 @@ set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 
 fuzz="$TESTS_SRCDIR/../tools/fuzz"
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-8}
 case $seconds in
 '' | *[!0-9]*) bail_out "FUZZ_SECONDS must be a number of seconds" ;;
 esac
