@@ -269,6 +269,7 @@ on_connected(struct sampler *s, const char *msg)
 		cache_free(&s->texts);
 	}
 	s->online = s->ever_online = 1;
+	s->snap_stored = 1; /* a sample from before the connection belongs before the break */
 	strlcpy_(s->server_key, srv->key, sizeof s->server_key);
 	s->postmaster_start = srv->postmaster_start;
 	delta_break(s->delta, (s->samples > 0 ? DELTA_GAP : 0) | (restarted ? DELTA_RESTART : 0));
@@ -532,6 +533,7 @@ sampler_process(struct sampler *s, short revents)
 		}
 		case COLLECT_LOST:
 			store_pending(s); /* the time up to the last sample is kept */
+			s->snap_stored = 1; /* and never stored after the gap */
 			say(s, "%s", msg);
 			if (s->st != NULL && s->lease && s->online) {
 				struct pgt_err err = {{0}};

@@ -2,7 +2,8 @@
 # --history-interval: the screen and --batch sample every interval but store a sample only
 # every --history-interval seconds, with the counters since the sample stored before, so
 # that nothing in between is lost; a reset is stored at once with the sample before it;
-# --collect stores every sample. Against a real throwaway PostgreSQL.
+# a stop of the server keeps the calls before it and leaves a gap; --collect stores every
+# sample. Against a real throwaway PostgreSQL.
 set -u
 . "${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}/lib-tap.sh"
 . "$TESTS_SRCDIR/pg-harness.sh"
@@ -90,7 +91,36 @@ else
 fi
 is "no negative delta across the reset" "$(neg_deltas "$H")" 0
 
-# ---- 3. --collect stores every sample ----
+# ---- 3. the server stopped and started again between two stored samples ----
+H=$TAP_TMP/h4.db
+bg_start b4 "$PGMLTOP_BIN" --batch -s 0.3 -n 40 --history-interval=2 -H "$H"
+wait_until 20 samples_at_least "$H" 1 || true
+marker_loop 10 0.05
+sleep 0.5
+stop_ts=$(pg_value "SELECT extract(epoch from clock_timestamp())")
+pg_stop
+sleep 2
+pg_restart_server || bail_out "the server did not start again"
+wait_until 20 sh -c "[ \"\$(sqlite3 '$H' 'SELECT count(*) FROM samples WHERE ts > $stop_ts')\" -ge 1 ]" ||
+	echo "no sample stored after the restart" | diag
+marker_loop 10 0.05
+rc=$(bg_wait b4 40)
+is "--batch across a stop and a start of the server exits 0" "$rc" 0
+[ "$rc" = 0 ] || diag <"$TAP_TMP/b4.err"
+qid=$(marker_qid)
+is "the 10 calls before the stop were stored before it" \
+	"$(sq "$H" "SELECT coalesce(sum(calls), 0) FROM stmt_deltas d JOIN samples s
+		ON s.id = d.sample_id WHERE d.queryid = ${qid:-0} AND s.ts < $stop_ts")" 10
+is "the first sample stored after it is a baseline (flags & 1)" \
+	"$(sq "$H" "SELECT flags & 1 FROM samples WHERE ts > $stop_ts ORDER BY ts LIMIT 1")" 1
+is "no stored interval spans the stop (none over 2.5 s)" \
+	"$(sq "$H" "SELECT count(*) FROM samples WHERE interval_s > 2.5")" 0
+is "the 10 calls after the start are stored after it" \
+	"$(sq "$H" "SELECT coalesce(sum(calls), 0) FROM stmt_deltas d JOIN samples s
+		ON s.id = d.sample_id WHERE d.queryid = ${qid:-0} AND s.ts > $stop_ts")" 10
+is "no negative delta across the stop" "$(neg_deltas "$H")" 0
+
+# ---- 4. --collect stores every sample ----
 H=$TAP_TMP/h3.db
 rc=0
 "$PGMLTOP_BIN" --collect -s 0.3 -n 6 --history-interval=5 -H "$H" </dev/null \
@@ -98,7 +128,7 @@ rc=0
 is "--collect -s 0.3 -n 6 --history-interval=5 exits 0" "$rc" 0
 is "--collect stored each of its 6 samples" "$(samples "$H")" 6
 
-# ---- 4. usage ----
+# ---- 5. usage ----
 rc=0
 "$PGMLTOP_BIN" --batch --history-interval=0 </dev/null >/dev/null 2>"$TAP_TMP/u.err" || rc=$?
 is "--history-interval=0 is a usage error (exit 2)" "$rc" 2
