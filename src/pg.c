@@ -95,44 +95,6 @@ rows_take(PGresult *res)
 	return r;
 }
 
-/*
- * libpq quotes a URI it cannot parse, password and all: what stands between the user
- * name and the @ of each URI in s (of size bytes) becomes ***, and so does the rest of
- * a URI cut short before its @.
- */
-static void
-hide_uri_passwords(char *s, size_t size)
-{
-	char *p = s;
-
-	while ((p = strstr(p, "://")) != NULL) {
-		char *user = p + 3, *colon, *from, *to;
-		size_t span = strcspn(user, "@\" "), avail, keep;
-
-		p = user;
-		if ((user[span] != '@' && user[span] != '\0') ||
-		    (colon = memchr(user, ':', span)) == NULL)
-			continue;
-		from = colon + 1;
-		to = user + span;
-		avail = size - (size_t)(from - s);
-		if (avail < 4 || *to == '\0') {
-			if (avail >= 4)
-				memcpy(from, "***", 4);
-			else
-				*from = '\0';
-			return;
-		}
-		keep = strlen(to) + 1;
-		if (keep > avail - 3)
-			keep = avail - 3;
-		memmove(from + 3, to, keep);
-		from[3 + keep - 1] = '\0';
-		memcpy(from, "***", 3);
-		p = from + 3;
-	}
-}
-
 static void
 forget_secrets(struct pg *pg)
 {
@@ -243,7 +205,6 @@ set_error(struct pg *pg, const char *msg)
 	pg->error[n] = '\0';
 	while (n > 0 && (pg->error[n - 1] == ' ' || pg->error[n - 1] == '\r'))
 		pg->error[--n] = '\0';
-	hide_uri_passwords(pg->error, sizeof pg->error);
 	hide_secrets(pg);
 }
 
