@@ -1451,7 +1451,7 @@ static void
 load_detail(struct screen *s, const struct view_row *r)
 {
 	struct pgt_err err = {{0}};
-	double to = now_wall();
+	double from, to;
 
 	if (s->hist_ok && s->detail_id == r->r.queryid)
 		return;
@@ -1463,6 +1463,9 @@ load_detail(struct screen *s, const struct view_row *r)
 	s->detail_id = r->r.queryid;
 	if (s->st == NULL || server_id(s) == 0)
 		return;
+	/* the days up to now, or offline up to where the history ends (or --until) */
+	analysis_window(s, &from, &to);
+	history_current(s);
 	if (store_literal_texts(s->st, server_id(s), 1, r->r.queryid, to - 2 * 86400, to,
 				RULES_LITERALS, &s->lits, &s->n_lits, &err) < 0) {
 		set_message(s, 1, "%s", err.msg);

@@ -249,6 +249,8 @@ keys Enter
 check "the drill-down lists the statement's patterns: its peak at 09:00" \
 	poll 10 on_screen "^ peak at 09:00 most days: "
 check "and its findings section" on_screen "^ Findings"
+check "in UTF-8 its sparkline of calls is drawn with block characters" \
+	poll 10 on_screen '^ *calls  *|.*[▁▂▃▄▅▆▇█]'
 
 # H in the pane: the heatmap of that statement, back on hour x weekday
 keys H
@@ -293,6 +295,19 @@ no_colour_grid() {
 	! colour_grid
 }
 check "no colour reaches the terminal with NO_COLOR" no_colour_grid
+
+# the statement's pane in that locale: its sparklines in ASCII marks, no other byte
+keys Escape
+poll 5 on_screen QUERYID || true
+keys / customer_id Enter
+sleep 0.3
+keys Enter
+check "in ASCII the pane's sparkline of calls is drawn with ASCII marks" \
+	poll 10 on_screen '^ *calls  *|[ _.:=+*#-]*[_.:=+*#-][ _.:=+*#-]*|'
+non_ascii_free() {
+	! screen | LC_ALL=C grep -q '[^ -~]'
+}
+check "and no byte outside printable ASCII reaches the screen" non_ascii_free
 
 S=t
 keys q 2>/dev/null
