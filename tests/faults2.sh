@@ -114,6 +114,28 @@ history_sound() {
 	is "$1: no interval overlaps the sample before it" "$(overlaps "$2")" 0
 }
 
+# statements_back CASE HISTORY SINCE JOB: pg_stat_statements readable again since SINCE:
+# the pgbench statements come back in the deltas of two samples or more, the first sample
+# with statements again is a new baseline (no statement delta); then JOB is stopped and
+# the history checked (sound, nothing counted above pg_stat_statements).
+statements_back() {
+	sb_h=$2
+	sb_since=$3
+	sb_back() {
+		[ "$(sq "$sb_h" "SELECT count(DISTINCT d.sample_id) FROM stmt_deltas d
+			JOIN samples s ON s.id = d.sample_id WHERE s.ts > $sb_since
+			AND d.queryid IN (SELECT queryid FROM queries
+			WHERE query LIKE 'UPDATE pgbench_accounts%')")" -ge 2 ]
+	}
+	check "$1: ... the pgbench statements come back in the deltas" wait_until 20 sb_back
+	is "$1: ... the first sample with statements again has no statement delta (a new baseline)" \
+		"$(sq "$sb_h" "SELECT count(*) FROM stmt_deltas WHERE sample_id = (SELECT id FROM
+			samples WHERE ts > $sb_since AND flags & 64 = 0 ORDER BY ts LIMIT 1)")" 0
+	is "$1: stopped by SIGTERM: exit 0" "$(stop_bg "$4")" 0
+	history_sound "$1" "$sb_h"
+	is "$1: no statement counted above pg_stat_statements" "$(overcounted "$sb_h")" 0
+}
+
 stop_bg() { # NAME: SIGTERM, then its exit status
 	kill -TERM "$(bg_pid "$1")" 2>/dev/null
 	bg_wait "$1" 15
@@ -183,19 +205,7 @@ if want 1; then
 	created=$(pg_value "SELECT extract(epoch from now())")
 	says drop "1: CREATE EXTENSION again: pgmltop says it reads pg_stat_statements again" \
 		'pg_stat_statements can be read again'
-	back() {
-		[ "$(sq "$H1" "SELECT count(DISTINCT d.sample_id) FROM stmt_deltas d
-			JOIN samples s ON s.id = d.sample_id WHERE s.ts > $created
-			AND d.queryid IN (SELECT queryid FROM queries
-			WHERE query LIKE 'UPDATE pgbench_accounts%')")" -ge 2 ]
-	}
-	check "1: ... and the pgbench statements come back in the deltas" wait_until 20 back
-	is "1: ... no statement delta in the first sample after it came back (a new baseline)" \
-		"$(sq "$H1" "SELECT count(*) FROM stmt_deltas WHERE sample_id = (SELECT id FROM
-			samples WHERE ts > $created AND flags & 64 = 0 ORDER BY ts LIMIT 1)")" 0
-	is "1: stopped by SIGTERM: exit 0" "$(stop_bg drop)" 0
-	history_sound 1 "$H1"
-	is "1: no statement counted above pg_stat_statements" "$(overcounted "$H1")" 0
+	statements_back 1 "$H1" "$created" drop
 fi
 
 # ---- 2. pg_read_all_stats revoked while running, then granted again ----
@@ -643,19 +653,7 @@ if want 9; then
 	granted=$(pg_value "SELECT extract(epoch from now())")
 	says execute "9: GRANT again: it says pg_stat_statements can be read again" \
 		'pg_stat_statements can be read again'
-	back9() {
-		[ "$(sq "$H9" "SELECT count(DISTINCT d.sample_id) FROM stmt_deltas d
-			JOIN samples s ON s.id = d.sample_id WHERE s.ts > $granted
-			AND d.queryid IN (SELECT queryid FROM queries
-			WHERE query LIKE 'UPDATE pgbench_accounts%')")" -ge 2 ]
-	}
-	check "9: ... the pgbench statements come back in the deltas" wait_until 20 back9
-	is "9: ... the first sample with statements again has no statement delta (a new baseline)" \
-		"$(sq "$H9" "SELECT count(*) FROM stmt_deltas WHERE sample_id = (SELECT id FROM
-			samples WHERE ts > $granted AND flags & 64 = 0 ORDER BY ts LIMIT 1)")" 0
-	is "9: stopped by SIGTERM: exit 0" "$(stop_bg execute)" 0
-	history_sound 9 "$H9"
-	is "9: no statement counted above pg_stat_statements" "$(overcounted "$H9")" 0
+	statements_back 9 "$H9" "$granted" execute
 fi
 
 # ---- 10. sslmode=require against a server without TLS ----
